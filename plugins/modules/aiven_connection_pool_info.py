@@ -1,0 +1,162 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: aiven_connection_pool_info
+short_description: Read PgBouncer connection pools of an Aiven for PostgreSQL service
+version_added: 1.0.0
+description:
+  - Returns the connection pools of one Aiven for PostgreSQL service, all of them or the ones named,
+    with their connection URI and its parsed connection details.
+  - One API request per call. Never changes anything.
+author:
+  - dbpools.aiven maintainers
+extends_documentation_fragment:
+  - dbpools.aiven.aiven
+attributes:
+  check_mode:
+    support: full
+    description: Read-only; runs the same in check mode.
+  diff_mode:
+    support: none
+  action_group:
+    support: full
+    membership:
+      - dbpools.aiven.aiven
+options:
+  project:
+    description: Name of the Aiven project.
+    type: str
+    required: true
+  service_name:
+    description: Name of the Aiven for PostgreSQL service.
+    type: str
+    required: true
+  pool_name:
+    description:
+      - Return only these pools (one name or a list), in the order given.
+      - Names that do not exist are left out of the result, which is not an error.
+    type: list
+    elements: str
+notes:
+  - C(connection_uri) contains a password, so treat the result as a secret.
+seealso:
+  - module: dbpools.aiven.aiven_connection_pool
+"""
+
+EXAMPLES = r"""
+- name: All pools of a service
+  dbpools.aiven.aiven_connection_pool_info:
+    project: demo-project
+    service_name: pg-demo
+  register: all_pools
+  no_log: true
+
+- name: Connection details of one pool
+  dbpools.aiven.aiven_connection_pool_info:
+    project: demo-project
+    service_name: pg-demo
+    pool_name: app-pool
+  register: app_pool
+  no_log: true
+
+- name: Show where the pool listens (no secret)
+  ansible.builtin.debug:
+    msg: "{{ app_pool.connection_pools[0].host }}:{{ app_pool.connection_pools[0].port }}"
+  when: app_pool.connection_pools | length > 0
+"""
+
+RETURN = r"""
+connection_pools:
+  description: The pools; V([]) when there are none (or none of the names exist).
+  returned: success
+  type: list
+  elements: dict
+  contains:
+    project:
+      description: Project of the service.
+      type: str
+    service_name:
+      description: Service of the pool.
+      type: str
+    pool_name:
+      description: Name of the pool.
+      type: str
+    database_name:
+      description: Database the pool connects to.
+      type: str
+    username:
+      description: User the pool is pinned to; V(null) for an unpinned pool.
+      type: str
+    pool_mode:
+      description: PgBouncer pool mode.
+      type: str
+    pool_size:
+      description: Server connections of the pool.
+      type: int
+    connection_uri:
+      description: URI to connect through the pool. Contains a password, a secret.
+      type: str
+    host:
+      description: Host of the URI.
+      type: str
+    port:
+      description: PgBouncer port of the URI.
+      type: int
+    sslmode:
+      description: C(sslmode) of the URI.
+      type: str
+  sample:
+    - project: demo-project
+      service_name: pg-demo
+      pool_name: app-pool
+      database_name: appdb
+      username: null
+      pool_mode: transaction
+      pool_size: 10
+      connection_uri: postgres://avnadmin:SECRET@pg-demo-demo-project.aivencloud.com:12692/app-pool?sslmode=require
+      host: pg-demo-demo-project.aivencloud.com
+      port: 12692
+      sslmode: require
+failure:
+  description: Machine-readable details of the API failure.
+  returned: failed on an API error
+  type: dict
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.dbpools.aiven.plugins.module_utils._common import common_argument_spec, make_client
+from ansible_collections.dbpools.aiven.plugins.module_utils._executor import PoolSync, SyncError
+from ansible_collections.dbpools.aiven.plugins.module_utils._pools import select
+
+
+def main() -> None:
+    spec = common_argument_spec()
+    spec.update(
+        project={"type": "str", "required": True},
+        service_name={"type": "str", "required": True},
+        pool_name={"type": "list", "elements": "str"},
+    )
+    module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
+    params = module.params
+    for key in ("project", "service_name"):
+        if not params[key]:
+            module.fail_json(msg=f"{key} must not be empty")
+    client = make_client(module)
+    try:
+        document = PoolSync(client, params["project"], params["service_name"]).read()
+    except SyncError as err:
+        module.fail_json(msg=err.message, **err.details())
+    finally:
+        client.close()
+    pools = select(PoolSync.pools_of(document), params["pool_name"])
+    identity = {"project": params["project"], "service_name": params["service_name"]}
+    module.exit_json(changed=False, connection_pools=[dict(pool, **identity) for pool in pools])
+
+
+if __name__ == "__main__":
+    main()

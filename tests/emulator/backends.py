@@ -1,0 +1,56 @@
+"""What the HTTP layer needs from a backend, and the in-memory backend."""
+
+from __future__ import annotations
+
+from typing import List, NamedTuple
+
+from .model import Service
+
+
+class Endpoint(NamedTuple):
+    """Where clients reach a service: PostgreSQL directly, and its PgBouncer."""
+
+    host: str
+    pg_port: int
+    pgbouncer_port: int
+
+
+class Backend:
+    """Interface of a backend. Methods are coroutines so a backend may do real I/O.
+
+    ``sync_pools`` is called after every accepted pool write, with the service's
+    lock held, and must make the backend's pools equal ``service.pools``.
+    """
+
+    name = "abstract"
+
+    async def start(self, services: List[Service]) -> None:
+        raise NotImplementedError
+
+    def endpoint(self, service: Service) -> Endpoint:
+        raise NotImplementedError
+
+    async def sync_pools(self, service: Service) -> None:
+        raise NotImplementedError
+
+    async def stop(self) -> None:
+        raise NotImplementedError
+
+
+class MemoryBackend(Backend):
+    """Pools live only in the model; hosts look like Aiven's but resolve nowhere."""
+
+    name = "memory"
+
+    async def start(self, services: List[Service]) -> None:
+        return None
+
+    def endpoint(self, service: Service) -> Endpoint:
+        # Aiven's pattern: <service>-<project>.<suffix>, PgBouncer on the port after PostgreSQL.
+        return Endpoint(f"{service.name}-{service.project}.emulator.invalid", 12691, 12692)
+
+    async def sync_pools(self, service: Service) -> None:
+        return None
+
+    async def stop(self) -> None:
+        return None

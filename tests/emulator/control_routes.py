@@ -1,0 +1,91 @@
+"""Routes under /_emulator/: test controls that Aiven's API does not have."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from .backends import Backend
+from .controls import Controls
+from .errors import ApiError, bad_request
+from .model import SERVICE_STATES, World
+from .options import Options
+from .validation import json_object
+
+PREFIX = "/_emulator"
+
+
+class ControlApi:
+    def __init__(self, world: World, backend: Backend, options: Options, controls: Controls) -> None:
+        self.world = world
+        self.backend = backend
+        self.options = options
+        self.controls = controls
+
+    def routes(self) -> list:
+        return [
+            web.get(PREFIX + "/requests", self.get_requests),
+            web.delete(PREFIX + "/requests", self.reset_requests),
+            web.get(PREFIX + "/faults", self.get_faults),
+            web.post(PREFIX + "/faults", self.add_faults),
+            web.delete(PREFIX + "/faults", self.clear_faults),
+            web.get(PREFIX + "/options", self.get_options),
+            web.put(PREFIX + "/options", self.put_options),
+            web.put(PREFIX + "/latency", self.put_latency),
+            web.put(PREFIX + "/projects/{project}/services/{service}", self.put_service),
+        ]
+
+    async def get_requests(self, request: web.Request) -> web.Response:
+        return web.json_response(self.controls.requests.snapshot())
+
+    async def reset_requests(self, request: web.Request) -> web.Response:
+        self.controls.requests.reset()
+        return web.json_response({"message": "request log cleared"})
+
+    async def get_faults(self, request: web.Request) -> web.Response:
+        return web.json_response({"rules": self.controls.faults.to_list()})
+
+    async def add_faults(self, request: web.Request) -> web.Response:
+        body = await json_object(request)
+        self.controls.faults.add(body.get("rules"))
+        return web.json_response({"rules": self.controls.faults.to_list()})
+
+    async def clear_faults(self, request: web.Request) -> web.Response:
+        self.controls.faults.clear()
+        return web.json_response({"message": "fault rules cleared"})
+
+    async def get_options(self, request: web.Request) -> web.Response:
+        return web.json_response(self.options.to_dict())
+
+    async def put_options(self, request: web.Request) -> web.Response:
+        self.options.update(await json_object(request))
+        return web.json_response(self.options.to_dict())
+
+    async def put_latency(self, request: web.Request) -> web.Response:
+        value = (await json_object(request)).get("latency_ms")
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 60000:
+            raise bad_request("'latency_ms' must be an integer from 0 to 60000")
+        self.controls.latency_ms = value
+        return web.json_response({"latency_ms": value})
+
+    async def put_service(self, request: web.Request) -> web.Response:
+        """Change a service's state or plan, as Aiven's console would."""
+        project = self.world.projects.get(request.match_info["project"])
+        service = project.services.get(request.match_info["service"]) if project else None
+        if service is None:
+            raise ApiError(404, "no such project or service in the seed")
+        body = await json_object(request)
+        state = body.get("state", service.state)
+        plan = body.get("plan", service.plan)
+        if state not in SERVICE_STATES:
+            raise bad_request(f"'state' must be one of {', '.join(SERVICE_STATES)}")
+        if not isinstance(plan, str) or not plan:
+            raise bad_request("'plan' must be a non-empty string")
+        async with service.lock:
+            # A power cycle can lose pools on Aiven; emulate it when asked to.
+            if state == "POWEROFF" and service.state != "POWEROFF" and self.options.poweroff_drops_pools:
+                service.pools = {}
+                await self.backend.sync_pools(service)
+            service.state = state
+            service.plan = plan
+            service.touch()
+        return web.json_response({"state": service.state, "plan": service.plan, "pools": len(service.pools)})

@@ -1,0 +1,103 @@
+"""JSON documents the API returns for a service, its pools, databases and users."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, Optional
+from urllib.parse import quote
+
+from .backends import Endpoint
+from .model import Pool, Service, ServiceUser
+from .options import Options
+
+REDACTED = "<redacted>"
+
+
+def _uri(user: Optional[ServiceUser], password: Optional[str], host: str, port: int, path: str) -> str:
+    credentials = ""
+    if user is not None:
+        credentials = quote(user.username, safe="") + ":" + quote(password or "", safe="") + "@"
+    return f"postgres://{credentials}{host}:{port}/{quote(path, safe='')}?sslmode=require"
+
+
+class Renderer:
+    """Renders documents for one request: redaction depends on the request."""
+
+    def __init__(self, options: Options, show_secrets: bool) -> None:
+        self.options = options
+        self.redact = options.redact_secrets and not show_secrets
+
+    def _password(self, user: ServiceUser) -> str:
+        return REDACTED if self.redact else user.password
+
+    def pool(self, service: Service, pool: Pool, endpoint: Endpoint) -> Dict[str, Any]:
+        user: Optional[ServiceUser]
+        if pool.username:
+            user = service.users[pool.username]
+        elif self.options.unpinned_uri_user == "primary":
+            user = service.primary_user
+        else:
+            user = None
+        if self.redact and self.options.redact_pool_uris:
+            uri = REDACTED
+        else:
+            password = self._password(user) if user else None
+            uri = _uri(user, password, endpoint.host, endpoint.pgbouncer_port, pool.pool_name)
+        doc: Dict[str, Any] = {
+            "pool_name": pool.pool_name,
+            "database": pool.database,
+            "pool_mode": pool.pool_mode,
+            "pool_size": pool.pool_size,
+            "connection_uri": uri,
+        }
+        if pool.username:
+            doc["username"] = pool.username
+        return doc
+
+    def user(self, user: ServiceUser) -> Dict[str, Any]:
+        return {"username": user.username, "password": self._password(user), "type": user.type}
+
+    def service(self, service: Service, endpoint: Endpoint) -> Dict[str, Any]:
+        admin = service.primary_user
+        password = self._password(admin)
+        return {
+            "service_name": service.name,
+            "service_type": "pg",
+            "service_type_description": "PostgreSQL - Object-Relational Database Management System",
+            "state": service.state,
+            "plan": service.plan,
+            "cloud_name": "google-europe-west1",
+            "cloud_description": "Europe, Belgium - Google Cloud: Belgium",
+            "create_time": service.create_time,
+            "update_time": service.update_time,
+            "group_list": ["default"],
+            "project_vpc_id": service.vpc_id,
+            "termination_protection": False,
+            "node_count": 1,
+            "disk_space_mb": 81920,
+            "service_integrations": [],
+            "user_config": {"pg_version": "15"},
+            "tags": {},
+            "features": {},
+            "metadata": {},
+            "service_uri": _uri(admin, password, endpoint.host, endpoint.pg_port, _default_db(service)),
+            "service_uri_params": {
+                "host": endpoint.host,
+                "port": str(endpoint.pg_port),
+                "user": admin.username,
+                "password": password,
+                "dbname": _default_db(service),
+                "sslmode": "require",
+            },
+            "components": [
+                {"component": "pg", "host": endpoint.host, "port": endpoint.pg_port, "route": "dynamic", "usage": "primary", "ssl": True},
+                {"component": "pgbouncer", "host": endpoint.host, "port": endpoint.pgbouncer_port, "route": "dynamic", "usage": "primary", "ssl": True},
+            ],
+            "databases": list(service.databases),
+            "users": [self.user(user) for user in service.users.values()],
+            "connection_pools": [self.pool(service, pool, endpoint) for pool in service.pools.values()],
+            "node_states": [{"name": f"{service.name}-1", "role": "master", "state": "running" if service.state != "POWEROFF" else "leaving"}],
+        }
+
+
+def _default_db(service: Service) -> str:
+    return "defaultdb" if "defaultdb" in service.databases or not service.databases else service.databases[0]

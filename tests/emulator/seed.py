@@ -1,0 +1,119 @@
+"""Load the seed file (YAML) that describes what the emulator serves."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List
+
+import yaml
+
+from .model import SERVICE_STATES, Pool, Project, Service, ServiceUser, World, generate_password
+
+DEFAULT_SEED = {
+    "tokens": ["demo-token"],
+    "projects": [
+        {
+            "name": "demo-project",
+            "services": [
+                {
+                    "name": "pg-demo",
+                    "state": "RUNNING",
+                    "plan": "startup-4",
+                    "databases": ["defaultdb", "appdb"],
+                    "users": ["avnadmin", "app"],
+                    "pools": [],
+                }
+            ],
+        }
+    ],
+}
+
+
+class SeedError(ValueError):
+    """The seed file is not usable; the message says where."""
+
+
+def load_seed_file(path: str) -> Dict[str, Any]:
+    with open(path, encoding="utf-8") as handle:
+        data = yaml.safe_load(handle)
+    if not isinstance(data, dict):
+        raise SeedError(f"{path}: the seed must be a mapping with 'tokens' and 'projects'")
+    return data
+
+
+def _users(raw: List[Any], where: str) -> Dict[str, ServiceUser]:
+    users: Dict[str, ServiceUser] = {}
+    for index, item in enumerate(raw):
+        if isinstance(item, str):
+            item = {"username": item}
+        if not isinstance(item, dict) or not item.get("username"):
+            raise SeedError(f"{where}.users[{index}]: a name or a mapping with 'username'")
+        name = item["username"]
+        # The first user is the service's admin unless a type says otherwise.
+        kind = item.get("type") or ("primary" if not users else "regular")
+        users[name] = ServiceUser(name, item.get("password") or generate_password(), kind)
+    if not users:
+        raise SeedError(f"{where}: a service needs at least one user")
+    return users
+
+
+def _pools(raw: List[Any], service: Service, where: str) -> Dict[str, Pool]:
+    pools: Dict[str, Pool] = {}
+    for index, item in enumerate(raw):
+        try:
+            pool = Pool(
+                pool_name=item["pool_name"],
+                database=item["database"],
+                pool_mode=item.get("pool_mode", "transaction"),
+                pool_size=int(item.get("pool_size", 10)),
+                username=item.get("username") or None,
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise SeedError(f"{where}.pools[{index}]: needs pool_name and database ({exc})") from None
+        if pool.database not in service.databases:
+            raise SeedError(f"{where}.pools[{index}]: database {pool.database!r} is not in the service's databases")
+        if pool.username and pool.username not in service.users:
+            raise SeedError(f"{where}.pools[{index}]: user {pool.username!r} is not in the service's users")
+        pools[pool.pool_name] = pool
+    return pools
+
+
+def _service(project: str, raw: Dict[str, Any], where: str) -> Service:
+    if not isinstance(raw, dict) or not raw.get("name"):
+        raise SeedError(f"{where}: a service needs a 'name'")
+    state = raw.get("state", "RUNNING")
+    if state not in SERVICE_STATES:
+        raise SeedError(f"{where}: state must be one of {', '.join(SERVICE_STATES)}")
+    service = Service(
+        project=project,
+        name=raw["name"],
+        state=state,
+        plan=raw.get("plan", "startup-4"),
+        databases=list(raw.get("databases") or ["defaultdb"]),
+        users=_users(raw.get("users") or ["avnadmin"], where),
+    )
+    service.pools = _pools(raw.get("pools") or [], service, where)
+    return service
+
+
+def build_world(data: Dict[str, Any]) -> World:
+    tokens: Dict[str, bool] = {}
+    for index, item in enumerate(data.get("tokens") or []):
+        if isinstance(item, dict) and item.get("token"):
+            tokens[str(item["token"])] = bool(item.get("read_only", False))
+        elif isinstance(item, str) and item:
+            tokens[item] = False
+        else:
+            raise SeedError(f"tokens[{index}]: a token string or a mapping with 'token' and 'read_only'")
+    if not tokens:
+        raise SeedError("seed: 'tokens' must list at least one API token")
+    projects: Dict[str, Project] = {}
+    for p_index, raw_project in enumerate(data.get("projects") or []):
+        where = f"projects[{p_index}]"
+        if not isinstance(raw_project, dict) or not raw_project.get("name"):
+            raise SeedError(f"{where}: a project needs a 'name'")
+        project = Project(raw_project["name"])
+        for s_index, raw_service in enumerate(raw_project.get("services") or []):
+            service = _service(project.name, raw_service, f"{where}.services[{s_index}]")
+            project.services[service.name] = service
+        projects[project.name] = project
+    return World(tokens=tokens, projects=projects)

@@ -1,0 +1,71 @@
+"""Start and stop the emulator: used by the command line and by tests."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, Dict, Optional
+
+from aiohttp import web
+
+from .app import Emulator
+from .backends import Backend, MemoryBackend
+from .options import Options
+from .seed import DEFAULT_SEED, build_world
+
+
+def make_backend(name: str) -> Backend:
+    if name == "memory":
+        return MemoryBackend()
+    if name == "pgbouncer":
+        from .backend_pgbouncer import PgBouncerBackend  # needs PostgreSQL and PgBouncer binaries
+
+        return PgBouncerBackend()
+    raise ValueError(f"unknown backend {name!r}: use memory or pgbouncer")
+
+
+class RunningEmulator:
+    """An emulator serving on loopback until ``stop``."""
+
+    def __init__(self, emulator: Emulator, runner: web.AppRunner, port: int) -> None:
+        self.emulator = emulator
+        self.runner = runner
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}"
+
+    async def stop(self) -> None:
+        await self.runner.cleanup()
+        await self.emulator.backend.stop()
+
+
+async def start(
+    seed: Optional[Dict[str, Any]] = None,
+    backend: str = "memory",
+    port: int = 0,
+    latency_ms: int = 0,
+    options: Optional[Dict[str, Any]] = None,
+) -> RunningEmulator:
+    data = seed if seed is not None else DEFAULT_SEED
+    world = build_world(data)
+    chosen = make_backend(backend)
+    settings = Options()
+    settings.update(dict(data.get("options") or {}, **(options or {})))
+    emulator = Emulator(world, chosen, settings, latency_ms=latency_ms)
+    await chosen.start(world.services())
+    try:
+        # Many keep-alive clients at once: the benchmark and batch writes need no cap.
+        runner = web.AppRunner(emulator.app, access_log=None, handle_signals=False)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", port, backlog=1024)
+        await site.start()
+    except BaseException:
+        await chosen.stop()
+        raise
+    bound = site._server.sockets[0].getsockname()[1]  # the real port when 0 was asked
+    return RunningEmulator(emulator, runner, bound)
+
+
+async def serve_forever(running: RunningEmulator, stop_event: asyncio.Event) -> None:
+    try:
+        await stop_event.wait()
+    finally:
+        await running.stop()

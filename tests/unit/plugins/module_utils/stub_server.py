@@ -1,0 +1,111 @@
+# Copyright (c) dbpools.aiven contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""A scripted HTTP server on 127.0.0.1 for the API client tests.
+
+Each (method, path) gets a queue of replies; a reply is ``(status, headers, body)``
+or ``DROP`` (close the socket without answering, after reading the request).
+When a queue is empty the default reply ``(200, {}, {})`` is sent.
+Every request is recorded, with its arrival time.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import deque
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Deque, Dict, List, Tuple, Union
+
+DROP = "drop"
+
+Reply = Union[str, Tuple[int, Dict[str, str], Any]]
+
+
+class Recorded:
+    def __init__(self, method: str, path: str, headers: dict[str, str], body: bytes, at: float) -> None:
+        self.method = method
+        self.path = path
+        self.headers = headers
+        self.body = body
+        self.at = at
+
+    def json(self) -> Any:
+        return json.loads(self.body.decode("utf-8")) if self.body else None
+
+
+class StubServer:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._scripts: dict[tuple[str, str], Deque[Reply]] = {}
+        self.requests: List[Recorded] = []
+        stub = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: Any) -> None:  # pylint: disable=redefined-builtin
+                return
+
+            def _handle(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                reply = stub._record_and_pop(Recorded(self.command, self.path, dict(self.headers), body, time.monotonic()))
+                if reply == DROP:
+                    self.close_connection = True
+                    return
+                status, headers, payload = reply
+                if isinstance(payload, (bytes, str)):
+                    raw = payload.encode("utf-8") if isinstance(payload, str) else payload
+                else:
+                    raw = json.dumps(payload).encode("utf-8")
+                self.send_response(status)
+                if not any(key.lower() == "content-type" for key in headers):
+                    self.send_header("Content-Type", "application/json")
+                for key, value in headers.items():
+                    self.send_header(key, value)
+                self.send_header("Content-Length", str(len(raw)))
+                self.end_headers()
+                self.wfile.write(raw)
+
+            do_GET = _handle
+            do_POST = _handle
+            do_PUT = _handle
+            do_DELETE = _handle
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> StubServer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def script(self, method: str, path: str, *replies: Reply) -> None:
+        with self._lock:
+            self._scripts.setdefault((method.upper(), path), deque()).extend(replies)
+
+    def _record_and_pop(self, recorded: Recorded) -> Reply:
+        with self._lock:
+            self.requests.append(recorded)
+            queue = self._scripts.get((recorded.method, recorded.path))
+            if queue:
+                return queue.popleft()
+        return (200, {}, {})
+
+    def count(self, method: str | None = None, path: str | None = None) -> int:
+        with self._lock:
+            return sum(
+                1
+                for item in self.requests
+                if (method is None or item.method == method) and (path is None or item.path == path)
+            )

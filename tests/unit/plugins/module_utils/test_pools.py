@@ -1,0 +1,676 @@
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Unit tests for the pure pool logic in module_utils/_pools.py."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ansible_collections.dbpools.aiven.plugins.module_utils import _pools
+from ansible_collections.dbpools.aiven.plugins.module_utils._pools import (
+    API_DEFAULTS,
+    API_FIELD,
+    SETTINGS,
+    Change,
+    PlanError,
+    diff,
+    normalise_pool,
+    parse_connection_uri,
+    plan,
+    predict,
+    public_view,
+    select,
+    validate_desired,
+)
+
+PASSWORD = "s3cr3t-AVNS_pw"
+HOST = "pg-demo-proj.aivencloud.com"
+
+
+def uri(user: str = "avnadmin", name: str = "app", host: str = HOST, port: int = 12692, password: str = PASSWORD) -> str:
+    return f"postgres://{user}:{password}@{host}:{port}/{name}?sslmode=require"
+
+
+def api_entry(name: str = "app", database: str = "appdb", username: str | None = "appuser", mode: str = "transaction", size: int = 10) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "pool_name": name,
+        "database": database,
+        "pool_mode": mode,
+        "pool_size": size,
+        "connection_uri": uri(user=username or "avnadmin", name=name),
+    }
+    if username is not None:
+        entry["username"] = username
+    return entry
+
+
+def pool(**kwargs: Any) -> dict[str, Any]:
+    return normalise_pool(api_entry(**kwargs))
+
+
+def want(name: str = "app", state: str = "present", **settings_: Any) -> dict[str, Any]:
+    entry: dict[str, Any] = {"pool_name": name, "state": state}
+    entry.update(dict.fromkeys(SETTINGS))
+    entry.update(settings_)
+    return entry
+
+
+# --- constants -------------------------------------------------------------------
+
+
+def test_constants_agree() -> None:
+    assert SETTINGS == ("database_name", "username", "pool_mode", "pool_size")
+    assert set(API_FIELD) == set(SETTINGS)
+    assert API_FIELD["database_name"] == "database"
+    assert API_DEFAULTS == {"pool_mode": "transaction", "pool_size": 10}
+
+
+# --- parse_connection_uri / normalise_pool -----------------------------------------
+
+
+def test_parse_uri_full() -> None:
+    assert parse_connection_uri(uri()) == {"host": HOST, "port": 12692, "sslmode": "require"}
+
+
+@pytest.mark.parametrize(
+    "value",
+    [None, "", "<redacted>", "not a uri", 42, "postgres://[::1/app", "postgres://u:p@host:notaport/app", "postgres://u:p@host:99999/app"],
+)
+def test_parse_uri_never_raises(value: Any) -> None:
+    result = parse_connection_uri(value)
+    assert set(result) == {"host", "port", "sslmode"}
+    assert result["port"] is None or isinstance(result["port"], int)
+
+
+def test_parse_uri_bad_port_keeps_host() -> None:
+    assert parse_connection_uri("postgres://u:p@host:notaport/app?sslmode=require")["host"] == "host"
+
+
+def test_parse_uri_without_sslmode_or_port() -> None:
+    assert parse_connection_uri("postgres://u:p@host/app") == {"host": "host", "port": None, "sslmode": None}
+
+
+def test_parse_uri_ipv6() -> None:
+    assert parse_connection_uri("postgres://u:p@[2001:db8::1]:6543/app?sslmode=verify-full") == {
+        "host": "2001:db8::1",
+        "port": 6543,
+        "sslmode": "verify-full",
+    }
+
+
+def test_parse_uri_redacted_password_still_gives_host() -> None:
+    assert parse_connection_uri("postgres://u:<redacted>@h.example:1234/app?sslmode=require") == {
+        "host": "h.example",
+        "port": 1234,
+        "sslmode": "require",
+    }
+
+
+def test_normalise_pinned() -> None:
+    assert normalise_pool(api_entry(size=25, mode="session")) == {
+        "pool_name": "app",
+        "database_name": "appdb",
+        "username": "appuser",
+        "pool_mode": "session",
+        "pool_size": 25,
+        "connection_uri": uri(user="appuser"),
+        "host": HOST,
+        "port": 12692,
+        "sslmode": "require",
+    }
+
+
+@pytest.mark.parametrize("username", ["absent", None, ""])
+def test_normalise_unpinned(username: str | None) -> None:
+    entry = api_entry(username=None)
+    if username != "absent":
+        entry["username"] = username
+    assert normalise_pool(entry)["username"] is None
+
+
+def test_normalise_missing_uri() -> None:
+    entry = api_entry()
+    del entry["connection_uri"]
+    result = normalise_pool(entry)
+    assert result["connection_uri"] is None
+    assert (result["host"], result["port"], result["sslmode"]) == (None, None, None)
+    assert result["database_name"] == "appdb"
+
+
+def test_normalise_redacted_uri() -> None:
+    entry = api_entry()
+    entry["connection_uri"] = "<redacted>"
+    result = normalise_pool(entry)
+    assert result["connection_uri"] == "<redacted>"
+    assert (result["host"], result["port"], result["sslmode"]) == (None, None, None)
+
+
+def test_normalise_ipv6_host() -> None:
+    entry = api_entry()
+    entry["connection_uri"] = f"postgres://appuser:{PASSWORD}@[fd00::5]:25061/app?sslmode=require"
+    result = normalise_pool(entry)
+    assert (result["host"], result["port"], result["sslmode"]) == ("fd00::5", 25061, "require")
+
+
+def test_normalise_string_pool_size_becomes_int() -> None:
+    entry = api_entry()
+    entry["pool_size"] = "30"
+    assert normalise_pool(entry)["pool_size"] == 30
+    entry["pool_size"] = "many"
+    assert normalise_pool(entry)["pool_size"] == "many"
+
+
+def test_normalise_minimal_entry() -> None:
+    result = normalise_pool({"pool_name": "x"})
+    assert result["pool_name"] == "x"
+    assert all(result[key] is None for key in result if key != "pool_name")
+
+
+def test_public_view_drops_uri_only() -> None:
+    current = pool()
+    view = public_view(current)
+    assert "connection_uri" not in view
+    assert PASSWORD not in repr(view)
+    assert set(view) == set(current) - {"connection_uri"}
+    assert "connection_uri" in current  # the input is not modified
+
+
+# --- validate_desired ----------------------------------------------------------------
+
+
+def test_validate_accepts_good_input() -> None:
+    validate_desired([])
+    validate_desired(
+        [
+            want("a", database_name="d", username="u", pool_mode="session", pool_size=1),
+            want("b", username="", pool_size=10000),
+            want("c", state="absent"),
+            {"pool_name": "d"},  # state and settings may be left out entirely
+            {"pool_name": "e", "state": None, "extra": "ignored"},
+        ]
+    )
+
+
+@pytest.mark.parametrize(
+    "entry, words",
+    [
+        (want("p", pool_size=0), ["pool p", "pool_size"]),
+        (want("p", pool_size=10001), ["pool p", "pool_size"]),
+        (want("p", pool_size="10"), ["pool p", "pool_size"]),
+        (want("p", pool_size=True), ["pool p", "pool_size"]),
+        (want("p", pool_size=2.5), ["pool p", "pool_size"]),
+        (want("p", pool_mode="Session"), ["pool p", "pool_mode", "session, transaction, statement"]),
+        (want("p", state="gone"), ["pool p", "state"]),
+        (want("p", database_name=""), ["pool p", "database_name"]),
+        (want("p", database_name="d" * 64), ["pool p", "database_name"]),
+        (want("p", username="u" * 65), ["pool p", "username"]),
+        (want("p", username=7), ["pool p", "username"]),
+        (want("p" * 64), ["pool_name", "1 to 63"]),
+        (want(""), ["pools[0]", "pool_name"]),
+        ({"state": "present"}, ["pools[0]", "pool_name"]),
+        ("app", ["pools[0]", "dictionary"]),
+    ],
+)
+def test_validate_rejects(entry: Any, words: list[str]) -> None:
+    with pytest.raises(PlanError) as err:
+        validate_desired([entry])
+    for word in words:
+        assert word in str(err.value)
+
+
+def test_validate_names_position_of_bad_entry() -> None:
+    with pytest.raises(PlanError, match=r"pools\[1\]"):
+        validate_desired([want("ok"), want(None)])
+
+
+def test_validate_boundaries_accepted() -> None:
+    validate_desired([want("p" * 63, database_name="d" * 63, username="u" * 64)])
+
+
+def test_validate_rejects_non_list() -> None:
+    with pytest.raises(PlanError, match="must be a list"):
+        validate_desired({"pool_name": "app"})  # type: ignore[arg-type]
+
+
+def test_validate_rejects_duplicates() -> None:
+    with pytest.raises(PlanError, match="pool app is listed more than once"):
+        validate_desired([want("app"), want("other"), want("app", state="absent")])
+
+
+def test_plan_error_is_value_error() -> None:
+    assert issubclass(PlanError, ValueError)
+
+
+# --- plan: every branch --------------------------------------------------------------
+
+
+def test_create_with_defaults() -> None:
+    (change,) = plan([], [want("app", database_name="appdb")])
+    assert change.action == "create"
+    assert change.pool_name == "app"
+    assert change.body == {"pool_name": "app", "database": "appdb"}
+    assert change.before is None
+    assert change.after == {
+        "pool_name": "app",
+        "database_name": "appdb",
+        "username": None,
+        "pool_mode": "transaction",
+        "pool_size": 10,
+        "host": None,
+        "port": None,
+        "sslmode": None,
+    }
+
+
+def test_create_pinned_with_all_settings() -> None:
+    (change,) = plan([], [want("app", database_name="appdb", username="u1", pool_mode="session", pool_size=42)])
+    assert change.body == {"pool_name": "app", "database": "appdb", "username": "u1", "pool_mode": "session", "pool_size": 42}
+    assert change.after is not None
+    assert (change.after["username"], change.after["pool_mode"], change.after["pool_size"]) == ("u1", "session", 42)
+
+
+def test_create_with_empty_username_omits_it() -> None:
+    (change,) = plan([], [want("app", database_name="appdb", username="")])
+    assert "username" not in change.body
+    assert change.after is not None and change.after["username"] is None
+
+
+def test_create_without_database_errors() -> None:
+    with pytest.raises(PlanError, match="pool app does not exist and database_name is required to create it"):
+        plan([], [want("app", pool_size=5)])
+
+
+def test_create_without_state_key_means_present() -> None:
+    (change,) = plan([], [{"pool_name": "app", "database_name": "appdb"}])
+    assert change.action == "create"
+
+
+def test_update_one_field() -> None:
+    current = [pool(size=10)]
+    (change,) = plan(current, [want("app", pool_size=20)])
+    assert change.action == "update"
+    assert change.body == {"pool_size": 20}
+    assert change.before == public_view(current[0])
+    assert change.after == dict(public_view(current[0]), pool_size=20)
+
+
+def test_update_several_fields() -> None:
+    current = [pool()]
+    (change,) = plan(current, [want("app", database_name="other", username="u2", pool_mode="statement", pool_size=3)])
+    assert change.body == {"database": "other", "username": "u2", "pool_mode": "statement", "pool_size": 3}
+    assert change.after is not None
+    assert {k: change.after[k] for k in SETTINGS} == {"database_name": "other", "username": "u2", "pool_mode": "statement", "pool_size": 3}
+
+
+def test_update_sends_only_differing_fields() -> None:
+    current = [pool(mode="session", size=10)]
+    (change,) = plan(current, [want("app", database_name="appdb", username="appuser", pool_mode="session", pool_size=11)])
+    assert change.body == {"pool_size": 11}
+
+
+def test_unpin() -> None:
+    current = [pool(username="appuser")]
+    (change,) = plan(current, [want("app", username="")])
+    assert change.action == "update"
+    assert change.body == {"username": None}
+    assert change.after is not None and change.after["username"] is None
+
+
+def test_pin_unpinned_pool() -> None:
+    (change,) = plan([pool(username=None)], [want("app", username="u1")])
+    assert change.body == {"username": "u1"}
+
+
+def test_unpin_already_unpinned_is_noop() -> None:
+    assert plan([pool(username=None)], [want("app", username="")]) == []
+
+
+def test_options_not_given_are_left_as_they_are() -> None:
+    current = [pool(username="appuser", mode="session", size=77)]
+    # Everything None: nothing to compare, so nothing to do (and username None does NOT unpin).
+    assert plan(current, [want("app")]) == []
+    assert plan(current, [{"pool_name": "app"}]) == []
+
+
+def test_noop_when_everything_matches() -> None:
+    current = [pool(mode="statement", size=5)]
+    assert plan(current, [want("app", database_name="appdb", username="appuser", pool_mode="statement", pool_size=5)]) == []
+
+
+def test_delete() -> None:
+    current = [pool()]
+    (change,) = plan(current, [want("app", state="absent")])
+    assert change.action == "delete"
+    assert change.body == {}
+    assert change.before == public_view(current[0])
+    assert change.after is None
+
+
+def test_delete_ignores_settings() -> None:
+    (change,) = plan([pool()], [want("app", state="absent", pool_size=99)])
+    assert change.action == "delete" and change.body == {}
+
+
+def test_absent_and_missing_is_noop() -> None:
+    assert plan([pool(name="other")], [want("app", state="absent")]) == []
+
+
+def test_other_pools_untouched_without_purge() -> None:
+    current = [pool(name="a"), pool(name="b")]
+    assert plan(current, [want("a")]) == []
+
+
+def test_purge_deletes_unnamed() -> None:
+    current = [pool(name="c"), pool(name="keep"), pool(name="a")]
+    changes = plan(current, [want("keep")], purge=True)
+    assert [(c.action, c.pool_name) for c in changes] == [("delete", "a"), ("delete", "c")]
+
+
+def test_purge_keeps_named() -> None:
+    current = [pool(name="a"), pool(name="b")]
+    assert plan(current, [want("a"), want("b", pool_size=10)], purge=True) == []
+
+
+def test_purge_with_absent_entries() -> None:
+    current = [pool(name="gone"), pool(name="extra"), pool(name="keep")]
+    changes = plan(current, [want("keep"), want("gone", state="absent"), want("never", state="absent")], purge=True)
+    # "gone" is deleted once (from its entry), "extra" by the purge, "never" needs nothing.
+    assert [(c.action, c.pool_name) for c in changes] == [("delete", "gone"), ("delete", "extra")]
+
+
+def test_purge_with_empty_desired_deletes_all() -> None:
+    current = [pool(name="b"), pool(name="a")]
+    assert [c.pool_name for c in plan(current, [], purge=True)] == ["a", "b"]
+
+
+def test_purge_on_empty_service() -> None:
+    assert plan([], [], purge=True) == []
+
+
+def test_duplicates_error() -> None:
+    with pytest.raises(PlanError, match="listed more than once"):
+        plan([], [want("app", database_name="d"), want("app", state="absent")])
+
+
+def test_plan_validates_input() -> None:
+    with pytest.raises(PlanError, match="pool_size"):
+        plan([pool()], [want("app", pool_size=0)])
+
+
+def test_plan_order_is_desired_order_then_sorted_purges() -> None:
+    current = [pool(name="z"), pool(name="m"), pool(name="upd", size=1), pool(name="del"), pool(name="b")]
+    desired = [
+        want("new2", database_name="d"),
+        want("del", state="absent"),
+        want("upd", pool_size=2),
+        want("new1", database_name="d"),
+    ]
+    changes = plan(current, desired, purge=True)
+    assert [(c.action, c.pool_name) for c in changes] == [
+        ("create", "new2"),
+        ("delete", "del"),
+        ("update", "upd"),
+        ("create", "new1"),
+        ("delete", "b"),
+        ("delete", "m"),
+        ("delete", "z"),
+    ]
+
+
+def test_plan_does_not_modify_inputs() -> None:
+    current = [pool()]
+    desired = [want("app", pool_size=33, username="")]
+    snapshot = (repr(current), repr(desired))
+    plan(current, desired)
+    assert (repr(current), repr(desired)) == snapshot
+
+
+# --- predict -------------------------------------------------------------------------
+
+
+def test_predict_applies_every_kind_of_change() -> None:
+    current = [pool(name="keep"), pool(name="upd", size=5), pool(name="del")]
+    desired = [want("upd", pool_size=6, username=""), want("del", state="absent"), want("new", database_name="nd", pool_mode="session")]
+    result = predict(current, plan(current, desired))
+    assert [p["pool_name"] for p in result] == ["keep", "upd", "new"]
+    assert result[0] == current[0]
+    upd = result[1]
+    assert (upd["pool_size"], upd["username"]) == (6, None)
+    # An updated pool keeps its connection details.
+    assert (upd["connection_uri"], upd["host"], upd["port"]) == (current[1]["connection_uri"], HOST, 12692)
+    assert result[2] == {
+        "pool_name": "new",
+        "database_name": "nd",
+        "username": None,
+        "pool_mode": "session",
+        "pool_size": 10,
+        "connection_uri": None,
+        "host": None,
+        "port": None,
+        "sslmode": None,
+    }
+
+
+def test_predict_without_changes_is_a_copy() -> None:
+    current = [pool()]
+    result = predict(current, [])
+    assert result == current
+    result[0]["pool_size"] = 999
+    assert current[0]["pool_size"] == 10
+
+
+def test_predict_tolerates_changes_for_unknown_pools() -> None:
+    stray = [Change("delete", "ghost", {}, {"pool_name": "ghost"}, None), Change("update", "ghost", {"pool_size": 1}, {}, {"pool_size": 1})]
+    assert predict([pool()], stray) == [pool()]
+
+
+def test_predict_keys_match_normalised_shape() -> None:
+    result = predict([], plan([], [want("new", database_name="d")]))
+    assert list(result[0]) == list(pool())
+
+
+# --- diff ----------------------------------------------------------------------------
+
+
+def test_diff_empty() -> None:
+    assert diff([]) == {"before": {}, "after": {}}
+
+
+def test_diff_contents() -> None:
+    current = [pool(name="upd"), pool(name="del"), pool(name="same")]
+    changes = plan(current, [want("upd", pool_size=50), want("del", state="absent"), want("same"), want("new", database_name="d")])
+    result = diff(changes)
+    assert set(result["before"]) == {"upd", "del"}
+    assert set(result["after"]) == {"upd", "new"}
+    assert result["before"]["upd"]["pool_size"] == 10
+    assert result["after"]["upd"]["pool_size"] == 50
+    assert result["before"]["del"] == public_view(current[1])
+
+
+def test_diff_has_no_secrets() -> None:
+    current = [pool(name="upd"), pool(name="del"), pool(name="purged")]
+    changes = plan(current, [want("upd", username="", pool_size=1), want("del", state="absent"), want("new", database_name="d", username="x")], purge=True)
+    text = repr(diff(changes))
+    assert "connection_uri" not in text
+    assert PASSWORD not in text
+    assert "postgres://" not in text
+
+
+def test_diff_strips_uri_from_hand_built_change() -> None:
+    leaky = Change("update", "app", {"pool_size": 1}, pool(), dict(pool(), pool_size=1))
+    text = repr(diff([leaky]))
+    assert PASSWORD not in text and "connection_uri" not in text
+
+
+# --- select --------------------------------------------------------------------------
+
+
+def test_select_all_when_names_none() -> None:
+    pools = [pool(name="a"), pool(name="b")]
+    result = select(pools, None)
+    assert result == pools and result is not pools
+
+
+def test_select_by_names_in_given_order_skipping_missing() -> None:
+    pools = [pool(name="a"), pool(name="b"), pool(name="c")]
+    assert [p["pool_name"] for p in select(pools, ["c", "missing", "a", "c"])] == ["c", "a"]
+
+
+def test_select_empty() -> None:
+    assert select([pool()], []) == []
+    assert select([], ["a"]) == []
+    assert select([], None) == []
+
+
+# --- property-based: plan, apply as the API would, re-plan ----------------------------
+
+NAMES = ["a", "b", "c", "d", "e", "f"]
+USERS = ["u1", "u2", "avnadmin"]
+DATABASES = ["db1", "db2"]
+
+
+def fake_api_apply(entries: list[dict[str, Any]], changes: list[Change]) -> list[dict[str, Any]]:
+    """Apply Change bodies to raw API pool entries the way Aiven does (test double)."""
+    result = [dict(entry) for entry in entries]
+    for change in changes:
+        names = [entry["pool_name"] for entry in result]
+        if change.action == "create":
+            assert change.pool_name not in names, "409: pool already exists"
+            body = change.body
+            assert body["pool_name"] == change.pool_name and body["database"]
+            created = {
+                "pool_name": body["pool_name"],
+                "database": body["database"],
+                "pool_mode": body.get("pool_mode", "transaction"),
+                "pool_size": body.get("pool_size", 10),
+                "connection_uri": uri(user=body.get("username") or "avnadmin", name=body["pool_name"]),
+            }
+            if body.get("username") is not None:
+                created["username"] = body["username"]
+            result.append(created)
+            continue
+        assert change.pool_name in names, "404: no such pool"
+        index = names.index(change.pool_name)
+        if change.action == "delete":
+            assert change.body == {}
+            del result[index]
+            continue
+        assert change.action == "update"
+        assert change.body, "an update must change something"
+        assert set(change.body) <= set(API_FIELD.values())
+        entry = result[index]
+        for field, value in change.body.items():
+            if field == "username" and value is None:
+                entry.pop("username", None)  # null unpins
+            else:
+                entry[field] = value
+    return result
+
+
+def settings_of(pools: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {p["pool_name"]: {k: p[k] for k in SETTINGS} for p in pools}
+
+
+api_entries = st.lists(
+    st.builds(
+        api_entry,
+        name=st.sampled_from(NAMES),
+        database=st.sampled_from(DATABASES),
+        username=st.one_of(st.none(), st.sampled_from(USERS)),
+        mode=st.sampled_from(_pools.POOL_MODES),
+        size=st.integers(1, 10000),
+    ),
+    max_size=len(NAMES),
+    unique_by=lambda e: e["pool_name"],
+)
+
+
+@st.composite
+def scenario(draw: st.DrawFn) -> Any:
+    entries = draw(api_entries)
+    existing = {e["pool_name"] for e in entries}
+    names = draw(st.lists(st.sampled_from(NAMES), max_size=len(NAMES), unique=True))
+    desired = []
+    for name in names:
+        state = draw(st.sampled_from(["present", "present", "absent"]))
+        database = draw(st.one_of(st.none(), st.sampled_from(DATABASES)))
+        if state == "present" and name not in existing and database is None:
+            database = draw(st.sampled_from(DATABASES))  # creating needs a database
+        desired.append(
+            {
+                "pool_name": name,
+                "state": state,
+                "database_name": database,
+                "username": draw(st.one_of(st.none(), st.just(""), st.sampled_from(USERS))),
+                "pool_mode": draw(st.one_of(st.none(), st.sampled_from(_pools.POOL_MODES))),
+                "pool_size": draw(st.one_of(st.none(), st.integers(1, 10000))),
+            }
+        )
+    purge = draw(st.booleans())
+    return entries, desired, purge
+
+
+PROPERTY_SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@PROPERTY_SETTINGS
+@given(scenario())
+def test_property_apply_then_replan_is_empty(case: Any) -> None:
+    entries, desired, purge = case
+    current = [normalise_pool(e) for e in entries]
+    changes = plan(current, desired, purge=purge)
+    applied = [normalise_pool(e) for e in fake_api_apply(entries, changes)]
+    assert plan(applied, desired, purge=purge) == []
+
+
+@PROPERTY_SETTINGS
+@given(scenario())
+def test_property_predict_matches_api(case: Any) -> None:
+    entries, desired, purge = case
+    current = [normalise_pool(e) for e in entries]
+    changes = plan(current, desired, purge=purge)
+    applied = [normalise_pool(e) for e in fake_api_apply(entries, changes)]
+    predicted = predict(current, changes)
+    assert settings_of(predicted) == settings_of(applied)
+    assert [p["pool_name"] for p in predicted] == [p["pool_name"] for p in applied]
+
+
+@PROPERTY_SETTINGS
+@given(scenario())
+def test_property_plan_shape_and_no_secrets(case: Any) -> None:
+    entries, desired, purge = case
+    current = [normalise_pool(e) for e in entries]
+    changes = plan(current, desired, purge=purge)
+    touched = [c.pool_name for c in changes]
+    assert len(touched) == len(set(touched)), "each pool is written at most once"
+    by_name = {p["pool_name"]: p for p in current}
+    for change in changes:
+        assert (change.before is None) == (change.action == "create")
+        assert (change.after is None) == (change.action == "delete")
+        if change.action == "update":
+            # The body holds exactly the settings that before and after disagree on.
+            assert change.before is not None and change.after is not None
+            differing = {API_FIELD[k] for k in SETTINGS if change.before[k] != change.after[k]}
+            assert set(change.body) == differing
+            assert change.before == public_view(by_name[change.pool_name])
+    # Pools the plan does not mention are exactly those kept as they are.
+    untouched = set(by_name) - set(touched)
+    result = diff(changes)
+    assert untouched.isdisjoint(result["before"]) and untouched.isdisjoint(result["after"])
+    text = repr(result)
+    assert PASSWORD not in text and "connection_uri" not in text
+
+
+@PROPERTY_SETTINGS
+@given(api_entries, st.lists(st.sampled_from(NAMES + ["zz"]), max_size=8))
+def test_property_select(entries: list[dict[str, Any]], names: list[str]) -> None:
+    pools = [normalise_pool(e) for e in entries]
+    chosen = [p["pool_name"] for p in select(pools, names)]
+    expected: list[str] = []
+    for name in names:
+        if name not in expected and any(p["pool_name"] == name for p in pools):
+            expected.append(name)
+    assert chosen == expected
