@@ -214,16 +214,16 @@ class PoolSync:
 
     def _raise_on_failure(self, outcomes: list[Outcome], applied: list[Outcome]) -> None:
         failed = [o for o in outcomes if o.error is not None]
-        if not failed:
+        error = failed[0].error if failed else None
+        if error is None:
             return
         first = failed[0]
-        assert first.error is not None
         done = [o.summary() for o in applied]
         skipped = [o.summary() for o in outcomes if not o.attempted]
-        message = f"cannot {first.change.action} pool {first.change.pool_name!r} on {self.where()}: {first.error}"
+        message = f"cannot {first.change.action} pool {first.change.pool_name!r} on {self.where()}: {error}"
         if done:
             message += f"; applied before the failure: {', '.join(d['action'] + ' ' + d['pool_name'] for d in done)}"
         if skipped:
             message += f"; not attempted: {', '.join(s['action'] + ' ' + s['pool_name'] for s in skipped)}"
-        raise SyncError(message, failure=first.error.failure(), applied=done,
+        raise SyncError(message, failure=error.failure(), applied=done,
                         failed=[o.summary() for o in failed], not_attempted=skipped)

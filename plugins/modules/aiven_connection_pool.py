@@ -18,7 +18,7 @@ description:
   - Settings left out are left as they are on an existing pool; on a new pool the API's defaults
     apply (O(pool_mode=transaction), O(pool_size=10), unpinned).
 author:
-  - dbpools.aiven maintainers
+  - dbpools.aiven maintainers (@dbpools)
 extends_documentation_fragment:
   - dbpools.aiven.aiven
 attributes:
@@ -30,6 +30,7 @@ attributes:
     description: Shows each touched pool before and after, without connection URIs or passwords.
   action_group:
     support: full
+    description: Use C(group/dbpools.aiven.aiven) in C(module_defaults) to set the options of this module.
     membership:
       - dbpools.aiven.aiven
 options:

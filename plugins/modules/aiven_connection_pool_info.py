@@ -13,7 +13,7 @@ description:
     with their connection URI and its parsed connection details.
   - One API request per call. Never changes anything.
 author:
-  - dbpools.aiven maintainers
+  - dbpools.aiven maintainers (@dbpools)
 extends_documentation_fragment:
   - dbpools.aiven.aiven
 attributes:
@@ -22,8 +22,10 @@ attributes:
     description: Read-only; runs the same in check mode.
   diff_mode:
     support: none
+    description: Changes nothing, so returns no diff.
   action_group:
     support: full
+    description: Use C(group/dbpools.aiven.aiven) in C(module_defaults) to set the options of this module.
     membership:
       - dbpools.aiven.aiven
 options:

@@ -55,6 +55,7 @@ def _write_credentials(path: str, running) -> None:
             "pg_port": endpoint.pg_port,
             "pgbouncer_port": endpoint.pgbouncer_port,
             "users": {user.username: user.password for user in service.users.values()},
+            "pgbouncer_admin": emulator.backend.admin_conninfo(service),
         })
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import re
 from contextlib import asynccontextmanager
 from typing import Any, AsyncIterator, Dict
 
@@ -11,13 +12,15 @@ from aiohttp import web
 
 from .backends import Backend
 from .documents import Renderer
-from .errors import ApiError
+from .errors import ApiError, bad_request
 from .model import Pool, Service, World
 from .options import Options
 from .validation import create_fields, json_object, update_fields
 
 LOG = logging.getLogger("emulator.api")
 SERVICE_PATH = "/v1/project/{project}/service/{service}"
+# PgBouncer's own admin console database.
+RESERVED_POOL_NAME = "pgbouncer"
 NO_POOLING_PLANS = ("hobbyist", "free")
 
 
@@ -68,6 +71,12 @@ class AivenApi:
                 "Current service plan does not include the connection pooling option. Please upgrade your service plan.",
             )
 
+    def _check_pool_name(self, name: str) -> None:
+        if name == RESERVED_POOL_NAME:
+            raise bad_request(f"Invalid value for 'pool_name': {name} is reserved")
+        if not re.search(self.options.pool_name_pattern, name):
+            raise bad_request(f"Invalid value for 'pool_name': must match {self.options.pool_name_pattern}")
+
     def _check_references(self, service: Service, fields: Dict[str, Any]) -> None:
         database = fields.get("database")
         if database is not None and database not in service.databases:
@@ -99,6 +108,7 @@ class AivenApi:
     async def create_pool(self, request: web.Request) -> web.Response:
         service = self._service(request)
         fields = create_fields(await json_object(request))
+        self._check_pool_name(fields["pool_name"])
         self._writable(service)
         self._check_references(service, fields)
         async with self._write(service):

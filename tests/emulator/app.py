@@ -90,7 +90,7 @@ class Emulator:
     async def _auth(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         if request.path.startswith(PREFIX + "/"):
             return await handler(request)
-        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        scheme, _space, token = request.headers.get("Authorization", "").partition(" ")
         token = token.strip()
         if scheme.lower() not in ("aivenv1", "bearer") or token not in self.world.tokens:
             raise ApiError(401, "Missing (expired) db token")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import List, NamedTuple
+from typing import List, NamedTuple, Optional
 
 from .model import Service
 
@@ -35,6 +35,10 @@ class Backend:
 
     async def stop(self) -> None:
         raise NotImplementedError
+
+    def admin_conninfo(self, service: Service) -> Optional[dict]:
+        """Connection parameters of PgBouncer's admin console, where there is one."""
+        return None
 
 
 class MemoryBackend(Backend):

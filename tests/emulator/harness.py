@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -78,6 +79,7 @@ class EmulatorProcess:
                 self._proc.kill()
                 self._proc.wait()
         self.session.close()
+        shutil.rmtree(self._tmp, ignore_errors=True)
 
     def __enter__(self) -> "EmulatorProcess":
         return self.start()

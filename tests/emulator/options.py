@@ -7,6 +7,7 @@ to check that clients cope with every plausible variant.
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, fields
 from typing import Any, Dict
 
@@ -28,6 +29,9 @@ class Options:
     redact_pool_uris: bool = False
     # Pools vanish when a service goes POWEROFF and back on.
     poweroff_drops_pools: bool = True
+    # Pool names the API accepts. No pattern is published, but Aiven's pools live in
+    # PgBouncer, whose config file takes only these characters in a database name.
+    pool_name_pattern: str = r"^[A-Za-z0-9_.-]+$"
 
     _choices = {
         "missing_database_status": (400, 403, 404),
@@ -43,6 +47,8 @@ class Options:
             current = getattr(self, key)
             if type(value) is not type(current):
                 raise bad_request(f"emulator option {key!r} must be of type {type(current).__name__}")
+            if key == "pool_name_pattern":
+                _check_pattern(value)
             allowed = self._choices.get(key)
             if allowed and value not in allowed:
                 raise bad_request(f"emulator option {key!r} must be one of {list(allowed)}")
@@ -51,3 +57,10 @@ class Options:
 
     def to_dict(self) -> Dict[str, Any]:
         return asdict(self)
+
+
+def _check_pattern(value: str) -> None:
+    try:
+        re.compile(value)
+    except re.error as exc:
+        raise bad_request(f"emulator option 'pool_name_pattern' is not a regular expression: {exc}") from None

@@ -176,13 +176,23 @@ def test_unknown_query_parameters_are_ignored(api: Api):
     check(reply, "GET", SERVICE, 200)
 
 
-def test_url_quoted_path_segments(api: Api):
+def test_pool_names_pgbouncer_cannot_serve_are_refused(api: Api):
+    base = f"/project/{PROJECT}/service/pg-main/connection_pool"
+    for name in ["a/b", "a b", "..%2F", "pgbouncer", "caf\u00e9"]:
+        reply = check(api.call("POST", base, {"pool_name": name, "database": "appdb"}), "POST", POOLS, 400)
+        assert "pool_name" in reply["message"]
+
+
+def test_url_quoted_path_segments(emulator, api: Api):
+    # The permissive pattern is an option: the name check is unconfirmed, quoting is not.
+    emulator.set_options(pool_name_pattern=".*")
     base = f"/project/{PROJECT}/service/pg-main/connection_pool"
     check(api.call("POST", base, {"pool_name": "a/b c", "database": "appdb"}), "POST", POOLS, 200)
     check(api.call("PUT", base + "/a%2Fb%20c", {"pool_size": 7}), "PUT", POOL, 200)
     pool = next(p for p in api.service()["connection_pools"] if p["pool_name"] == "a/b c")
     assert pool["pool_size"] == 7 and "/a%2Fb%20c?" in pool["connection_uri"]
     check(api.call("DELETE", base + "/a%2Fb%20c"), "DELETE", POOL, 200)
+    emulator.set_options(pool_name_pattern=r"^[A-Za-z0-9_.-]+$")
 
 
 def test_unpin_with_null_username(api: Api):

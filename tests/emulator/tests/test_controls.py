@@ -53,7 +53,7 @@ def test_fault_5xx_without_retry_after_and_method_filter(emulator, api: Api):
 
 def test_fault_rate_is_a_probability(emulator, api: Api):
     emulator.add_faults([{"path": "pg-cycle$", "status": 502, "rate": 0.3}])
-    statuses = [api.call("GET", f"/project/{PROJECT}/service/pg-cycle").status_code for _ in range(300)]
+    statuses = [api.call("GET", f"/project/{PROJECT}/service/pg-cycle").status_code for _attempt in range(300)]
     failed = statuses.count(502)
     assert set(statuses) == {200, 502}
     assert 45 <= failed <= 135, failed  # 90 expected; far outside means the rate is ignored

@@ -1,0 +1,383 @@
+"""A backend with real servers: per service, a throwaway PostgreSQL 15 and a PgBouncer.
+
+Each service gets its own cluster (scram-sha-256, TLS, loopback only) holding the
+service's databases and users, and its own PgBouncer whose ``[databases]`` section is
+rewritten from ``service.pools`` and applied with ``RELOAD;`` on the admin console,
+which keeps the other pools' clients connected. Processes and files are handled by
+``pg_processes``; this module decides what they are configured with.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import os
+import re
+import secrets
+import unicodedata
+from dataclasses import dataclass
+from typing import Dict, List, Optional, Tuple
+
+import psycopg
+from psycopg import sql
+from psycopg.rows import dict_row
+
+from .backends import Backend, Endpoint
+from .model import Pool, Service
+from .pg_processes import (
+    PgBouncerDaemon,
+    PostgresCluster,
+    RunAs,
+    free_loopback_ports,
+    log_tail,
+    make_self_signed_cert,
+    make_subdir,
+    make_workdir,
+    pid_alive,
+    remove_tree,
+    write_file_atomic,
+)
+
+SUPERUSER = "emulator_superuser"  # bootstrap superuser, unix socket only
+ADMIN_USER = "emulator_admin"  # PgBouncer console user (admin_users)
+PGBOUNCER_MAX_NAME_BYTES = 63  # PgBouncer keeps database names in 64-byte buffers
+PGBOUNCER_RESERVED = ("pgbouncer",)  # the admin console's own database name
+PLAIN_NAME = re.compile(r"^[A-Za-z0-9_]+$")  # needs no quoting in a connection string
+INI_KEY = re.compile(r"^[A-Za-z0-9_.-]+$")  # what PgBouncer's ini parser reads as a key
+# PgBouncer reads an auth-file password of these shapes as a hash, not as plain text.
+HASHED_PASSWORD = re.compile(r"^(md5[0-9a-f]{32}|SCRAM-SHA-256\$.*)$")
+
+ServiceKey = Tuple[str, str]
+
+
+def _key(service: Service) -> ServiceKey:
+    return (service.project, service.name)
+
+
+def check_name(kind: str, value: str, max_bytes: int = PGBOUNCER_MAX_NAME_BYTES) -> str:
+    """Reject what cannot be written into pgbouncer.ini or the auth file safely."""
+    if not isinstance(value, str) or not value:
+        raise ValueError("%s must be a non-empty string" % kind)
+    for char in value:
+        if unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn"):
+            raise ValueError("%s %r contains a control or unassigned character" % (kind, value))
+    if len(value.encode("utf-8")) > max_bytes:
+        raise ValueError("%s %r is longer than %d bytes" % (kind, value, max_bytes))
+    return value
+
+
+def ini_name(name: str) -> str:
+    """A ``[databases]`` key, written bare.
+
+    PgBouncer's documentation says other names may be written in SQL double-quote
+    identifier quoting, but its ini parser (libusual cfparser, in 1.18 and still
+    upstream; pgbouncer issue #971) reads a key only as [A-Za-z0-9_.-*] characters and
+    answers a quoted key with a syntax error. Any other name cannot be configured, so
+    it is rejected here instead of breaking the whole file on RELOAD.
+    """
+    check_name("pool name", name)
+    if name in PGBOUNCER_RESERVED:
+        raise ValueError("pool name %r is reserved by PgBouncer" % name)
+    if not INI_KEY.match(name):
+        raise ValueError("pool name %r cannot be written into pgbouncer.ini: PgBouncer accepts only letters, digits, '_', '.' and '-' there" % name)
+    return name
+
+
+def connstr_value(value: str) -> str:
+    """A value in a ``[databases]`` connection string: bare when plain, else '...'."""
+    if PLAIN_NAME.match(value):
+        return value
+    return "'" + value.replace("'", "''") + "'"
+
+
+def auth_file_line(username: str, password: str) -> str:
+    check_name("user name", username, max_bytes=127)
+    check_name("password of %s" % username, password, max_bytes=1023)
+    if HASHED_PASSWORD.match(password):
+        raise ValueError("password of %s looks like a hash; PgBouncer would not read it as plain text" % username)
+    return '"%s" "%s"\n' % (username.replace('"', '""'), password.replace('"', '""'))
+
+
+def pool_line(pool: Pool, pg_port: int) -> str:
+    check_name("database", pool.database)
+    parts = [
+        "host=127.0.0.1",
+        "port=%d" % pg_port,
+        "dbname=%s" % connstr_value(pool.database),
+        "pool_size=%d" % int(pool.pool_size),
+        "pool_mode=%s" % connstr_value(pool.pool_mode),
+    ]
+    if pool.username is not None:
+        check_name("user name", pool.username, max_bytes=127)
+        parts.append("user=%s" % connstr_value(pool.username))
+    return "%s = %s\n" % (ini_name(pool.pool_name), " ".join(parts))
+
+
+@dataclass
+class _Instance:
+    """The servers of one service."""
+
+    directory: str
+    cluster: PostgresCluster
+    bouncer: PgBouncerDaemon
+    admin_password: str
+    tls: Dict[str, str]
+
+    def admin_conninfo(self) -> dict:
+        return {
+            "host": "127.0.0.1",
+            "port": self.bouncer.port,
+            "user": ADMIN_USER,
+            "password": self.admin_password,
+            "dbname": "pgbouncer",
+            "sslmode": "disable",
+            "connect_timeout": 5,
+        }
+
+
+class PgBouncerBackend(Backend):
+    """Real PostgreSQL + PgBouncer per service, on loopback ports, in one temp dir."""
+
+    name = "pgbouncer"
+
+    def __init__(
+        self,
+        workdir_parent: Optional[str] = None,
+        pg_bin: str = "/usr/lib/postgresql/15/bin",
+        pgbouncer_bin: str = "pgbouncer",
+    ) -> None:
+        self.workdir_parent = workdir_parent
+        self.pg_bin = pg_bin
+        self.pgbouncer_bin = pgbouncer_bin
+        self.workdir: Optional[str] = None
+        self._instances: Dict[ServiceKey, _Instance] = {}
+        self._run_as: Optional[RunAs] = None
+        self._tls: Optional[Dict[str, str]] = None
+        self._atexit_registered = False
+
+    # ----------------------------------------------------------------- lifecycle
+
+    async def start(self, services: List[Service]) -> None:
+        """Start servers for every service not started yet (all concurrently)."""
+        new = [svc for svc in services if _key(svc) not in self._instances]
+        if len({_key(svc) for svc in new}) != len(new):
+            raise ValueError("the same service is listed twice")
+        if not new:
+            return
+        for svc in new:
+            self._check_service(svc)
+        if not self._atexit_registered:
+            atexit.register(self.stop_sync)
+            self._atexit_registered = True
+        try:
+            if self.workdir is None:
+                self._run_as = RunAs()
+                self.workdir = make_workdir(self.workdir_parent, self._run_as)
+                self._tls = await make_self_signed_cert(self.workdir, self._run_as)
+            ports = free_loopback_ports(2 * len(new))
+            first_index = len(self._instances)
+            await asyncio.gather(*(self._start_service(svc, first_index + i, ports[2 * i], ports[2 * i + 1]) for i, svc in enumerate(new)))
+        except BaseException:
+            await asyncio.shield(asyncio.to_thread(self.stop_sync))
+            raise
+
+    def endpoint(self, service: Service) -> Endpoint:
+        inst = self._instance(service)
+        return Endpoint("127.0.0.1", inst.cluster.port, inst.bouncer.port)
+
+    async def sync_pools(self, service: Service) -> None:
+        """Make the service's PgBouncer serve exactly ``service.pools``.
+
+        A pool whose forced user changes (pinned, unpinned or re-pinned) is first
+        removed with one RELOAD, which closes that pool's clients, and added back with
+        a second one. PgBouncer 1.18 cannot do it in place: it keeps a forced user on
+        RELOAD ("losing forced user not supported"), and pinning a pool to a user who
+        already has a per-user pool there aborts the whole process ("put_in_order:
+        found existing elem"). A PgBouncer found dead is started again.
+        """
+        inst = self._instance(service)
+        pools = list(service.pools.values())
+        text = self._render_ini(inst, pools)  # validates before anything is touched
+        if not pid_alive(inst.bouncer.pid):
+            await asyncio.to_thread(write_file_atomic, inst.bouncer.ini, text, self._run_as)
+            await inst.bouncer.start()
+        else:
+            current = {row["name"]: row for row in await self._show_databases(inst)}
+            repinned = {p.pool_name for p in pools if p.pool_name in current and (current[p.pool_name]["force_user"] or None) != p.username}
+            if repinned:
+                kept = [p for p in pools if p.pool_name not in repinned]
+                await self._apply(inst, self._render_ini(inst, kept))
+            await self._apply(inst, text)
+        await self._verify(inst, pools)
+
+    async def stop(self) -> None:
+        await asyncio.to_thread(self.stop_sync)
+
+    def stop_sync(self) -> None:
+        """Stop everything this backend started and remove its temp dir (idempotent)."""
+        instances = list(self._instances.values())
+        self._instances = {}
+        for inst in instances:  # PgBouncers first: they hold server connections
+            inst.bouncer.stop_sync()
+        for inst in instances:
+            inst.cluster.stop_sync()
+        workdir, self.workdir = self.workdir, None
+        remove_tree(workdir)
+        if self._atexit_registered:
+            atexit.unregister(self.stop_sync)
+            self._atexit_registered = False
+
+    # ------------------------------------------------------------- test helpers
+
+    def admin_console(self, service: Service) -> psycopg.Connection:
+        """A psycopg connection to the service's PgBouncer admin console.
+
+        The console speaks only the simple query protocol. ClientCursor always uses
+        it (parameters are bound client-side); psycopg's default cursor happens to
+        use it only for queries without parameters.
+        """
+        return psycopg.connect(
+            **self._instance(service).admin_conninfo(),
+            autocommit=True,
+            cursor_factory=psycopg.ClientCursor,
+            row_factory=dict_row,
+        )
+
+    def admin_conninfo(self, service: Service) -> Optional[dict]:
+        return self._instance(service).admin_conninfo()
+
+    def show_pools_config(self, service: Service) -> List[dict]:
+        """``SHOW DATABASES`` rows (all columns, among them name, database, pool_size,
+        pool_mode, force_user) of the pools, without the console's own database."""
+        with self.admin_console(service) as conn:
+            rows = conn.execute("SHOW DATABASES").fetchall()
+        return [row for row in rows if row["name"] not in PGBOUNCER_RESERVED]
+
+    def pids(self) -> List[int]:
+        """Process ids of every server currently running for this backend."""
+        found = []
+        for inst in self._instances.values():
+            for pid in (inst.cluster.pid, inst.bouncer.pid):
+                if pid:
+                    found.append(pid)
+        return found
+
+    # ---------------------------------------------------------------- internals
+
+    def _instance(self, service: Service) -> _Instance:
+        try:
+            return self._instances[_key(service)]
+        except KeyError:
+            raise KeyError("service %s/%s was not started by this backend" % _key(service)) from None
+
+    @staticmethod
+    def _check_service(service: Service) -> None:
+        if not service.users:
+            raise ValueError("service %s has no users" % service.name)
+        for name in list(service.users) + list(service.databases):
+            check_name("name", name)
+        if SUPERUSER in service.users or ADMIN_USER in service.users:
+            raise ValueError("user names %s and %s are reserved by the emulator" % (SUPERUSER, ADMIN_USER))
+        for user in service.users.values():
+            auth_file_line(user.username, user.password)
+        for pool in service.pools.values():
+            pool_line(pool, 1)
+
+    async def _start_service(self, service: Service, index: int, pg_port: int, bouncer_port: int) -> None:
+        assert self.workdir and self._run_as and self._tls
+        directory = make_subdir(os.path.join(self.workdir, "s%d" % index), self._run_as)
+        cluster = PostgresCluster(self.pg_bin, directory, pg_port, SUPERUSER, self._run_as)
+        bouncer = PgBouncerDaemon(self.pgbouncer_bin, directory, bouncer_port, self._run_as)
+        inst = _Instance(directory, cluster, bouncer, secrets.token_urlsafe(18), self._tls)
+        # Registered before anything runs, so a failure part-way is cleaned up too.
+        self._instances[_key(service)] = inst
+        await cluster.init(self._tls)
+        await cluster.start()
+        await self._create_roles_and_databases(cluster, service)
+        users = "".join(auth_file_line(u.username, u.password) for u in service.users.values())
+        users += auth_file_line(ADMIN_USER, inst.admin_password)
+        write_file_atomic(bouncer.auth_file, users, self._run_as)
+        write_file_atomic(bouncer.ini, self._render_ini(inst, list(service.pools.values())), self._run_as)
+        await bouncer.start()
+
+    @staticmethod
+    async def _create_roles_and_databases(cluster: PostgresCluster, service: Service) -> None:
+        primary = service.primary_user.username
+        async with await psycopg.AsyncConnection.connect(**cluster.conninfo(), autocommit=True) as conn:
+            for user in service.users.values():
+                extra = " CREATEDB CREATEROLE REPLICATION" if user.username == primary else ""
+                await conn.execute(sql.SQL("CREATE ROLE {} LOGIN" + extra + " PASSWORD {}").format(sql.Identifier(user.username), sql.Literal(user.password)))
+            cur = await conn.execute("SELECT datname FROM pg_database")
+            existing = {row[0] for row in await cur.fetchall()}
+            for db in service.databases:
+                if db not in existing:
+                    await conn.execute(sql.SQL("CREATE DATABASE {} OWNER {}").format(sql.Identifier(db), sql.Identifier(primary)))
+                for user in service.users:
+                    await conn.execute(sql.SQL("GRANT ALL ON DATABASE {} TO {}").format(sql.Identifier(db), sql.Identifier(user)))
+        # PostgreSQL 15 no longer lets everyone create in schema public: let every user.
+        grantees = sql.SQL(", ").join(sql.Identifier(u) for u in service.users)
+        for db in service.databases:
+            async with await psycopg.AsyncConnection.connect(**cluster.conninfo(db), autocommit=True) as conn:
+                await conn.execute(sql.SQL("GRANT ALL ON SCHEMA public TO {}").format(grantees))
+
+    def _render_ini(self, inst: _Instance, pools: List[Pool]) -> str:
+        databases = "".join(pool_line(pool, inst.cluster.port) for pool in pools)
+        settings = {
+            "listen_addr": "127.0.0.1",
+            "listen_port": str(inst.bouncer.port),
+            "unix_socket_dir": inst.directory,
+            "auth_type": "scram-sha-256",
+            "auth_file": inst.bouncer.auth_file,
+            "admin_users": ADMIN_USER,
+            "pidfile": inst.bouncer.pidfile,
+            "logfile": inst.bouncer.logfile,
+            "pool_mode": "transaction",
+            "default_pool_size": "10",
+            "max_client_conn": "1000",
+            "client_tls_sslmode": "allow",
+            "client_tls_key_file": inst.tls["key"],
+            "client_tls_cert_file": inst.tls["cert"],
+            "server_tls_sslmode": "prefer",
+            "ignore_startup_parameters": "extra_float_digits,options",
+            "server_reset_query": "DISCARD ALL",
+            "log_connections": "0",
+            "log_disconnections": "0",
+        }
+        general = "".join("%s = %s\n" % item for item in settings.items())
+        return "; written by the Aiven emulator\n[databases]\n%s\n[pgbouncer]\n%s" % (databases, general)
+
+    async def _console(self, inst: _Instance) -> psycopg.AsyncConnection:
+        return await psycopg.AsyncConnection.connect(
+            **inst.admin_conninfo(),
+            autocommit=True,
+            cursor_factory=psycopg.AsyncClientCursor,
+            row_factory=dict_row,
+        )
+
+    async def _show_databases(self, inst: _Instance) -> List[dict]:
+        async with await self._console(inst) as conn:
+            cur = await conn.execute("SHOW DATABASES")
+            return [row for row in await cur.fetchall() if row["name"] not in PGBOUNCER_RESERVED]
+
+    async def _apply(self, inst: _Instance, text: str) -> None:
+        await asyncio.to_thread(write_file_atomic, inst.bouncer.ini, text, self._run_as)
+        async with await self._console(inst) as conn:
+            await conn.execute("RELOAD")
+
+    async def _verify(self, inst: _Instance, pools: List[Pool]) -> None:
+        """RELOAD answers OK even when it rejected lines: compare what PgBouncer serves."""
+        served = {row["name"]: row for row in await self._show_databases(inst)}
+        wanted = {p.pool_name: p for p in pools}
+        problems = []
+        if set(served) != set(wanted):
+            problems.append("pools served %s, wanted %s" % (sorted(served), sorted(wanted)))
+        for name, pool in wanted.items():
+            row = served.get(name)
+            if row is None:
+                continue
+            actual = (row["database"], row["pool_mode"], row["pool_size"], row["force_user"] or None)
+            expected = (pool.database, pool.pool_mode, int(pool.pool_size), pool.username)
+            if actual != expected:
+                problems.append("pool %r is %r, wanted %r" % (name, actual, expected))
+        if problems:
+            raise RuntimeError("PgBouncer did not take the new pools: %s\n%s" % ("; ".join(problems), log_tail(inst.bouncer.logfile)))

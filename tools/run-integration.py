@@ -1,0 +1,267 @@
+#!/usr/bin/env python3
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Run the integration tests against the local Aiven API emulator.
+
+    .venv/bin/python tools/run-integration.py [TARGET ...] [-v N] [--keep-going]
+
+1. starts the emulator (memory backend) with tests/integration/emulator-seed.yml;
+2. writes tests/integration/integration_config.yml (gitignored: it holds the token);
+3. copies the work tree to build/ansible_collections/dbpools/aiven (ansible-test
+   needs a real path of that shape, a symlink does not do);
+4. runs ``ansible-test integration --local`` there with this venv's Python, for all
+   targets or the ones named, and an ad-hoc ``ansible localhost -m ...`` check of the
+   environment fallbacks (AIVEN_TOKEN, AIVEN_AUTH_TOKEN, AIVEN_WEB_URL);
+5. stops the emulator and scans the whole output (build/integration-output.log) for
+   the API token and every seeded password. Passwords may appear only inside
+   ``connection_uri`` values, which are stripped before the scan.
+
+Exits non-zero when a test fails, the ad-hoc check fails or a secret leaks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+
+import yaml
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, REPO)
+
+from tests.emulator.harness import EmulatorProcess  # noqa: E402  (needs REPO on sys.path)
+
+SEED_FILE = os.path.join(REPO, "tests", "integration", "emulator-seed.yml")
+CONFIG_FILE = os.path.join(REPO, "tests", "integration", "integration_config.yml")
+BUILD = os.path.join(REPO, "build")
+COLLECTION_COPY = os.path.join(BUILD, "ansible_collections", "dbpools", "aiven")
+LOG_FILE = os.path.join(BUILD, "integration-output.log")
+PYTHON = sys.executable
+BIN = os.path.dirname(PYTHON)
+PROJECT = "integration-project"
+
+# What the secret scan removes first: the only places a password may legitimately
+# appear (a pool's URI is a secret by nature, returned on purpose).
+CONNECTION_URI = re.compile(r'"connection_uri":\s*"[^"]*"|connection_uri:[ \t]*[^\s,}]+')
+
+
+def log(message: str) -> None:
+    print(f"run-integration: {message}", flush=True)
+
+
+def copy_tree(destination: str) -> None:
+    """Copy the files git knows or would add (tracked + untracked, not ignored).
+
+    tools/ansible-test-env.sh makes the same kind of copy for sanity (in build/sanity/),
+    but it runs ansible-test at once and cannot add the gitignored integration config.
+    """
+    listing = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=REPO, check=True, capture_output=True,
+    ).stdout.decode().split("\0")
+    if os.path.isdir(destination):
+        shutil.rmtree(destination)
+    for relative in filter(None, listing):
+        source = os.path.join(REPO, relative)
+        if not os.path.isfile(source):  # deleted in the work tree, or a submodule
+            continue
+        target = os.path.join(destination, relative)
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        shutil.copy2(source, target)
+    # Gitignored on purpose (it holds the token); ansible-test reads it from disk all the same.
+    relative = os.path.relpath(CONFIG_FILE, REPO)
+    os.makedirs(os.path.dirname(os.path.join(destination, relative)), exist_ok=True)
+    shutil.copy2(CONFIG_FILE, os.path.join(destination, relative))
+    # build/ is ignored by the repository, and ansible-test lists content with git from
+    # the nearest .git upwards: a repository of the copy's own makes it list the copy
+    # (tracked or untracked-not-ignored, the same rule as tools/ansible-test-env.sh).
+    subprocess.run(["git", "init", "--quiet", destination], check=True)
+
+
+def write_config(emulator: EmulatorProcess, token: str) -> None:
+    config = {
+        "aiven_api_url": emulator.url,
+        "aiven_api_token": token,
+        "aiven_project": PROJECT,
+        "aiven_service": "pg-int",
+        "aiven_service_hobbyist": "pg-hobby",
+        "aiven_service_poweroff": "pg-off",
+        "aiven_emulator_url": emulator.url,
+    }
+    fd = os.open(CONFIG_FILE, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write("# Written by tools/run-integration.py for one run; do not commit.\n")
+        yaml.safe_dump(config, handle, default_flow_style=False)
+
+
+def run_logged(command: list, out, cwd: str, env: dict | None = None) -> int:
+    """Run ``command``, streaming its output to the console and to ``out``."""
+    out.write(f"\n$ {' '.join(command)}\n")
+    out.flush()
+    proc = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        sys.stdout.write(line)
+        out.write(line)
+    return proc.wait()
+
+
+def ansible_test(targets: list, verbosity: int, keep_going: bool, out) -> int:
+    command = [os.path.join(BIN, "ansible-test"), "integration", "--local", "--python", "3.11",
+               "--python-interpreter", PYTHON, "--color", "no"]
+    if verbosity:
+        command.append("-" + "v" * verbosity)
+    if keep_going:
+        command.append("--continue-on-error")
+    command += targets
+    env = dict(os.environ, PATH=BIN + os.pathsep + os.environ.get("PATH", ""), ANSIBLE_FORCE_COLOR="0")
+    return run_logged(command, out, COLLECTION_COPY, env)
+
+
+# --- ad-hoc check: the module from the command line, auth from the environment -----
+
+def adhoc(emulator: EmulatorProcess, token: str, out, env_token: str, args: str) -> dict:
+    """Run the module ad hoc with auth from the environment only; return its parsed result."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("AIVEN_")}
+    env.update({
+        "PATH": BIN + os.pathsep + os.environ.get("PATH", ""),
+        "ANSIBLE_COLLECTIONS_PATH": os.path.join(BUILD),
+        "ANSIBLE_FORCE_COLOR": "0",
+        "ANSIBLE_LOCALHOST_WARNING": "0",
+        "ANSIBLE_INVENTORY_UNPARSED_WARNING": "0",
+        "AIVEN_WEB_URL": emulator.url,
+        env_token: token,
+    })
+    command = [os.path.join(BIN, "ansible"), "localhost", "-e", f"ansible_python_interpreter={PYTHON}",
+               "-m", "dbpools.aiven.aiven_connection_pool", "-a", args]
+    out.write(f"\n$ {env_token}=... AIVEN_WEB_URL={emulator.url} {' '.join(command)}\n")
+    proc = subprocess.run(command, cwd=BUILD, env=env, capture_output=True, text=True)
+    out.write(proc.stdout + proc.stderr)
+    out.flush()
+    sys.stdout.write(proc.stdout + proc.stderr)
+    # minimal callback: "localhost | CHANGED => {json}" / "localhost | SUCCESS => {...}"
+    match = re.search(r"^localhost \| ([A-Z]+!?)(?: \| rc=\d+)? => (\{.*?^\})", proc.stdout, re.S | re.M)
+    if not match:
+        raise AssertionError(f"ad-hoc run printed no result (exit {proc.returncode})")
+    result = json.loads(match.group(2))
+    result["_status"] = match.group(1).rstrip("!")
+    result["_rc"] = proc.returncode
+    return result
+
+
+def adhoc_checks(emulator: EmulatorProcess, token: str, out) -> list:
+    """The env fallbacks, end to end; returns the failed checks."""
+    failures = []
+
+    def check(name: str, condition: bool) -> None:
+        line = f"ad-hoc: {'ok' if condition else 'FAILED'}: {name}"
+        out.write(line + "\n")
+        print(line)
+        if not condition:
+            failures.append(name)
+
+    base = f"project={PROJECT} service_name=pg-int pool_name=adhoc-pool"
+    app_password = emulator.password(PROJECT, "pg-int", "app")
+    emulator.reset_requests()
+    created = adhoc(emulator, token, out, "AIVEN_TOKEN", f"{base} database_name=appdb username=app pool_size=7")
+    requests_made = emulator.requests_log()["by_method"]
+    check("create with AIVEN_TOKEN + AIVEN_WEB_URL exits 0", created["_rc"] == 0)
+    check("create reports CHANGED", created["_status"] == "CHANGED" and created.get("changed") is True)
+    pool = created.get("connection_pool", {})
+    check("created pool has the settings asked for",
+          (pool.get("pool_name"), pool.get("database_name"), pool.get("username"), pool.get("pool_size"), pool.get("pool_mode"))
+          == ("adhoc-pool", "appdb", "app", 7, "transaction"))
+    check("created pool URI carries the pinned user's password",
+          str(pool.get("connection_uri", "")).startswith(f"postgres://app:{app_password}@"))
+    check("create made 2 GET + 1 POST", requests_made == {"GET": 2, "POST": 1})
+
+    emulator.reset_requests()
+    again = adhoc(emulator, token, out, "AIVEN_AUTH_TOKEN", f"{base} database_name=appdb username=app pool_size=7")
+    check("again with AIVEN_AUTH_TOKEN reports SUCCESS, not changed",
+          again["_rc"] == 0 and again["_status"] == "SUCCESS" and again.get("changed") is False)
+    check("again made exactly 1 GET", emulator.requests_log()["by_method"] == {"GET": 1})
+
+    emulator.reset_requests()
+    deleted = adhoc(emulator, token, out, "AIVEN_TOKEN", f"{base} state=absent")
+    check("delete reports CHANGED with no pool left",
+          deleted["_rc"] == 0 and deleted.get("changed") is True and deleted.get("connection_pool") == {})
+    check("delete made 1 GET + 1 DELETE", emulator.requests_log()["by_method"] == {"GET": 1, "DELETE": 1})
+
+    emulator.reset_requests()
+    bad = adhoc(emulator, "not-a-token", out, "AIVEN_TOKEN", f"{base} state=absent")
+    check("a wrong AIVEN_TOKEN fails with 401",
+          bad["_rc"] != 0 and bad.get("failed") is True and bad.get("failure", {}).get("status") == 401)
+    check("the 401 was not retried", emulator.requests_log()["total"] == 1)
+    return failures
+
+
+# --- secret scan -------------------------------------------------------------------
+
+def secrets_of(emulator: EmulatorProcess, token: str) -> dict:
+    secrets = {"API token": token}
+    for service in emulator.credentials["services"]:
+        for user, password in service["users"].items():
+            secrets[f"password of {service['project']}/{service['service']}/{user}"] = password
+    return secrets
+
+
+def secret_scan(text: str, secrets: dict) -> list:
+    """Names of the secrets found in ``text`` once connection_uri values are stripped."""
+    stripped = CONNECTION_URI.sub("connection_uri: <stripped>", text)
+    return [name for name, value in secrets.items() if value and value in stripped]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("targets", nargs="*", help="integration targets to run (default: all)")
+    parser.add_argument("-v", "--verbosity", type=int, default=4,
+                        help="ansible-test verbosity, 0 to 4 (default 4: the most output for the secret scan)")
+    parser.add_argument("--keep-going", action="store_true", help="continue with the other targets after a failure")
+    parser.add_argument("--skip-adhoc", action="store_true", help="skip the ad-hoc environment check")
+    args = parser.parse_args()
+
+    started = time.monotonic()
+    with open(SEED_FILE, encoding="utf-8") as handle:
+        seed = yaml.safe_load(handle)
+    token = seed["tokens"][0]
+    os.makedirs(BUILD, exist_ok=True)
+    failures = []
+    emulator = EmulatorProcess(seed, backend="memory")
+    with open(LOG_FILE, "w", encoding="utf-8") as out:
+        emulator.start()
+        try:
+            log(f"emulator at {emulator.url}")
+            write_config(emulator, token)
+            copy_tree(COLLECTION_COPY)
+            log(f"collection copied to {os.path.relpath(COLLECTION_COPY, REPO)}")
+            if ansible_test(args.targets, args.verbosity, args.keep_going, out) != 0:
+                failures.append("ansible-test integration")
+            if not args.skip_adhoc:
+                try:
+                    failures += [f"ad-hoc: {name}" for name in adhoc_checks(emulator, token, out)]
+                except (AssertionError, ValueError) as exc:
+                    failures.append(f"ad-hoc: {exc}")
+        finally:
+            emulator.stop()
+
+    with open(LOG_FILE, encoding="utf-8") as handle:
+        leaked = secret_scan(handle.read(), secrets_of(emulator, token))
+    if leaked:
+        failures.append(f"secret scan: found in {os.path.relpath(LOG_FILE, REPO)} outside connection_uri: {', '.join(leaked)}")
+    else:
+        log(f"secret scan: no token or password outside connection_uri in {os.path.relpath(LOG_FILE, REPO)}")
+
+    elapsed = time.monotonic() - started
+    for failure in failures:
+        log(f"FAILED: {failure}")
+    log(f"{'FAILED' if failures else 'passed'} in {elapsed:.1f} s; full output in {os.path.relpath(LOG_FILE, REPO)}")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
