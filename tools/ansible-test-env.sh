@@ -27,7 +27,7 @@ mkdir -p "$dest"
 (
   cd "$repo"
   git ls-files -z --cached --others --exclude-standard \
-    | while IFS= read -r -d '' path; do [ -e "$path" ] && printf '%s\0' "$path"; done \
+    | while IFS= read -r -d '' path; do if [ -e "$path" ]; then printf '%s\0' "$path"; fi; done \
     | tar --null --files-from=- -cf -
 ) | tar -xf - -C "$dest"
 

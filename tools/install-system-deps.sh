@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the emulator's PgBouncer backend needs, when missing:
-# PgBouncer and the PostgreSQL 15 server binaries. Needs root (CI runs as root).
+# Installs the Debian packages the tests need, when missing: PgBouncer and the
+# PostgreSQL 15 server binaries (the emulator's PgBouncer backend), and shellcheck
+# (ansible-test sanity skips its shellcheck test without it). Needs root (CI runs as root).
 set -euo pipefail
 
 PG_BIN=/usr/lib/postgresql/15/bin
@@ -8,6 +9,7 @@ missing=()
 command -v pgbouncer >/dev/null 2>&1 || [ -x /usr/sbin/pgbouncer ] || missing+=(pgbouncer)
 [ -x "$PG_BIN/initdb" ] || missing+=(postgresql-15)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+command -v shellcheck >/dev/null 2>&1 || missing+=(shellcheck)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

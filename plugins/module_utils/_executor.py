@@ -25,12 +25,13 @@ class SyncError(Exception):
     """A run that could not finish; says what was applied before it stopped."""
 
     def __init__(self, message: str, failure: dict | None = None, applied: list | None = None,
-                 failed: list | None = None, not_attempted: list | None = None) -> None:
+                 failed_changes: list | None = None, not_attempted: list | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.failure = failure or {}
         self.applied = applied or []
-        self.failed = failed or []
+        # Not "failed": Ansible's own result key of that name would overwrite it.
+        self.failed_changes = failed_changes or []
         self.not_attempted = not_attempted or []
 
     def details(self) -> dict[str, Any]:
@@ -38,8 +39,8 @@ class SyncError(Exception):
         details: dict[str, Any] = {}
         if self.failure:
             details["failure"] = self.failure
-        if self.applied or self.failed:
-            details.update(applied=self.applied, failed=self.failed, not_attempted=self.not_attempted)
+        if self.applied or self.failed_changes:
+            details.update(applied=self.applied, failed_changes=self.failed_changes, not_attempted=self.not_attempted)
         return details
 
 
@@ -136,14 +137,17 @@ class PoolSync:
     def pools_of(document: Mapping[str, Any]) -> list[dict[str, Any]]:
         return [_pools.normalise_pool(entry) for entry in document.get("connection_pools") or []]
 
+    def _refuse_powered_off(self, document: Mapping[str, Any]) -> None:
+        if document.get("state") == "POWEROFF":
+            raise SyncError(f"service {self.where()} is powered off (state POWEROFF): power it on before changing its pools",
+                            failure={"status": None, "message": "service state POWEROFF", "state": "POWEROFF"})
+
     def wait_until_writable(self, document: dict[str, Any], wait: bool, timeout: float) -> dict[str, Any]:
         """The service document once it accepts pool changes; fails at once when powered off."""
         deadline = self._clock() + timeout
         while True:
+            self._refuse_powered_off(document)
             state = document.get("state")
-            if state == "POWEROFF":
-                raise SyncError(f"service {self.where()} is powered off (state POWEROFF): power it on before changing its pools",
-                                failure={"status": None, "message": "service state POWEROFF", "state": state})
             if state in WRITABLE_STATES or not wait:
                 return document
             remaining = deadline - self._clock()
@@ -162,6 +166,8 @@ class PoolSync:
         document = self.read()
         current = self.pools_of(document)
         changes = self._plan(current, desired, purge)
+        if changes:
+            self._refuse_powered_off(document)  # in check mode too: the real run would fail
         if check_mode or not changes:
             predicted = _pools.predict(current, changes)
             return SyncResult(predicted, [Outcome(c, applied=True).summary() for c in changes], _pools.diff(changes))
@@ -204,6 +210,9 @@ class PoolSync:
                 pools = _pools.predict(pools, changes)
                 break
             pools = self.pools_of(self.read())
+            # The diff shows the pools as read back, with their real host and port.
+            read_back = {pool["pool_name"]: pool for pool in pools}
+            after = {name: _pools.public_view(read_back[name]) if name in read_back else view for name, view in after.items()}
             changes = self._plan(pools, desired, purge)
         else:
             if changes:
@@ -226,4 +235,4 @@ class PoolSync:
         if skipped:
             message += f"; not attempted: {', '.join(s['action'] + ' ' + s['pool_name'] for s in skipped)}"
         raise SyncError(message, failure=error.failure(), applied=done,
-                        failed=[o.summary() for o in failed], not_attempted=skipped)
+                        failed_changes=[o.summary() for o in failed], not_attempted=skipped)

@@ -257,6 +257,16 @@ applied:
   returned: failed during writes
   type: list
   elements: dict
+failed_changes:
+  description: On a failed batch, the changes that failed, with the HTTP status and Aiven's message.
+  returned: failed during writes
+  type: list
+  elements: dict
+  sample:
+    - pool_name: reports
+      action: create
+      status: 403
+      message: Service database username ghost does not exist
 not_attempted:
   description: On a failed batch, the changes not attempted after the failure.
   returned: failed during writes

@@ -59,7 +59,8 @@ def _write_credentials(path: str, running) -> None:
         })
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        json.dump({"url": running.url, "services": services}, handle, indent=2)
+        json.dump({"url": running.url, "pid": os.getpid(), "backend_workdir": getattr(emulator.backend, "workdir", None),
+                   "services": services}, handle, indent=2)
 
 
 async def main(argv: list) -> int:

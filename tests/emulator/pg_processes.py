@@ -154,7 +154,7 @@ def free_loopback_ports(count: int) -> List[int]:
     """Distinct free TCP ports on 127.0.0.1 (free when asked; a small race remains)."""
     with ExitStack() as stack:
         ports = []
-        for _ in range(count):
+        for _index in range(count):
             sock = stack.enter_context(socket.socket(socket.AF_INET, socket.SOCK_STREAM))
             sock.bind(("127.0.0.1", 0))
             ports.append(sock.getsockname()[1])
@@ -171,7 +171,7 @@ async def run(argv: Sequence[str], run_as: RunAs, cwd: str, timeout: float = 60)
         **run_as.popen_kwargs(),
     )
     try:
-        out, _ = await asyncio.wait_for(proc.communicate(), timeout)
+        out, _err = await asyncio.wait_for(proc.communicate(), timeout)
     except asyncio.TimeoutError:
         proc.kill()
         await proc.wait()
@@ -289,7 +289,7 @@ async def wait_for_port(port: int, is_alive, what: str, log_path: str, timeout: 
     deadline = time.monotonic() + timeout
     while True:
         try:
-            _, writer = await asyncio.open_connection("127.0.0.1", port)
+            _reader, writer = await asyncio.open_connection("127.0.0.1", port)
         except OSError:
             pass
         else:

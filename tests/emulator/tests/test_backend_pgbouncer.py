@@ -344,6 +344,7 @@ def test_emulator_exit_or_crash_takes_servers_along(parent_dir, how):
         capture_output=True,
         text=True,
         timeout=60,
+        check=False,
     )
     info = json.loads(proc.stdout.strip().splitlines()[-1])
     assert len(info["pids"]) == 2

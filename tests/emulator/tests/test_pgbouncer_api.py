@@ -116,7 +116,8 @@ def test_avn_cli_against_the_default_seed_with_pgbouncer():
         env = dict(os.environ, AIVEN_WEB_URL=emu.url, AIVEN_AUTH_TOKEN="demo-token", AIVEN_CREDENTIALS_FILE=os.devnull)
 
         def avn(*args):
-            done = subprocess.run([sys.executable, "-m", "aiven.client", *args], env=env, capture_output=True, text=True, timeout=60)
+            done = subprocess.run([sys.executable, "-m", "aiven.client", *args], env=env, capture_output=True, text=True, timeout=60,
+                                  check=False)
             assert done.returncode == 0, done.stderr
             return done.stdout
 
@@ -126,3 +127,19 @@ def test_avn_cli_against_the_default_seed_with_pgbouncer():
         assert _query(pools[0]["connection_uri"], "select current_database()") == ("appdb",)
         avn("service", "connection-pool-delete", "--project", "demo-project", "pg-demo", "--pool-name", "cli")
         assert json.loads(avn("service", "connection-pool-list", "--project", "demo-project", "pg-demo", "--json")) == []
+
+
+def test_sigterm_stops_every_server_and_removes_temp_files():
+    import os
+    import socket
+
+    emu = EmulatorProcess(None, backend="pgbouncer", start_timeout=120).start()
+    workdir = emu.credentials["backend_workdir"]
+    ports = [(s["pg_port"], s["pgbouncer_port"]) for s in emu.credentials["services"]]
+    assert workdir and os.path.isdir(workdir)
+    emu.stop()  # SIGTERM, as the harness and Ctrl-C do
+    assert not os.path.exists(workdir)
+    for pg_port, bouncer_port in ports:
+        for port in (pg_port, bouncer_port):
+            with socket.socket() as probe:
+                assert probe.connect_ex(("127.0.0.1", port)) != 0, f"port {port} still served"

@@ -170,7 +170,7 @@ def test_failure_reports_applied_failed_and_not_attempted():
     err = caught.value
     assert "cannot create pool 'p1' on proj/svc" in err.message and "HTTP 403" in err.message and "ghost" in err.message
     assert [a["pool_name"] for a in err.applied] == ["p0"]
-    assert [f["pool_name"] for f in err.failed] == ["p1"] and err.failed[0]["status"] == 403
+    assert [f["pool_name"] for f in err.failed_changes] == ["p1"] and err.failed_changes[0]["status"] == 403
     assert [n["pool_name"] for n in err.not_attempted] == ["p2", "p3"]
     assert err.failure["status"] == 403
     assert "applied before the failure: create p0" in err.message and "not attempted: create p2, create p3" in err.message
@@ -241,3 +241,18 @@ def test_read_failure_becomes_sync_error():
         sync(Broken()).run([want("a", database_name="appdb")])
     assert caught.value.failure["status"] == 404
     assert "cannot read service proj/svc" in caught.value.message
+
+
+def test_diff_after_shows_the_pool_as_read_back():
+    client = FakeClient()
+    result = sync(client).run([want("a", database_name="appdb")])
+    assert result.diff["before"] == {}
+    assert result.diff["after"]["a"]["host"] == "pg.example" and result.diff["after"]["a"]["port"] == 12692
+    assert "connection_uri" not in result.diff["after"]["a"]
+
+
+def test_check_mode_on_a_powered_off_service_fails_like_the_real_run():
+    client = FakeClient(state="POWEROFF")
+    with pytest.raises(SyncError) as caught:
+        sync(client).run([want("a", database_name="appdb")], check_mode=True)
+    assert "powered off" in caught.value.message and client.methods() == ["GET"]
