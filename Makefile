@@ -7,8 +7,10 @@ PYTEST := PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 $(VENV)/bin/pytest
 EMULATOR_PORT ?= 8765
 SANITY_ARGS ?=
 INTEGRATION_ARGS ?=
+MOLECULE_SCENARIOS ?=
+BENCH_ARGS ?=
 
-.PHONY: venv system-deps test lint ansible-lint sanity unit emulator-test integration emulator clean
+.PHONY: venv system-deps test lint ansible-lint sanity unit emulator-test integration molecule demo bench bench-smoke emulator clean
 
 venv: $(VENV)/.installed
 
@@ -23,7 +25,7 @@ system-deps:
 	tools/install-system-deps.sh
 
 ## test: everything CI checks
-test: lint ansible-lint sanity unit emulator-test integration
+test: lint ansible-lint sanity unit emulator-test integration molecule demo bench-smoke
 
 ## lint: Python style and the changelog fragments
 lint: venv
@@ -49,6 +51,22 @@ emulator-test: venv system-deps
 ## integration: ansible-test integration targets against the emulator, then a secret scan of the -vvvv output
 integration: venv
 	$(PY) tools/run-integration.py $(INTEGRATION_ARGS)
+
+## molecule: the role's molecule scenarios against the emulator (MOLECULE_SCENARIOS="default purge" to pick)
+molecule: venv
+	$(PY) tools/run-molecule.py $(MOLECULE_SCENARIOS)
+
+## demo: local emulator with real PgBouncer, playbooks/demo.yml twice (the second changes nothing)
+demo: venv system-deps
+	$(PY) tools/demo.py
+
+## bench: the benchmark (numbers, not assertions), about 15 minutes; BENCH_ARGS="--pools 40 --services 4" for a quick one
+bench: venv
+	$(PY) -m tests.perf $(BENCH_ARGS)
+
+## bench-smoke: the benchmark's role scenarios on a tiny workload, so `make test` proves the script runs
+bench-smoke: venv
+	$(PY) -m tests.perf --pools 20 --services 2 --latency-ms 0 --scenarios role_cold,role_converged,role_check --json build/bench-smoke.json
 
 ## emulator: serve the default seed with the PgBouncer backend until Ctrl-C
 emulator: venv system-deps

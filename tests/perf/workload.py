@@ -1,0 +1,54 @@
+"""What the benchmark works on: the emulator seed and the pool definitions."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List
+
+PROJECT = "bench-project"
+TOKEN = "bench-token"
+DATABASES = ["defaultdb", "appdb"]
+USERS = ["avnadmin", "app"]
+POOL_MODES = ["transaction", "session"]
+
+
+def service_name(index: int) -> str:
+    return f"pg-bench-{index}"
+
+
+def seed(services: int) -> Dict[str, Any]:
+    """S running services with empty pool lists, in one project."""
+    return {
+        "tokens": [TOKEN],
+        "projects": [{
+            "name": PROJECT,
+            "services": [{
+                "name": service_name(index),
+                "state": "RUNNING",
+                "plan": "startup-4",
+                "databases": list(DATABASES),
+                "users": list(USERS),
+                "pools": [],
+            } for index in range(services)],
+        }],
+    }
+
+
+def definitions(pools: int, services: int) -> List[Dict[str, Any]]:
+    """N pools spread round-robin over the services, every setting given explicitly.
+
+    The same list drives the role, the per-pool loop and the avn loop, so every
+    tool leaves the services in the same state.
+    """
+    return [{
+        "service_name": service_name(index % services),
+        "pool_name": f"pool-{index:05d}",
+        "database_name": DATABASES[index % len(DATABASES)],
+        "username": USERS[(index // 2) % len(USERS)],
+        "pool_mode": POOL_MODES[(index // 4) % len(POOL_MODES)],
+        "pool_size": 5 + index % 16,
+    } for index in range(pools)]
+
+
+def resized(pools: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """The same pools with every pool_size changed: what role_check previews."""
+    return [dict(pool, pool_size=pool["pool_size"] + 1) for pool in pools]

@@ -1,0 +1,211 @@
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Unit tests for the filter dbpools.aiven.pools_by_service."""
+
+from __future__ import annotations
+
+import pytest
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.dbpools.aiven.plugins.filter.pools_by_service import FilterModule, pools_by_service
+
+VARIABLE = "connection_pools_definitions"
+
+
+def group(definitions, **kwargs):
+    return pools_by_service(definitions, variable=VARIABLE, **kwargs)
+
+
+def error_of(definitions, **kwargs) -> str:
+    with pytest.raises(AnsibleFilterError) as caught:
+        group(definitions, **kwargs)
+    return str(caught.value)
+
+
+def test_registered_under_its_name():
+    assert FilterModule().filters() == {"pools_by_service": pools_by_service}
+
+
+def test_groups_by_service_in_first_seen_order_and_keeps_pool_order():
+    definitions = [
+        {"service_name": "pg-b", "pool_name": "b1", "database_name": "db"},
+        {"service_name": "pg-a", "pool_name": "a1", "database_name": "db", "pool_size": 5},
+        {"service_name": "pg-b", "pool_name": "b2", "database_name": "db", "pool_mode": "session"},
+        {"service_name": "pg-a", "pool_name": "a0", "state": "absent"},
+    ]
+    assert group(definitions, project="prod") == [
+        {"project": "prod", "service_name": "pg-b", "purge": False, "pools": [
+            {"pool_name": "b1", "database_name": "db", "state": "present"},
+            {"pool_name": "b2", "database_name": "db", "pool_mode": "session", "state": "present"},
+        ]},
+        {"project": "prod", "service_name": "pg-a", "purge": False, "pools": [
+            {"pool_name": "a1", "database_name": "db", "pool_size": 5, "state": "present"},
+            {"pool_name": "a0", "state": "absent"},
+        ]},
+    ]
+
+
+def test_entry_project_overrides_the_default_and_splits_services():
+    definitions = [
+        {"service_name": "pg", "pool_name": "p"},
+        {"project": "other", "service_name": "pg", "pool_name": "p"},
+        {"project": "prod", "service_name": "pg", "pool_name": "q"},
+    ]
+    result = group(definitions, project="prod")
+    assert [(g["project"], g["service_name"], [p["pool_name"] for p in g["pools"]]) for g in result] == [
+        ("prod", "pg", ["p", "q"]),
+        ("other", "pg", ["p"]),
+    ]
+
+
+def test_without_default_project_every_entry_names_one():
+    result = group([{"project": "x", "service_name": "pg", "pool_name": "p"}])
+    assert result[0]["project"] == "x"
+    assert group([{"project": "x", "service_name": "pg", "pool_name": "p"}], project=None)[0]["project"] == "x"
+
+
+def test_null_settings_are_dropped_and_empty_username_is_kept_to_unpin():
+    result = group([{"service_name": "pg", "pool_name": "p", "username": "", "pool_mode": None, "pool_size": None,
+                     "database_name": None, "state": None}], project="prod")
+    assert result[0]["pools"] == [{"pool_name": "p", "username": "", "state": "present"}]
+
+
+def test_pool_size_as_digit_string_becomes_int():
+    result = group([{"service_name": "pg", "pool_name": "p", "pool_size": "20"}], project="prod")
+    assert result[0]["pools"][0]["pool_size"] == 20
+
+
+def test_input_is_not_modified():
+    entry = {"service_name": "pg", "pool_name": "p", "database_name": "db"}
+    group([entry], project="prod")
+    assert entry == {"service_name": "pg", "pool_name": "p", "database_name": "db"}
+
+
+def test_empty_and_none_input():
+    assert group([]) == []
+    assert group(None) == []
+
+
+def test_purge_marks_services_and_adds_those_without_definitions_last():
+    definitions = [
+        {"service_name": "pg-a", "pool_name": "a1"},
+        {"project": "other", "service_name": "pg-c", "pool_name": "c1"},
+    ]
+    result = group(definitions, project="prod", purge=["pg-b", "other/pg-c", "pg-a", "prod/pg-b"])
+    assert [(g["project"], g["service_name"], g["purge"], len(g["pools"])) for g in result] == [
+        ("prod", "pg-a", True, 1),
+        ("other", "pg-c", True, 1),
+        ("prod", "pg-b", True, 0),
+    ]
+
+
+def test_services_not_purged_stay_unpurged():
+    result = group([{"service_name": "pg-a", "pool_name": "a1"}, {"service_name": "pg-b", "pool_name": "b1"}],
+                   project="prod", purge=["pg-b"])
+    assert [(g["service_name"], g["purge"]) for g in result] == [("pg-a", False), ("pg-b", True)]
+
+
+def test_purge_of_service_with_other_project_prefix_is_distinct():
+    result = group([{"service_name": "pg", "pool_name": "p"}], project="prod", purge=["staging/pg"])
+    assert [(g["project"], g["purge"]) for g in result] == [("prod", False), ("staging", True)]
+
+
+@pytest.mark.parametrize("item, message", [
+    ("pg", "purge[0] (pg) names no project and there is no default project; write it as project/pg"),
+    ("", "purge[0] must be a non-empty string"),
+    (None, "purge[0] must be a non-empty string"),
+    ("a/b/c", "purge[0] must be service_name or project/service_name, got 'a/b/c'"),
+    ("/pg", "purge[0] must be service_name or project/service_name"),
+    ("proj/", "purge[0] must be service_name or project/service_name"),
+])
+def test_bad_purge_entries(item, message):
+    assert message in error_of([], purge=[item])
+
+
+def test_present_only_drops_absent_entries_and_empty_services_after_checking_them():
+    definitions = [
+        {"service_name": "pg-a", "pool_name": "gone", "state": "absent"},
+        {"service_name": "pg-b", "pool_name": "b1"},
+        {"service_name": "pg-b", "pool_name": "b0", "state": "absent"},
+        {"service_name": "pg-b", "pool_name": "b2", "state": "present"},
+    ]
+    result = group(definitions, project="prod", present_only=True)
+    assert [(g["service_name"], [p["pool_name"] for p in g["pools"]]) for g in result] == [("pg-b", ["b1", "b2"])]
+    assert "already declared" in error_of(definitions + [{"service_name": "pg-a", "pool_name": "gone"}], project="prod", present_only=True)
+
+
+def test_purge_variable_name_in_messages():
+    message = error_of([], purge=["pg"], purge_variable="connection_pools_purge")
+    assert message.startswith("connection_pools_purge[0] (pg) names no project")
+
+
+def test_purge_must_be_a_list():
+    assert "purge must be a list" in error_of([], project="p", purge="pg")
+
+
+def test_duplicate_names_both_entries():
+    definitions = [
+        {"service_name": "pg", "pool_name": "p1"},
+        {"service_name": "pg", "pool_name": "p2"},
+        {"project": "prod", "service_name": "pg", "pool_name": "p1", "pool_size": 3},
+    ]
+    message = error_of(definitions, project="prod")
+    assert message == ("connection_pools_definitions[2] (project prod, service_name pg, pool_name p1): pool p1 of prod/pg"
+                       " is already declared by connection_pools_definitions[0]; declare each pool once")
+
+
+def test_same_pool_name_on_other_service_or_project_is_no_duplicate():
+    definitions = [
+        {"service_name": "pg", "pool_name": "p"},
+        {"service_name": "pg2", "pool_name": "p"},
+        {"project": "other", "service_name": "pg", "pool_name": "p"},
+    ]
+    assert len(group(definitions, project="prod")) == 3
+
+
+def test_missing_project_names_the_entry():
+    definitions = [{"project": "x", "service_name": "pg", "pool_name": "ok"}, {"service_name": "pg", "pool_name": "p"}]
+    message = error_of(definitions)
+    assert message.startswith("connection_pools_definitions[1] (service_name pg, pool_name p): no project;")
+    assert "connection_pools_project" in message
+
+
+@pytest.mark.parametrize("entry, message", [
+    ({"pool_name": "p"}, "connection_pools_definitions[0] (pool_name p): service_name is required and must be a non-empty string, got None"),
+    ({"service_name": "pg"}, "connection_pools_definitions[0] (service_name pg): pool_name is required"),
+    ({"service_name": "pg", "pool_name": ""}, "pool_name is required and must be a non-empty string, got ''"),
+    ({"service_name": "pg", "pool_name": 7}, "pool_name is required and must be a non-empty string, got 7"),
+    ({"project": "", "service_name": "pg", "pool_name": "p"}, "project must be a non-empty string when given"),
+    ({"service_name": "pg", "pool_name": "p", "pool_mode": "fast"}, "(service_name pg, pool_name p): pool_mode must be one of session, transaction, statement"),
+    ({"service_name": "pg", "pool_name": "p", "pool_size": "twenty"}, "pool_size must be an integer, got 'twenty'"),
+    ({"service_name": "pg", "pool_name": "p", "pool_size": 2.5}, "pool_size must be an integer, got 2.5"),
+    ({"service_name": "pg", "pool_name": "p", "pool_size": True}, "pool_size must be an integer, got True"),
+    ({"service_name": "pg", "pool_name": "p", "state": "gone"}, "state must be one of present, absent"),
+    ({"service_name": "pg", "pool_name": "p", "database_name": 5}, "database_name must be a string"),
+    ({"service_name": "pg", "pool_name": "p", "username": False}, "username must be a string"),
+    ({"service_name": "pg", "pool_name": "p", "pool": 1, "size": 2}, "unknown key(s) pool, size; the keys are project, service_name"),
+])
+def test_invalid_entries_are_named(entry, message):
+    assert message in error_of([entry], project="prod")
+
+
+def test_first_invalid_entry_is_reported_before_later_duplicates():
+    definitions = [{"service_name": "pg", "pool_name": "p"}, {"service_name": "pg", "pool_name": "p"}, {"service_name": "pg"}]
+    assert error_of(definitions, project="prod").startswith("connection_pools_definitions[1]")
+
+
+@pytest.mark.parametrize("value", ["pg", {"service_name": "pg"}, 3])
+def test_definitions_must_be_a_list(value):
+    assert "connection_pools_definitions must be a list of dictionaries" in error_of(value)
+
+
+def test_entries_must_be_dictionaries():
+    assert error_of(["pg/p"], project="prod") == "connection_pools_definitions[0] must be a dictionary, got str: 'pg/p'"
+
+
+def test_project_must_be_a_string():
+    assert "project must be a string" in error_of([], project=["prod"])
+
+
+def test_default_variable_name_in_messages():
+    with pytest.raises(AnsibleFilterError, match=r"^definitions\[0\]"):
+        pools_by_service([{"service_name": "pg", "pool_name": "p"}])

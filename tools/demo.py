@@ -1,0 +1,195 @@
+#!/usr/bin/env python
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The demo behind `make demo`.
+
+    .venv/bin/python tools/demo.py [--collections-path DIR] [-v]
+
+1. starts the local Aiven API emulator with real PgBouncer + PostgreSQL
+   (default seed tests/emulator/seed.yml: demo-project/pg-demo);
+2. makes the collection findable by ansible-playbook: a symlink
+   build/playbook-collections/ansible_collections/dbpools/aiven -> this work tree;
+3. runs playbooks/demo.yml with the inventory playbooks/inventory/demo: the role
+   creates the pools, the playbook prints their connection details (passwords
+   masked) and connects through one of them;
+4. runs it again: nothing to change, the recap must say changed=0;
+5. checks that no seeded password appeared in the output, and stops the emulator
+   (also on a failure or Ctrl-C).
+
+Exits 0 when every step worked.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+
+import yaml
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, REPO)
+
+from tests.emulator.harness import EmulatorProcess  # noqa: E402  (needs REPO on sys.path)
+
+SEED_FILE = os.path.join(REPO, "tests", "emulator", "seed.yml")
+INVENTORY = os.path.join(REPO, "playbooks", "inventory", "demo")
+PLAYBOOK = os.path.join(REPO, "playbooks", "demo.yml")
+COLLECTIONS = os.path.join(REPO, "build", "playbook-collections")
+BIN = os.path.dirname(sys.executable)
+RECAP = re.compile(r"^(\S+)\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
+
+
+class DemoFailed(Exception):
+    """A step of the demo did not work; the message says which."""
+
+
+def echo(text: str = "") -> None:
+    try:
+        print(text, flush=True)
+    except (BrokenPipeError, ValueError):  # a closed console must not stop the cleanup
+        pass
+
+
+def heading(step: int, total: int, text: str) -> None:
+    echo()
+    echo(f"=== {step}/{total} {text}")
+
+
+def link_collection(root: str) -> str:
+    """``root``/ansible_collections/dbpools/aiven -> the work tree (ansible-playbook accepts a symlink)."""
+    link = os.path.join(root, "ansible_collections", "dbpools", "aiven")
+    os.makedirs(os.path.dirname(link), exist_ok=True)
+    if os.path.islink(link) and os.path.realpath(link) == REPO:
+        return root
+    if os.path.islink(link):
+        os.unlink(link)
+    elif os.path.exists(link):
+        raise DemoFailed(f"{link} exists and is not a symlink: remove it")
+    os.symlink(REPO, link)
+    return root
+
+
+def playbook_env(emulator: EmulatorProcess, token: str, collections: str) -> dict:
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("AIVEN_", "ANSIBLE_"))}
+    env.update({
+        "PATH": BIN + os.pathsep + os.environ.get("PATH", ""),
+        "ANSIBLE_COLLECTIONS_PATH": collections,
+        "ANSIBLE_LOCALHOST_WARNING": "False",
+        "ANSIBLE_RETRY_FILES_ENABLED": "False",
+        "AIVEN_TOKEN": token,
+        "AIVEN_WEB_URL": emulator.url,
+    })
+    return env
+
+
+def run_playbook(env: dict, verbosity: int) -> tuple[int, str]:
+    """Run the demo playbook, streaming its output; returns (exit code, output)."""
+    command = [os.path.join(BIN, "ansible-playbook"), "-i", INVENTORY, PLAYBOOK]
+    if verbosity:
+        command.append("-" + "v" * verbosity)
+    echo(f"$ ansible-playbook -i {os.path.relpath(INVENTORY, REPO)} {os.path.relpath(PLAYBOOK, REPO)}")
+    proc = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    assert proc.stdout is not None
+    lines = []
+    try:
+        for line in proc.stdout:
+            lines.append(line)
+            echo(line.rstrip("\n"))
+        return proc.wait(), "".join(lines)
+    except BaseException:  # Ctrl-C, SIGTERM: the playbook must not outlive the demo
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        raise
+
+
+def recap(output: str) -> dict:
+    """PLAY RECAP counts of localhost: {"ok": n, "changed": n, "unreachable": n, "failed": n}."""
+    for host, ok, changed, unreachable, failed in RECAP.findall(output):
+        if host == "localhost":
+            return {"ok": int(ok), "changed": int(changed), "unreachable": int(unreachable), "failed": int(failed)}
+    raise DemoFailed("the playbook printed no PLAY RECAP for localhost")
+
+
+def seeded_secrets(emulator: EmulatorProcess) -> list:
+    return [password for service in emulator.credentials.get("services", [])
+            for password in service["users"].values() if password]
+
+
+def demo(args: argparse.Namespace) -> None:
+    with open(SEED_FILE, encoding="utf-8") as handle:
+        token = yaml.safe_load(handle)["tokens"][0]
+    total = 5
+    heading(1, total, "Starting the local Aiven API emulator (real PgBouncer + PostgreSQL 15)")
+    emulator = EmulatorProcess(seed=None, backend="pgbouncer")  # None: the default seed file
+    started = time.monotonic()
+    try:
+        emulator.start()
+        echo(f"Emulator ready at {emulator.url} after {time.monotonic() - started:.1f} s "
+             "(project demo-project, service pg-demo, databases defaultdb and appdb, users avnadmin and app)")
+        collections = args.collections_path or link_collection(COLLECTIONS)
+        echo(f"Collection dbpools.aiven found through ANSIBLE_COLLECTIONS_PATH={collections}")
+        env = playbook_env(emulator, token, collections)
+
+        heading(2, total, "First run: the role creates the pools, then the playbook connects through app-pool")
+        code, first = run_playbook(env, args.verbose)
+        if code != 0:
+            raise DemoFailed(f"the first run of the playbook failed (exit {code})")
+
+        heading(3, total, "Second run: everything is in place already, so nothing changes")
+        code, second = run_playbook(env, args.verbose)
+        if code != 0:
+            raise DemoFailed(f"the second run of the playbook failed (exit {code})")
+        counts = recap(second)
+        if counts["changed"] != 0:
+            raise DemoFailed(f"the second run reported changed={counts['changed']}, expected changed=0")
+        echo("Second run: changed=0, as expected.")
+
+        heading(4, total, "Checking the output for leaked passwords")
+        leaked = [secret for secret in seeded_secrets(emulator) if secret in first or secret in second]
+        if leaked:
+            raise DemoFailed(f"{len(leaked)} seeded password(s) appear in the playbook output")
+        echo(f"None of the {len(seeded_secrets(emulator))} seeded passwords appears in the output.")
+    finally:
+        heading(5, total, "Stopping the emulator")
+        emulator.stop()
+        echo("Emulator, PgBouncer and PostgreSQL stopped.")
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
+    parser.add_argument("--collections-path", metavar="DIR",
+                        help="use DIR as ANSIBLE_COLLECTIONS_PATH (it must hold ansible_collections/dbpools/aiven) "
+                             "instead of the symlink under build/")
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="pass -v (repeatable) to ansible-playbook")
+    args = parser.parse_args()
+    # SIGTERM (e.g. from a CI timeout) unwinds like Ctrl-C, so the emulator is stopped.
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        demo(args)
+    except DemoFailed as exc:
+        echo(f"\nDemo FAILED: {exc}")
+        return 1
+    except KeyboardInterrupt:
+        echo("\nDemo interrupted.")
+        return 130
+    except (OSError, RuntimeError) as exc:
+        echo(f"\nDemo FAILED: {exc}")
+        return 1
+    echo("\nDemo finished: the pools exist in PgBouncer, a second run changed nothing, no password was printed.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
