@@ -118,7 +118,7 @@ def secrets_of(emulator: EmulatorProcess, token: str) -> dict:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("scenarios", nargs="*", help=f"scenarios to run (default: all of {', '.join(scenarios())})")
     parser.add_argument("--keep-going", action="store_true", help="run the other scenarios after a failure")
     args = parser.parse_args()
