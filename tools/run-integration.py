@@ -34,6 +34,8 @@ import yaml
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
 
+from toolkit import copy_worktree, echo, leaked_secrets, secrets_of  # noqa: E402
+
 from tests.emulator.harness import EmulatorProcess  # noqa: E402  (needs REPO on sys.path)
 
 SEED_FILE = os.path.join(REPO, "tests", "integration", "emulator-seed.yml")
@@ -45,18 +47,7 @@ PYTHON = sys.executable
 BIN = os.path.dirname(PYTHON)
 PROJECT = "integration-project"
 
-# What the secret scan removes first: the only places a password may legitimately
-# appear (a pool's URI is a secret by nature, returned on purpose).
-CONNECTION_URI = re.compile(r'"connection_uri":\s*"[^"]*"|connection_uri:[ \t]*[^\s,}]+')
 
-
-def echo(text: str) -> None:
-    """Write to the console; a closed console (``| head``) must not stop the run or the cleanup."""
-    try:
-        sys.stdout.write(text)
-        sys.stdout.flush()
-    except (BrokenPipeError, ValueError):
-        pass
 
 
 def log(message: str) -> None:
@@ -64,24 +55,8 @@ def log(message: str) -> None:
 
 
 def copy_tree(destination: str) -> None:
-    """Copy the files git knows or would add (tracked + untracked, not ignored).
-
-    tools/ansible-test-env.sh makes the same kind of copy for sanity (in build/sanity/),
-    but it runs ansible-test at once and cannot add the gitignored integration config.
-    """
-    listing = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=REPO, check=True, capture_output=True,
-    ).stdout.decode().split("\0")
-    if os.path.isdir(destination):
-        shutil.rmtree(destination)
-    for relative in filter(None, listing):
-        source = os.path.join(REPO, relative)
-        if not os.path.isfile(source):  # deleted in the work tree, or a submodule
-            continue
-        target = os.path.join(destination, relative)
-        os.makedirs(os.path.dirname(target), exist_ok=True)
-        shutil.copy2(source, target)
+    """The work tree plus the gitignored integration config, as a git repository of its own."""
+    copy_worktree(destination)
     # Gitignored on purpose (it holds the token); ansible-test reads it from disk all the same.
     relative = os.path.relpath(CONFIG_FILE, REPO)
     os.makedirs(os.path.dirname(os.path.join(destination, relative)), exist_ok=True)
@@ -212,18 +187,6 @@ def adhoc_checks(emulator: EmulatorProcess, token: str, out) -> list:
 
 # --- secret scan -------------------------------------------------------------------
 
-def secrets_of(emulator: EmulatorProcess, token: str) -> dict:
-    secrets = {"API token": token}
-    for service in emulator.credentials["services"]:
-        for user, password in service["users"].items():
-            secrets[f"password of {service['project']}/{service['service']}/{user}"] = password
-    return secrets
-
-
-def secret_scan(text: str, secrets: dict) -> list:
-    """Names of the secrets found in ``text`` once connection_uri values are stripped."""
-    stripped = CONNECTION_URI.sub("connection_uri: <stripped>", text)
-    return [name for name, value in secrets.items() if value and value in stripped]
 
 
 def main() -> int:
@@ -260,7 +223,7 @@ def main() -> int:
             emulator.stop()
 
     with open(LOG_FILE, encoding="utf-8") as handle:
-        leaked = secret_scan(handle.read(), secrets_of(emulator, token))
+        leaked = leaked_secrets(handle.read(), secrets_of(emulator.credentials, token), allow_connection_uris=True)
     if leaked:
         failures.append(f"secret scan: found in {os.path.relpath(LOG_FILE, REPO)} outside connection_uri: {', '.join(leaked)}")
     else:

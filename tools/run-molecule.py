@@ -34,6 +34,8 @@ import yaml
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
 
+from toolkit import copy_worktree, echo, leaked_secrets, secrets_of  # noqa: E402
+
 from tests.emulator.harness import EmulatorProcess  # noqa: E402  (needs REPO on sys.path)
 
 MOLECULE_DIR = os.path.join(REPO, "extensions", "molecule")
@@ -45,14 +47,6 @@ LOG_FILE = os.path.join(REPO, "build", "molecule-output.log")
 BIN = os.path.dirname(sys.executable)
 
 
-def echo(text: str) -> None:
-    """Write to the console; a closed console (``| head``) must not stop the run or the cleanup."""
-    try:
-        sys.stdout.write(text)
-        sys.stdout.flush()
-    except (BrokenPipeError, ValueError):
-        pass
-
 
 def log(message: str) -> None:
     echo(f"run-molecule: {message}\n")
@@ -61,22 +55,6 @@ def log(message: str) -> None:
 def scenarios() -> list:
     return sorted(os.path.basename(os.path.dirname(path)) for path in glob.glob(os.path.join(MOLECULE_DIR, "*", "molecule.yml")))
 
-
-def copy_tree(destination: str) -> None:
-    """Copy the files git knows or would add (tracked + untracked, not ignored)."""
-    listing = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=REPO, check=True, capture_output=True,
-    ).stdout.decode().split("\0")
-    if os.path.isdir(destination):
-        shutil.rmtree(destination)
-    for relative in filter(None, listing):
-        source = os.path.join(REPO, relative)
-        if not os.path.isfile(source):  # deleted in the work tree, or a submodule
-            continue
-        target = os.path.join(destination, relative)
-        os.makedirs(os.path.dirname(target), exist_ok=True)
-        shutil.copy2(source, target)
 
 
 def molecule_env(emulator: EmulatorProcess, token: str, async_dir: str) -> dict:
@@ -109,13 +87,6 @@ def run_scenario(name: str, env: dict, out) -> int:
     return proc.wait()
 
 
-def secrets_of(emulator: EmulatorProcess, token: str) -> dict:
-    secrets = {"API token": token}
-    for service in emulator.credentials["services"]:
-        for user, password in service["users"].items():
-            secrets[f"password of {service['project']}/{service['service']}/{user}"] = password
-    return secrets
-
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
@@ -132,7 +103,7 @@ def main() -> int:
         seed = yaml.safe_load(handle)
     token = seed["tokens"][0]
     os.makedirs(BUILD, exist_ok=True)
-    copy_tree(COLLECTION_COPY)
+    copy_worktree(COLLECTION_COPY)
     log(f"collection copied to {os.path.relpath(COLLECTION_COPY, REPO)}")
     failures = []
     timings = []
@@ -157,7 +128,7 @@ def main() -> int:
 
     with open(LOG_FILE, encoding="utf-8") as handle:
         output = handle.read()
-    leaked = [name for name, value in secrets_of(emulator, token).items() if value and value in output]
+    leaked = leaked_secrets(output, secrets_of(emulator.credentials, token))
     if leaked:
         failures.append(f"secret scan: found in {os.path.relpath(LOG_FILE, REPO)}: {', '.join(leaked)}")
     else:
