@@ -48,8 +48,6 @@ BIN = os.path.dirname(PYTHON)
 PROJECT = "integration-project"
 
 
-
-
 def log(message: str) -> None:
     echo(f"run-integration: {message}\n")
 
@@ -186,7 +184,6 @@ def adhoc_checks(emulator: EmulatorProcess, token: str, out) -> list:
 
 
 # --- secret scan -------------------------------------------------------------------
-
 
 
 def main() -> int:

@@ -47,14 +47,12 @@ LOG_FILE = os.path.join(REPO, "build", "molecule-output.log")
 BIN = os.path.dirname(sys.executable)
 
 
-
 def log(message: str) -> None:
     echo(f"run-molecule: {message}\n")
 
 
 def scenarios() -> list:
     return sorted(os.path.basename(os.path.dirname(path)) for path in glob.glob(os.path.join(MOLECULE_DIR, "*", "molecule.yml")))
-
 
 
 def molecule_env(emulator: EmulatorProcess, token: str, async_dir: str) -> dict:
@@ -85,7 +83,6 @@ def run_scenario(name: str, env: dict, out) -> int:
         echo(line)
         out.write(line)
     return proc.wait()
-
 
 
 def main() -> int:
