@@ -34,7 +34,7 @@ import yaml
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
 
-from toolkit import copy_worktree, echo, leaked_secrets, secrets_of  # noqa: E402
+from toolkit import copy_worktree, echo, leaked_secrets, run_logged, secrets_of  # noqa: E402
 
 from tests.emulator.harness import EmulatorProcess  # noqa: E402  (needs REPO on sys.path)
 
@@ -79,18 +79,6 @@ def write_config(emulator: EmulatorProcess, token: str) -> None:
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write("# Written by tools/run-integration.py for one run; do not commit.\n")
         yaml.safe_dump(config, handle, default_flow_style=False)
-
-
-def run_logged(command: list, out, cwd: str, env: dict | None = None) -> int:
-    """Run ``command``, streaming its output to the console and to ``out``."""
-    out.write(f"\n$ {' '.join(command)}\n")
-    out.flush()
-    proc = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    assert proc.stdout is not None
-    for line in proc.stdout:
-        echo(line)
-        out.write(line)
-    return proc.wait()
 
 
 def ansible_test(targets: list, verbosity: int, keep_going: bool, out) -> int:

@@ -24,7 +24,6 @@ import argparse
 import glob
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -34,7 +33,7 @@ import yaml
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
 
-from toolkit import copy_worktree, echo, leaked_secrets, secrets_of  # noqa: E402
+from toolkit import copy_worktree, echo, leaked_secrets, run_logged, secrets_of  # noqa: E402
 
 from tests.emulator.harness import EmulatorProcess  # noqa: E402  (needs REPO on sys.path)
 
@@ -74,15 +73,7 @@ def molecule_env(emulator: EmulatorProcess, token: str, async_dir: str) -> dict:
 
 
 def run_scenario(name: str, env: dict, out) -> int:
-    command = [os.path.join(BIN, "molecule"), "test", "-s", name]
-    out.write(f"\n$ {' '.join(command)}\n")
-    out.flush()
-    proc = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    assert proc.stdout is not None
-    for line in proc.stdout:
-        echo(line)
-        out.write(line)
-    return proc.wait()
+    return run_logged([os.path.join(BIN, "molecule"), "test", "-s", name], out, cwd=REPO, env=env)
 
 
 def main() -> int:

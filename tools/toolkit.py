@@ -59,3 +59,15 @@ def leaked_secrets(text: str, secrets: dict, allow_connection_uris: bool = False
     if allow_connection_uris:
         text = CONNECTION_URI.sub("connection_uri: <stripped>", text)
     return [name for name, value in secrets.items() if value and value in text]
+
+
+def run_logged(command: list, out, cwd: str, env: dict | None = None) -> int:
+    """Run ``command``, streaming its output to the console and to ``out``."""
+    out.write(f"\n$ {' '.join(command)}\n")
+    out.flush()
+    proc = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        echo(line)
+        out.write(line)
+    return proc.wait()
