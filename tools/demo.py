@@ -33,7 +33,7 @@ import yaml
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
 
-from tests.emulator.harness import EmulatorProcess  # noqa: E402  (needs REPO on sys.path)
+from tests.emulator.harness import EmulatorProcess, link_collection  # noqa: E402  (needs REPO on sys.path)
 
 SEED_FILE = os.path.join(REPO, "tests", "emulator", "seed.yml")
 INVENTORY = os.path.join(REPO, "playbooks", "inventory", "demo")
@@ -57,20 +57,6 @@ def echo(text: str = "") -> None:
 def heading(step: int, total: int, text: str) -> None:
     echo()
     echo(f"=== {step}/{total} {text}")
-
-
-def link_collection(root: str) -> str:
-    """``root``/ansible_collections/dbpools/aiven -> the work tree (ansible-playbook accepts a symlink)."""
-    link = os.path.join(root, "ansible_collections", "dbpools", "aiven")
-    os.makedirs(os.path.dirname(link), exist_ok=True)
-    if os.path.islink(link) and os.path.realpath(link) == REPO:
-        return root
-    if os.path.islink(link):
-        os.unlink(link)
-    elif os.path.exists(link):
-        raise DemoFailed(f"{link} exists and is not a symlink: remove it")
-    os.symlink(REPO, link)
-    return root
 
 
 def playbook_env(emulator: EmulatorProcess, token: str, collections: str) -> dict:

@@ -18,6 +18,23 @@ import yaml
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
+def link_collection(root: str) -> str:
+    """Make ``root``/ansible_collections/dbpools/aiven a symlink to this checkout; returns ``root``.
+
+    ansible-playbook accepts a symlinked collection (only ansible-test needs a copy).
+    """
+    link = os.path.join(root, "ansible_collections", "dbpools", "aiven")
+    os.makedirs(os.path.dirname(link), exist_ok=True)
+    if os.path.islink(link) and os.path.realpath(link) == REPO_ROOT:
+        return root
+    if os.path.islink(link):
+        os.unlink(link)
+    elif os.path.exists(link):
+        raise RuntimeError(f"{link} exists and is not a symlink: remove it")
+    os.symlink(REPO_ROOT, link)
+    return root
+
+
 class EmulatorProcess:
     """``with EmulatorProcess(seed) as emu:`` serves ``emu.url`` until the block ends."""
 

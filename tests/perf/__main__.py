@@ -18,6 +18,8 @@ import tempfile
 import time
 from typing import Dict
 
+from tests.emulator.harness import link_collection
+
 from . import report
 from .scenarios import BY_NAME, REPO, SCENARIOS, Bench, Measurement
 
@@ -44,17 +46,6 @@ def parse_args(argv: list) -> argparse.Namespace:
         parser.error("--pools and --services must be 1 or more, --latency-ms 0 or more")
     args.scenarios = [s for s in SCENARIOS if s.name in wanted]
     return args
-
-
-def link_collection(root: str) -> str:
-    """``root``/ansible_collections/dbpools/aiven -> the work tree (ansible-playbook accepts a symlink)."""
-    link = os.path.join(root, "ansible_collections", "dbpools", "aiven")
-    os.makedirs(os.path.dirname(link), exist_ok=True)
-    if os.path.islink(link) and os.path.realpath(link) != REPO:
-        os.unlink(link)
-    if not os.path.lexists(link):
-        os.symlink(REPO, link)
-    return root
 
 
 def machine() -> Dict[str, object]:
