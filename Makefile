@@ -10,7 +10,7 @@ INTEGRATION_ARGS ?=
 MOLECULE_SCENARIOS ?=
 BENCH_ARGS ?=
 
-.PHONY: venv system-deps test lint ansible-lint sanity unit emulator-test integration molecule demo bench bench-smoke emulator clean
+.PHONY: venv system-deps test lint ansible-lint sanity unit emulator-test integration molecule system security awx docs package matrix demo bench bench-smoke emulator clean
 
 venv: $(VENV)/.installed
 
@@ -25,7 +25,7 @@ system-deps:
 	tools/install-system-deps.sh
 
 ## test: everything CI checks
-test: lint ansible-lint sanity unit emulator-test integration molecule demo bench-smoke
+test: lint ansible-lint sanity unit emulator-test integration molecule system security awx docs package matrix demo bench-smoke
 
 ## lint: Python style and the changelog fragments
 lint: venv
@@ -56,6 +56,30 @@ integration: venv
 molecule: venv
 	$(PY) tools/run-molecule.py $(MOLECULE_SCENARIOS)
 
+## system: faults, lost replies, concurrent runs and service states through real ansible-playbook runs
+system: venv
+	$(PYTEST) tests/system -q
+
+## security: TLS with a private CA (ca_path), validate_certs, secrets in diffs and errors
+security: venv system-deps
+	$(PYTEST) tests/security -q
+
+## awx: the role run the way AWX runs it (ansible-runner, credential as env vars), ansible-builder introspection
+awx: venv
+	$(PY) tools/run-awx-job.py
+
+## docs: the collection docs with antsibull-docs (HTML in build/docs/html), and its docs linter
+docs: venv
+	$(PY) tools/build-docs.py
+
+## package: ansible-galaxy collection build, the tarball's contents, install it and run the demo from the install
+package: venv system-deps
+	$(PY) tools/package.py
+
+## matrix: unit and integration tests on the floor ansible-core (2.17) in a virtualenv of its own
+matrix: venv
+	$(PY) tools/run-matrix.py
+
 ## demo: local emulator with real PgBouncer, playbooks/demo.yml twice (the second changes nothing)
 demo: venv system-deps
 	$(PY) tools/demo.py
@@ -73,4 +97,4 @@ emulator: venv system-deps
 	$(PY) -m tests.emulator --port $(EMULATOR_PORT) --backend pgbouncer
 
 clean:
-	rm -rf $(VENV) build tests/output .pytest_cache .ruff_cache .ansible
+	rm -rf $(VENV) .venv-* build tests/output .pytest_cache .ruff_cache .ansible

@@ -2,13 +2,14 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The demo behind `make demo`.
 
-    .venv/bin/python tools/demo.py [--collections-path DIR] [-v]
+    .venv/bin/python tools/demo.py [--collections-path DIR] [--playbooks-dir DIR] [-v]
 
 1. starts the local Aiven API emulator with real PgBouncer + PostgreSQL
    (default seed tests/emulator/seed.yml: demo-project/pg-demo);
 2. makes the collection findable by ansible-playbook: a symlink
    build/playbook-collections/ansible_collections/dbpools/aiven -> this work tree;
-3. runs playbooks/demo.yml with the inventory playbooks/inventory/demo: the role
+3. runs playbooks/demo.yml with the inventory playbooks/inventory/demo (from
+   --playbooks-dir, e.g. an installed collection's, when given): the role
    creates the pools, the playbook prints their connection details (passwords
    masked) and connects through one of them;
 4. runs it again: nothing to change, the recap must say changed=0;
@@ -36,8 +37,7 @@ sys.path.insert(0, REPO)
 from tests.emulator.harness import EmulatorProcess, link_collection  # noqa: E402  (needs REPO on sys.path)
 
 SEED_FILE = os.path.join(REPO, "tests", "emulator", "seed.yml")
-INVENTORY = os.path.join(REPO, "playbooks", "inventory", "demo")
-PLAYBOOK = os.path.join(REPO, "playbooks", "demo.yml")
+PLAYBOOKS = os.path.join(REPO, "playbooks")
 COLLECTIONS = os.path.join(REPO, "build", "playbook-collections")
 BIN = os.path.dirname(sys.executable)
 RECAP = re.compile(r"^(\S+)\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
@@ -72,12 +72,14 @@ def playbook_env(emulator: EmulatorProcess, token: str, collections: str) -> dic
     return env
 
 
-def run_playbook(env: dict, verbosity: int) -> tuple[int, str]:
+def run_playbook(env: dict, playbooks: str, verbosity: int) -> tuple[int, str]:
     """Run the demo playbook, streaming its output; returns (exit code, output)."""
-    command = [os.path.join(BIN, "ansible-playbook"), "-i", INVENTORY, PLAYBOOK]
+    inventory, playbook = os.path.join(playbooks, "inventory", "demo"), os.path.join(playbooks, "demo.yml")
+    command = [os.path.join(BIN, "ansible-playbook"), "-i", inventory, playbook]
     if verbosity:
         command.append("-" + "v" * verbosity)
-    echo(f"$ ansible-playbook -i {os.path.relpath(INVENTORY, REPO)} {os.path.relpath(PLAYBOOK, REPO)}")
+    shown = os.path.relpath(playbooks, REPO) if playbooks.startswith(REPO + os.sep) else playbooks
+    echo(f"$ ansible-playbook -i {os.path.join(shown, 'inventory', 'demo')} {os.path.join(shown, 'demo.yml')}")
     proc = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     assert proc.stdout is not None
     lines = []
@@ -125,12 +127,12 @@ def demo(args: argparse.Namespace) -> None:
         env = playbook_env(emulator, token, collections)
 
         heading(2, total, "First run: the role creates the pools, then the playbook connects through app-pool")
-        code, first = run_playbook(env, args.verbose)
+        code, first = run_playbook(env, args.playbooks_dir, args.verbose)
         if code != 0:
             raise DemoFailed(f"the first run of the playbook failed (exit {code})")
 
         heading(3, total, "Second run: everything is in place already, so nothing changes")
-        code, second = run_playbook(env, args.verbose)
+        code, second = run_playbook(env, args.playbooks_dir, args.verbose)
         if code != 0:
             raise DemoFailed(f"the second run of the playbook failed (exit {code})")
         counts = recap(second)
@@ -158,6 +160,9 @@ def main() -> int:
     parser.add_argument("--collections-path", metavar="DIR",
                         help="use DIR as ANSIBLE_COLLECTIONS_PATH (it must hold ansible_collections/dbpools/aiven) "
                              "instead of the symlink under build/")
+    parser.add_argument("--playbooks-dir", metavar="DIR", default=PLAYBOOKS, type=os.path.abspath,
+                        help="take demo.yml and inventory/demo from DIR (for example the playbooks/ of an installed "
+                             "collection) instead of this work tree's playbooks/")
     parser.add_argument("-v", "--verbose", action="count", default=0, help="pass -v (repeatable) to ansible-playbook")
     args = parser.parse_args()
     # SIGTERM (e.g. from a CI timeout) unwinds like Ctrl-C, so the emulator is stopped.

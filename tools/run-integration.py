@@ -2,7 +2,7 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Run the integration tests against the local Aiven API emulator.
 
-    .venv/bin/python tools/run-integration.py [TARGET ...] [-v N] [--keep-going]
+    .venv/bin/python tools/run-integration.py [TARGET ...] [-v N] [--keep-going] [--build-dir DIR]
 
 1. starts the emulator (memory backend) with tests/integration/emulator-seed.yml;
 2. writes tests/integration/integration_config.yml (gitignored: it holds the token);
@@ -14,6 +14,11 @@
 5. stops the emulator and scans the whole output (build/integration-output.log) for
    the API token and every seeded password. Passwords may appear only inside
    ``connection_uri`` values, which are stripped before the scan.
+
+With ``--build-dir DIR`` (tools/run-matrix.py runs another ansible-core that way) the
+copy, the log and the config live under DIR only: the config is written into the copy,
+never into the work tree, so such a run and a default one can go at the same time.
+ansible-test and the modules run with the Python that runs this script.
 
 Exits non-zero when a test fails, the ad-hoc check fails or a secret leaks.
 """
@@ -39,33 +44,44 @@ from toolkit import copy_worktree, echo, leaked_secrets, run_logged, secrets_of 
 from tests.emulator.harness import EmulatorProcess  # noqa: E402  (needs REPO on sys.path)
 
 SEED_FILE = os.path.join(REPO, "tests", "integration", "emulator-seed.yml")
-CONFIG_FILE = os.path.join(REPO, "tests", "integration", "integration_config.yml")
-BUILD = os.path.join(REPO, "build")
-COLLECTION_COPY = os.path.join(BUILD, "ansible_collections", "dbpools", "aiven")
-LOG_FILE = os.path.join(BUILD, "integration-output.log")
+CONFIG_RELATIVE = os.path.join("tests", "integration", "integration_config.yml")
 PYTHON = sys.executable
 BIN = os.path.dirname(PYTHON)
 PROJECT = "integration-project"
+
+
+class Paths:
+    """Where one run keeps its copy, config and log: build/ by default, or a folder of its own."""
+
+    def __init__(self, build_dir: str | None) -> None:
+        self.build = os.path.abspath(build_dir) if build_dir else os.path.join(REPO, "build")
+        self.collection_copy = os.path.join(self.build, "ansible_collections", "dbpools", "aiven")
+        self.log_file = os.path.join(self.build, "integration-output.log")
+        # The default run keeps writing the work tree's config (as before); a run with a
+        # build folder writes it into its copy only, so concurrent runs keep their own.
+        self.config_file = os.path.join(self.collection_copy if build_dir else REPO, CONFIG_RELATIVE)
+        self.config_in_copy = bool(build_dir)
 
 
 def log(message: str) -> None:
     echo(f"run-integration: {message}\n")
 
 
-def copy_tree(destination: str) -> None:
+def copy_tree(paths: Paths) -> None:
     """The work tree plus the gitignored integration config, as a git repository of its own."""
-    copy_worktree(destination)
-    # Gitignored on purpose (it holds the token); ansible-test reads it from disk all the same.
-    relative = os.path.relpath(CONFIG_FILE, REPO)
-    os.makedirs(os.path.dirname(os.path.join(destination, relative)), exist_ok=True)
-    shutil.copy2(CONFIG_FILE, os.path.join(destination, relative))
+    copy_worktree(paths.collection_copy)
+    if not paths.config_in_copy:
+        # Gitignored on purpose (it holds the token); ansible-test reads it from disk all the same.
+        target = os.path.join(paths.collection_copy, CONFIG_RELATIVE)
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        shutil.copy2(paths.config_file, target)
     # build/ is ignored by the repository, and ansible-test lists content with git from
     # the nearest .git upwards: a repository of the copy's own makes it list the copy
     # (tracked or untracked-not-ignored, the same rule as tools/ansible-test-env.sh).
-    subprocess.run(["git", "init", "--quiet", destination], check=True)
+    subprocess.run(["git", "init", "--quiet", paths.collection_copy], check=True)
 
 
-def write_config(emulator: EmulatorProcess, token: str) -> None:
+def write_config(emulator: EmulatorProcess, token: str, config_file: str) -> None:
     config = {
         "aiven_api_url": emulator.url,
         "aiven_api_token": token,
@@ -75,13 +91,14 @@ def write_config(emulator: EmulatorProcess, token: str) -> None:
         "aiven_service_poweroff": "pg-off",
         "aiven_emulator_url": emulator.url,
     }
-    fd = os.open(CONFIG_FILE, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.makedirs(os.path.dirname(config_file), exist_ok=True)
+    fd = os.open(config_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write("# Written by tools/run-integration.py for one run; do not commit.\n")
         yaml.safe_dump(config, handle, default_flow_style=False)
 
 
-def ansible_test(targets: list, verbosity: int, keep_going: bool, out) -> int:
+def ansible_test(targets: list, verbosity: int, keep_going: bool, out, cwd: str) -> int:
     command = [os.path.join(BIN, "ansible-test"), "integration", "--local", "--python", "3.11",
                "--python-interpreter", PYTHON, "--color", "no"]
     if verbosity:
@@ -90,17 +107,17 @@ def ansible_test(targets: list, verbosity: int, keep_going: bool, out) -> int:
         command.append("--continue-on-error")
     command += targets
     env = dict(os.environ, PATH=BIN + os.pathsep + os.environ.get("PATH", ""), ANSIBLE_FORCE_COLOR="0")
-    return run_logged(command, out, COLLECTION_COPY, env)
+    return run_logged(command, out, cwd, env)
 
 
 # --- ad-hoc check: the module from the command line, auth from the environment -----
 
-def adhoc(emulator: EmulatorProcess, token: str, out, env_token: str, args: str) -> dict:
+def adhoc(emulator: EmulatorProcess, token: str, out, env_token: str, args: str, build: str) -> dict:
     """Run the module ad hoc with auth from the environment only; return its parsed result."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("AIVEN_")}
     env.update({
         "PATH": BIN + os.pathsep + os.environ.get("PATH", ""),
-        "ANSIBLE_COLLECTIONS_PATH": os.path.join(BUILD),
+        "ANSIBLE_COLLECTIONS_PATH": build,
         "ANSIBLE_FORCE_COLOR": "0",
         "ANSIBLE_LOCALHOST_WARNING": "0",
         "ANSIBLE_INVENTORY_UNPARSED_WARNING": "0",
@@ -110,7 +127,7 @@ def adhoc(emulator: EmulatorProcess, token: str, out, env_token: str, args: str)
     command = [os.path.join(BIN, "ansible"), "localhost", "-e", f"ansible_python_interpreter={PYTHON}",
                "-m", "dbpools.aiven.aiven_connection_pool", "-a", args]
     out.write(f"\n$ {env_token}=... AIVEN_WEB_URL={emulator.url} {' '.join(command)}\n")
-    proc = subprocess.run(command, cwd=BUILD, env=env, capture_output=True, text=True, check=False)
+    proc = subprocess.run(command, cwd=build, env=env, capture_output=True, text=True, check=False)
     out.write(proc.stdout + proc.stderr)
     out.flush()
     echo(proc.stdout + proc.stderr)
@@ -124,7 +141,7 @@ def adhoc(emulator: EmulatorProcess, token: str, out, env_token: str, args: str)
     return result
 
 
-def adhoc_checks(emulator: EmulatorProcess, token: str, out) -> list:
+def adhoc_checks(emulator: EmulatorProcess, token: str, out, build: str) -> list:
     """The env fallbacks, end to end; returns the failed checks."""
     failures = []
 
@@ -138,7 +155,7 @@ def adhoc_checks(emulator: EmulatorProcess, token: str, out) -> list:
     base = f"project={PROJECT} service_name=pg-int pool_name=adhoc-pool"
     app_password = emulator.password(PROJECT, "pg-int", "app")
     emulator.reset_requests()
-    created = adhoc(emulator, token, out, "AIVEN_TOKEN", f"{base} database_name=appdb username=app pool_size=7")
+    created = adhoc(emulator, token, out, "AIVEN_TOKEN", f"{base} database_name=appdb username=app pool_size=7", build)
     requests_made = emulator.requests_log()["by_method"]
     check("create with AIVEN_TOKEN + AIVEN_WEB_URL exits 0", created["_rc"] == 0)
     check("create reports CHANGED", created["_status"] == "CHANGED" and created.get("changed") is True)
@@ -151,19 +168,19 @@ def adhoc_checks(emulator: EmulatorProcess, token: str, out) -> list:
     check("create made 2 GET + 1 POST", requests_made == {"GET": 2, "POST": 1})
 
     emulator.reset_requests()
-    again = adhoc(emulator, token, out, "AIVEN_AUTH_TOKEN", f"{base} database_name=appdb username=app pool_size=7")
+    again = adhoc(emulator, token, out, "AIVEN_AUTH_TOKEN", f"{base} database_name=appdb username=app pool_size=7", build)
     check("again with AIVEN_AUTH_TOKEN reports SUCCESS, not changed",
           again["_rc"] == 0 and again["_status"] == "SUCCESS" and again.get("changed") is False)
     check("again made exactly 1 GET", emulator.requests_log()["by_method"] == {"GET": 1})
 
     emulator.reset_requests()
-    deleted = adhoc(emulator, token, out, "AIVEN_TOKEN", f"{base} state=absent")
+    deleted = adhoc(emulator, token, out, "AIVEN_TOKEN", f"{base} state=absent", build)
     check("delete reports CHANGED with no pool left",
           deleted["_rc"] == 0 and deleted.get("changed") is True and deleted.get("connection_pool") == {})
     check("delete made 1 GET + 1 DELETE", emulator.requests_log()["by_method"] == {"GET": 1, "DELETE": 1})
 
     emulator.reset_requests()
-    bad = adhoc(emulator, "not-a-token", out, "AIVEN_TOKEN", f"{base} state=absent")
+    bad = adhoc(emulator, "not-a-token", out, "AIVEN_TOKEN", f"{base} state=absent", build)
     check("a wrong AIVEN_TOKEN fails with 401 and Aiven's message",
           bad["_rc"] != 0 and bad["_status"] == "FAILED" and bad.get("failure", {}).get("status") == 401
           and "Missing (expired) db token" in bad.get("msg", ""))
@@ -181,43 +198,48 @@ def main() -> int:
                         help="ansible-test verbosity, 0 to 4 (default 4: the most output for the secret scan)")
     parser.add_argument("--keep-going", action="store_true", help="continue with the other targets after a failure")
     parser.add_argument("--skip-adhoc", action="store_true", help="skip the ad-hoc environment check")
+    parser.add_argument("--build-dir", help="keep the copy, config and log in this folder (default: build/, config in the work tree)")
     args = parser.parse_args()
+    paths = Paths(args.build_dir)
 
     started = time.monotonic()
     with open(SEED_FILE, encoding="utf-8") as handle:
         seed = yaml.safe_load(handle)
     token = seed["tokens"][0]
-    os.makedirs(BUILD, exist_ok=True)
+    os.makedirs(paths.build, exist_ok=True)
     failures = []
     emulator = EmulatorProcess(seed, backend="memory")
-    with open(LOG_FILE, "w", encoding="utf-8") as out:
+    with open(paths.log_file, "w", encoding="utf-8") as out:
         emulator.start()
         try:
             log(f"emulator at {emulator.url}")
-            write_config(emulator, token)
-            copy_tree(COLLECTION_COPY)
-            log(f"collection copied to {os.path.relpath(COLLECTION_COPY, REPO)}")
-            if ansible_test(args.targets, args.verbosity, args.keep_going, out) != 0:
+            if not paths.config_in_copy:
+                write_config(emulator, token, paths.config_file)
+            copy_tree(paths)
+            if paths.config_in_copy:
+                write_config(emulator, token, paths.config_file)
+            log(f"collection copied to {os.path.relpath(paths.collection_copy, REPO)}")
+            if ansible_test(args.targets, args.verbosity, args.keep_going, out, paths.collection_copy) != 0:
                 failures.append("ansible-test integration")
             if not args.skip_adhoc:
                 try:
-                    failures += [f"ad-hoc: {name}" for name in adhoc_checks(emulator, token, out)]
+                    failures += [f"ad-hoc: {name}" for name in adhoc_checks(emulator, token, out, paths.build)]
                 except (AssertionError, ValueError) as exc:
                     failures.append(f"ad-hoc: {exc}")
         finally:
             emulator.stop()
 
-    with open(LOG_FILE, encoding="utf-8") as handle:
+    with open(paths.log_file, encoding="utf-8") as handle:
         leaked = leaked_secrets(handle.read(), secrets_of(emulator.credentials, token), allow_connection_uris=True)
     if leaked:
-        failures.append(f"secret scan: found in {os.path.relpath(LOG_FILE, REPO)} outside connection_uri: {', '.join(leaked)}")
+        failures.append(f"secret scan: found in {os.path.relpath(paths.log_file, REPO)} outside connection_uri: {', '.join(leaked)}")
     else:
-        log(f"secret scan: no token or password outside connection_uri in {os.path.relpath(LOG_FILE, REPO)}")
+        log(f"secret scan: no token or password outside connection_uri in {os.path.relpath(paths.log_file, REPO)}")
 
     elapsed = time.monotonic() - started
     for failure in failures:
         log(f"FAILED: {failure}")
-    log(f"{'FAILED' if failures else 'passed'} in {elapsed:.1f} s; full output in {os.path.relpath(LOG_FILE, REPO)}")
+    log(f"{'FAILED' if failures else 'passed'} in {elapsed:.1f} s; full output in {os.path.relpath(paths.log_file, REPO)}")
     return 1 if failures else 0
 
 

@@ -18,30 +18,44 @@ options:
     required: true
   api_url:
     description:
-      - Origin of the Aiven API, without the C(/v1) path.
+      - Origin of the Aiven API, V(https://host) or V(https://host:port), optionally ending
+        in C(/v1); no user name, password, query string or fragment.
       - When not set, the value of the environment variable E(AIVEN_WEB_URL) is used,
         as Aiven's own tools do, then V(https://api.aiven.io).
     type: str
     default: https://api.aiven.io
   validate_certs:
     description:
-      - Whether to check the API's TLS certificate. Turning it off prints a warning.
+      - Whether to check the API's TLS certificate. Turning it off prints a warning and
+        makes O(ca_path) ignored.
+      - Certificate errors fail at once; they are never retried.
     type: bool
     default: true
   ca_path:
     description:
-      - PEM file of the certificate authorities to trust instead of the system store,
-        for example for a TLS-inspecting proxy.
+      - PEM file of the certificate authorities to trust, for example a private CA or a
+        TLS-inspecting proxy. It replaces the default bundle rather than adding to it.
+      - When unset, the bundle named by the environment variable E(REQUESTS_CA_BUNDLE) (or
+        E(CURL_CA_BUNDLE)) is used, else the C(certifi) bundle that C(requests) ships with.
+      - The file must exist; the module fails before any request otherwise.
     type: path
   timeout:
     description:
       - Seconds to wait for each HTTP request before it counts as failed (and is retried).
+      - More than 0, at most 3600.
     type: float
     default: 30
   api_retries:
     description:
-      - How many times a request is retried after a connection error, HTTP 408, 429 or 5xx,
-        with exponential backoff (1 s doubling up to 15 s, or the server's C(Retry-After), capped at 30 s).
+      - How many times a request is retried after a connection error, HTTP 408, 429 or 5xx.
+        TLS certificate errors and other 4xx answers are not retried.
+      - The first retry is sent at once, the next ones after 2, 4 and 8 seconds, then every
+        15 seconds (each with up to 1 second of random jitter), or after the server's
+        C(Retry-After), capped at 30 seconds.
+      - With the default V(6), a request that keeps failing gives up after 44 to 47 seconds
+        of waiting over its 7 attempts (up to 180 seconds when the server asks for long
+        C(Retry-After) waits), plus up to O(timeout) for each attempt that gets no reply.
+        The error then says how many attempts were made.
       - V(0) turns retries off.
     type: int
     default: 6

@@ -12,11 +12,25 @@ from typing import Any
 
 from ansible.errors import AnsibleFilterError
 
+# The modules' own rules, so that the role rejects before its first request what a module would.
+from ansible_collections.dbpools.aiven.plugins.module_utils._pools import (
+    NAME_MAX,
+    POOL_MODES,
+    PROJECT_MAX,
+    SERVICE_MAX,
+    STATES,
+    USERNAME_MAX,
+    pool_size_problem,
+    project_problem,
+    service_problem,
+    text_problem,
+)
+
 IDENTITY_KEYS = ("project", "service_name")
 POOL_KEYS = ("pool_name", "database_name", "username", "pool_mode", "pool_size", "state")
 KNOWN_KEYS = IDENTITY_KEYS + POOL_KEYS
-POOL_MODES = ("session", "transaction", "statement")
-STATES = ("present", "absent")
+# Longest usable project, service_name and pool_name: longer ones are left out of an entry's label.
+_NAME_LIMITS = (PROJECT_MAX, SERVICE_MAX, NAME_MAX)
 
 
 def _text(value: Any) -> bool:
@@ -24,9 +38,14 @@ def _text(value: Any) -> bool:
 
 
 def _describe(variable: str, index: int, entry: dict) -> str:
-    """Name an entry in an error message: its position and whatever names it has."""
-    names = [f"{key} {entry[key]}" for key in KNOWN_KEYS[:3] if _text(entry.get(key))]
+    """Name an entry in an error message: its position and whatever usable names it has."""
+    names = [f"{key} {entry[key]}" for key, max_len in zip(KNOWN_KEYS[:3], _NAME_LIMITS) if text_problem(key, entry.get(key), max_len) is None]
     return f"{variable}[{index}]" + (f" ({', '.join(names)})" if names else "")
+
+
+def _check(label: str, problem: str | None) -> None:
+    if problem:
+        raise AnsibleFilterError(f"{label}: {problem}")
 
 
 def _check_entry(entry: Any, index: int, variable: str) -> None:
@@ -39,16 +58,23 @@ def _check_entry(entry: Any, index: int, variable: str) -> None:
     for key in ("service_name", "pool_name"):
         if not _text(entry.get(key)):
             raise AnsibleFilterError(f"{label}: {key} is required and must be a non-empty string, got {entry.get(key)!r}")
+    _check(label, service_problem(entry["service_name"]))
+    _check(label, text_problem("pool_name", entry["pool_name"], NAME_MAX))
     project = entry.get("project")
-    if project is not None and not _text(project):
-        raise AnsibleFilterError(f"{label}: project must be a non-empty string when given, got {project!r}")
-    for key in ("database_name", "username"):
-        if entry.get(key) is not None and not isinstance(entry[key], str):
-            raise AnsibleFilterError(f"{label}: {key} must be a string, got {entry[key]!r}")
+    if project is not None:
+        if not _text(project):
+            raise AnsibleFilterError(f"{label}: project must be a non-empty string when given, got {project!r}")
+        _check(label, project_problem(project))
+    for key, max_len in (("database_name", NAME_MAX), ("username", USERNAME_MAX)):
+        if entry.get(key) is not None:
+            if not isinstance(entry[key], str):
+                raise AnsibleFilterError(f"{label}: {key} must be a string, got {entry[key]!r}")
+            # username "" unpins the pool; an empty database_name names nothing.
+            _check(label, text_problem(key, entry[key], max_len, allow_empty=key == "username"))
     if entry.get("pool_mode") is not None and entry["pool_mode"] not in POOL_MODES:
         raise AnsibleFilterError(f"{label}: pool_mode must be one of {', '.join(POOL_MODES)}, got {entry['pool_mode']!r}")
     if entry.get("pool_size") is not None:
-        _pool_size(entry["pool_size"], label)
+        _check(label, pool_size_problem(_pool_size(entry["pool_size"], label)))
     if entry.get("state") is not None and entry["state"] not in STATES:
         raise AnsibleFilterError(f"{label}: state must be one of {', '.join(STATES)}, got {entry['state']!r}")
 
@@ -58,7 +84,8 @@ def _pool_size(value: Any, label: str) -> int:
     # bool is an int subclass: true must not pass as a pool size of 1.
     if isinstance(value, int) and not isinstance(value, bool):
         return value
-    if isinstance(value, str) and value.strip().isdigit():
+    # isdecimal, not isdigit: int() refuses digits such as "²" that isdigit accepts.
+    if isinstance(value, str) and value.strip().isdecimal():
         return int(value)
     raise AnsibleFilterError(f"{label}: pool_size must be an integer, got {value!r}")
 
@@ -69,12 +96,15 @@ def _purge_key(item: Any, index: int, project: str, variable: str) -> tuple:
         raise AnsibleFilterError(f"{variable}[{index}] must be a non-empty string (service_name or project/service_name), got {item!r}")
     parts = item.split("/")
     if len(parts) == 2 and all(parts):
-        return parts[0], parts[1]
-    if len(parts) == 1:
+        key = (parts[0], parts[1])
+    elif len(parts) == 1:
         if not project:
             raise AnsibleFilterError(f"{variable}[{index}] ({item}) names no project and there is no default project; write it as project/{item}")
-        return project, item
-    raise AnsibleFilterError(f"{variable}[{index}] must be service_name or project/service_name, got {item!r}")
+        key = (project, item)
+    else:
+        raise AnsibleFilterError(f"{variable}[{index}] must be service_name or project/service_name, got {item!r}")
+    _check(f"{variable}[{index}]", project_problem(key[0]) or service_problem(key[1]))
+    return key
 
 
 def pools_by_service(definitions: Any, project: str | None = "", purge: Any = None, variable: str = "definitions",
@@ -87,6 +117,10 @@ def pools_by_service(definitions: Any, project: str | None = "", purge: Any = No
     if project is not None and not isinstance(project, str):
         raise AnsibleFilterError(f"project must be a string, got {project!r}")
     default_project = project or ""
+    if default_project:
+        problem = project_problem(default_project, option="project (the default project, connection_pools_project in the role)")
+        if problem:
+            raise AnsibleFilterError(problem)
     if purge is None:
         purge = []
     if not isinstance(purge, (list, tuple)):

@@ -79,6 +79,7 @@ class AivenApiError(Exception):
         path: str = "",
         retried: bool = False,
         maybe_applied: bool = False,
+        attempts: int = 1,
     ) -> None:
         self.status = status
         self.message = message
@@ -90,11 +91,15 @@ class AivenApiError(Exception):
         # True when an earlier attempt of this request may have been applied by
         # the server although its reply never arrived (lost reply, 5xx).
         self.maybe_applied = maybe_applied
+        # HTTP attempts behind this answer: more than 1 when retries ran out.
+        self.attempts = attempts
         super().__init__(self._text())
 
     def _text(self) -> str:
         where = f"{self.method} {self.path}".strip()
         what = self.message if self.status is None else f"HTTP {self.status}: {self.message}"
+        if self.status in RETRY_STATUSES and self.attempts > 1:
+            what += f" (gave up after {self.attempts} attempts)"
         return f"{where}: {what}" if where else what
 
     def __str__(self) -> str:
@@ -133,6 +138,7 @@ class AivenApiError(Exception):
             "method": self.method,
             "path": self.path,
             "error_code": self.error_code,
+            "attempts": self.attempts,
         }
 
 
@@ -236,10 +242,15 @@ def _make_retry(max_retries: int, backoff_factor: float, backoff_max: float, on_
     return _AivenRetry(**options)
 
 
+def _retry_history(response: Any) -> tuple:
+    """urllib3's record of the failed attempts before this reply."""
+    retries = getattr(getattr(response, "raw", None), "retries", None)
+    return tuple(getattr(retries, "history", None) or ())
+
+
 def _history_flags(response: Any) -> tuple[bool, bool]:
     """(retried, maybe_applied) from the urllib3 retry history of a reply."""
-    retries = getattr(getattr(response, "raw", None), "retries", None)
-    history = tuple(getattr(retries, "history", None) or ())
+    history = _retry_history(response)
     maybe_applied = False
     for entry in history:
         error = getattr(entry, "error", None)
@@ -252,6 +263,11 @@ def _history_flags(response: Any) -> tuple[bool, bool]:
         elif status is not None and status not in _NOT_APPLIED_STATUSES:
             maybe_applied = True
     return bool(history), maybe_applied
+
+
+def _attempts(response: Any) -> int:
+    """How many HTTP attempts led to this reply (1 when it was not retried)."""
+    return len(_retry_history(response)) + 1
 
 
 def _plain_excerpt(text: str) -> str:
@@ -307,7 +323,8 @@ class AivenClient:
         self.origin = self._origin(api_url or DEFAULT_API_URL)
         self.timeout = timeout
         self.max_retries = max_retries
-        self._verify: bool | str = ca_path if ca_path else bool(validate_certs)
+        # validate_certs=false turns checking off even with a ca_path (as in Ansible's own modules).
+        self._verify: bool | str = (ca_path or True) if validate_certs else False
         self._requests_sent = _Counter()
         if not HAS_REQUESTS:
             raise AivenApiError(None, "the Python library 'requests' is required to talk to the Aiven API")
@@ -395,6 +412,22 @@ class AivenClient:
         settings = session.merge_environment_settings(url, {}, None, self._verify, None)
         return session.send(prepared, timeout=self.timeout, allow_redirects=False, **settings)
 
+    def _unreachable(self, exc: OSError) -> str:
+        """Why no reply came; TLS failures (never retried) say how to trust a private CA."""
+        reason = _short_reason(exc)
+        if isinstance(exc, requests.exceptions.SSLError):
+            message = f"TLS connection to {self.origin} failed: {reason}"
+            if "CERTIFICATE_VERIFY_FAILED" in reason:
+                message += "; the certificate is not trusted: give the CA that signed it with ca_path"
+            elif "X509" in reason:
+                message += "; the CA file (ca_path or REQUESTS_CA_BUNDLE) holds no usable PEM certificate"
+            return message
+        message = f"cannot reach {self.origin}: {reason}"
+        transient = isinstance(exc, (requests.exceptions.ConnectionError, requests.exceptions.Timeout))
+        if transient and self.max_retries > 0:
+            message += f" (gave up after {self.max_retries + 1} attempts)"
+        return message
+
     def _send(self, method: str, segments: list[str], body: dict | None = None) -> _Reply:
         method = method.upper()
         path = self._path(method, segments)
@@ -404,11 +437,9 @@ class AivenClient:
         self._requests_sent.add()
         try:
             response = self._transmit(method, url, body)
-        except requests.exceptions.RequestException as exc:
-            message = f"cannot reach {self.origin}: {_short_reason(exc)}"
-            transient = isinstance(exc, (requests.exceptions.ConnectionError, requests.exceptions.Timeout))
-            if transient and not isinstance(exc, requests.exceptions.SSLError) and self.max_retries > 0:
-                message += f" (gave up after {self.max_retries + 1} attempts)"
+        except (requests.exceptions.RequestException, OSError) as exc:
+            # A plain OSError comes from requests for a CA bundle path that does not exist (REQUESTS_CA_BUNDLE).
+            message = self._unreachable(exc)
             # "from None": the chained exception could show request headers.
             raise AivenApiError(None, self._scrub(message), method=method, path=path) from None
 
@@ -460,6 +491,7 @@ class AivenClient:
             path=path,
             retried=retried,
             maybe_applied=maybe_applied,
+            attempts=_attempts(response),
         )
 
     # -- API ------------------------------------------------------------

@@ -4,7 +4,11 @@
 
 from __future__ import annotations
 
+import math
+import os
+import re
 from typing import Any
+from urllib.parse import urlsplit
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
@@ -15,6 +19,11 @@ from ansible_collections.dbpools.aiven.plugins.module_utils._api import (
     AivenApiError,
     AivenClient,
 )
+from ansible_collections.dbpools.aiven.plugins.module_utils._pools import project_problem, service_problem, shown, unusable_character
+
+# A longer wait for one reply is a hung connection; far beyond this, the socket layer overflows.
+TIMEOUT_MAX = 3600
+RETRIES_MAX = 20
 
 
 def common_argument_spec() -> dict[str, Any]:
@@ -30,18 +39,61 @@ def common_argument_spec() -> dict[str, Any]:
     }
 
 
+def _shown_url(url: str) -> str:
+    """The URL for a message, without what could hold a secret: user info, query and fragment."""
+    url = re.sub(r"^([^/]*//)[^/?#]*@", r"\1<redacted>@", url)
+    return shown(re.sub(r"[?#].*", "?<redacted>", url, flags=re.DOTALL))
+
+
+def api_url_problem(url: str) -> str | None:
+    """Why ``url`` cannot be the API's origin, or None when it can (checked before any request)."""
+    if not url.startswith(("https://", "http://")):
+        return f"api_url must start with https:// or http://, got {_shown_url(url)}"
+    if unusable_character(url) is not None or any(char.isspace() for char in url):
+        return f"api_url must not contain spaces or control characters, got {_shown_url(url)}"
+    if "?" in url or "#" in url:
+        return f"api_url must not contain a query string or fragment: give the API's origin, such as {DEFAULT_API_URL}"
+    try:
+        parts = urlsplit(url)
+        port = parts.port  # a port that is not a number from 0 to 65535 raises ValueError
+    except ValueError as err:
+        return f"api_url is not a valid URL ({err}), got {_shown_url(url)}"
+    if parts.username is not None or parts.password is not None:
+        return "api_url must not contain a user name or password (the API token authenticates)"
+    if not parts.hostname:
+        return f"api_url has no host name, got {_shown_url(url)}"
+    if port == 0:
+        return f"api_url must have a port from 1 to 65535, got {_shown_url(url)}"
+    return None
+
+
 def check_common_options(module: AnsibleModule) -> None:
     """Reject unusable connection options before any request."""
     params = module.params
-    url = params["api_url"] or DEFAULT_API_URL
-    if not url.startswith(("https://", "http://")):
-        module.fail_json(msg=f"api_url must start with https:// or http://, got {url!r}")
-    if params["timeout"] <= 0:
-        module.fail_json(msg=f"timeout must be a positive number of seconds, got {params['timeout']}")
-    if not 0 <= params["api_retries"] <= 20:
-        module.fail_json(msg=f"api_retries must be from 0 to 20, got {params['api_retries']}")
+    problem = api_url_problem(params["api_url"] or DEFAULT_API_URL)
+    if problem:
+        module.fail_json(msg=problem)
+    timeout = params["timeout"]
+    if not math.isfinite(timeout) or not 0 < timeout <= TIMEOUT_MAX:
+        module.fail_json(msg=f"timeout must be more than 0 and at most {TIMEOUT_MAX} seconds, got {timeout}")
+    if not 0 <= params["api_retries"] <= RETRIES_MAX:
+        module.fail_json(msg=f"api_retries must be from 0 to {RETRIES_MAX}, got {params['api_retries']}")
+    ca_path = params["ca_path"]
+    if ca_path is not None and not os.path.exists(ca_path):
+        module.fail_json(msg=f"ca_path {shown(ca_path)} does not exist")
     if not params["validate_certs"]:
         module.warn("validate_certs is false: the Aiven API's TLS certificate is not checked")
+
+
+def check_identity(module: AnsibleModule) -> None:
+    """Fail on a project or service_name the API cannot have, before any request."""
+    for key, problem_of in (("project", project_problem), ("service_name", service_problem)):
+        value = module.params[key]
+        if value == "":
+            module.fail_json(msg=f"{key} must not be empty")
+        problem = problem_of(value)
+        if problem:
+            module.fail_json(msg=problem)
 
 
 def make_client(module: AnsibleModule, concurrency: int = 1) -> AivenClient:

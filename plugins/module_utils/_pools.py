@@ -16,6 +16,8 @@ Shapes used throughout:
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -31,6 +33,16 @@ POOL_SIZE_MIN = 1
 POOL_SIZE_MAX = 10000
 NAME_MAX = 63
 USERNAME_MAX = 64
+SERVICE_MAX = 64
+PROJECT_MAX = 63
+# The one confirmed name pattern: projects are 1 to PROJECT_MAX of these. Pool, database,
+# user and service names have only lengths; they are sent URL-quoted, whatever they hold.
+PROJECT_CHARACTERS = "a-z, A-Z, 0-9, '_' and '-'"
+_PROJECT_NAME = re.compile(rf"[a-zA-Z0-9_-]{{1,{PROJECT_MAX}}}")
+# Control characters (NUL, newline, ...) cannot be part of a PostgreSQL or PgBouncer name,
+# and unpaired surrogates cannot be encoded for the URL or the JSON body.
+_UNUSABLE_CATEGORIES = ("Cc", "Cs")
+_SHOWN_MAX = 80
 
 # Keys of a pool that are not settings but come from the API's connection_uri.
 _CONNECTION_KEYS = ("connection_uri", "host", "port", "sslmode")
@@ -124,12 +136,56 @@ def select(pools: Sequence[dict[str, Any]], names: Sequence[str] | None) -> list
 # --- validating what the user asked for --------------------------------------------
 
 
-def _label(entry: Mapping[str, Any], index: int) -> str:
-    """How to name an entry in an error: by pool_name when it has a usable one, else by position."""
+def shown(value: Any) -> str:
+    """A value for an error message: its repr (control characters escaped), shortened when long."""
+    text = repr(value)
+    if len(text) <= _SHOWN_MAX:
+        return text
+    size = f" ({len(value)} characters)" if isinstance(value, str) else ""
+    return f"{text[:_SHOWN_MAX - 20]}...{size}"
+
+
+def unusable_character(text: str) -> int | None:
+    """Position of the first control character or unpaired surrogate in ``text``, or None."""
+    for position, char in enumerate(text):
+        if unicodedata.category(char) in _UNUSABLE_CATEGORIES:
+            return position
+    return None
+
+
+def text_problem(option: str, value: Any, max_len: int, allow_empty: bool = False) -> str | None:
+    """Why ``value`` cannot be a name for ``option``, or None when it can."""
+    low = 0 if allow_empty else 1
+    if not isinstance(value, str) or not low <= len(value) <= max_len:
+        return f"{option} must be a string of {low} to {max_len} characters, got {shown(value)}"
+    position = unusable_character(value)
+    if position is not None:
+        return f"{option} must not contain control characters or unpaired surrogates, got {shown(value)} ({value[position]!r} at position {position})"
+    return None
+
+
+def project_problem(value: Any, option: str = "project") -> str | None:
+    """Why ``value`` cannot be an Aiven project name, or None when it can."""
+    if isinstance(value, str) and _PROJECT_NAME.fullmatch(value):
+        return None
+    return f"{option} must be 1 to {PROJECT_MAX} characters of {PROJECT_CHARACTERS}, got {shown(value)}"
+
+
+def service_problem(value: Any, option: str = "service_name") -> str | None:
+    """Why ``value`` cannot be an Aiven service name, or None when it can."""
+    return text_problem(option, value, SERVICE_MAX)
+
+
+def _label(entry: Mapping[str, Any], index: int, where: str | None) -> str:
+    """How to name an entry in an error: by a usable pool_name, else by position in ``where`` (or not at all)."""
     name = entry.get("pool_name")
-    if isinstance(name, str) and name:
+    if text_problem("pool_name", name, NAME_MAX) is None:
         return f"pool {name}"
-    return f"pools[{index}]"
+    return f"{where}[{index}]" if where else ""
+
+
+def _prefixed(label: str, text: str) -> str:
+    return f"{label}: {text}" if label else text
 
 
 def _state(entry: Mapping[str, Any]) -> Any:
@@ -139,26 +195,34 @@ def _state(entry: Mapping[str, Any]) -> Any:
 
 
 def _check_string(label: str, option: str, value: Any, max_len: int, allow_empty: bool = False) -> None:
-    low = 0 if allow_empty else 1
-    if not isinstance(value, str) or not low <= len(value) <= max_len:
-        raise PlanError(f"{label}: {option} must be a string of {low} to {max_len} characters, got {value!r}")
+    problem = text_problem(option, value, max_len, allow_empty)
+    if problem:
+        raise PlanError(_prefixed(label, problem))
+
+
+def pool_size_problem(value: Any) -> str | None:
+    """Why ``value`` cannot be a pool_size, or None when it can."""
+    # bool is an int subclass; True must not pass as a pool size of 1.
+    if isinstance(value, bool) or not isinstance(value, int) or not POOL_SIZE_MIN <= value <= POOL_SIZE_MAX:
+        return f"pool_size must be an integer from {POOL_SIZE_MIN} to {POOL_SIZE_MAX}, got {shown(value)}"
+    return None
 
 
 def _check_pool_size(label: str, value: Any) -> None:
-    # bool is an int subclass; True must not pass as a pool size of 1.
-    if isinstance(value, bool) or not isinstance(value, int) or not POOL_SIZE_MIN <= value <= POOL_SIZE_MAX:
-        raise PlanError(f"{label}: pool_size must be an integer from {POOL_SIZE_MIN} to {POOL_SIZE_MAX}, got {value!r}")
+    problem = pool_size_problem(value)
+    if problem:
+        raise PlanError(_prefixed(label, problem))
 
 
 def _check_choice(label: str, option: str, value: Any, choices: Sequence[str]) -> None:
     if value not in choices:
-        raise PlanError(f"{label}: {option} must be one of {', '.join(choices)}, got {value!r}")
+        raise PlanError(_prefixed(label, f"{option} must be one of {', '.join(choices)}, got {shown(value)}"))
 
 
-def _validate_entry(entry: Any, index: int) -> None:
+def _validate_entry(entry: Any, index: int, where: str | None) -> None:
     if not isinstance(entry, Mapping):
-        raise PlanError(f"pools[{index}] must be a dictionary, got {entry!r}")
-    label = _label(entry, index)
+        raise PlanError(f"{where or 'pools'}[{index}] must be a dictionary, got {shown(entry)}")
+    label = _label(entry, index, where)
     _check_string(label, "pool_name", entry.get("pool_name"), NAME_MAX)
     _check_choice(label, "state", _state(entry), STATES)
     if entry.get("database_name") is not None:
@@ -181,16 +245,18 @@ def _check_unique(desired: Sequence[Mapping[str, Any]]) -> None:
         seen.add(name)
 
 
-def validate_desired(desired: Sequence[Mapping[str, Any]]) -> None:
+def validate_desired(desired: Sequence[Mapping[str, Any]], where: str | None = "pools") -> None:
     """Raise PlanError for the first entry that the API would reject or that cannot be planned.
 
     Keys other than pool_name, state and SETTINGS are ignored, so callers may pass
-    whole argument-spec items.
+    whole argument-spec items. ``where`` names the list in messages about an entry
+    without a usable pool_name (``pools[2]: ...``); None for a single pool, whose
+    options are named alone.
     """
     if not isinstance(desired, (list, tuple)):
-        raise PlanError(f"pools must be a list, got {desired!r}")
+        raise PlanError(f"{where or 'pools'} must be a list, got {shown(desired)}")
     for index, entry in enumerate(desired):
-        _validate_entry(entry, index)
+        _validate_entry(entry, index, where)
     _check_unique(desired)
 
 

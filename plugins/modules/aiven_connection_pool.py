@@ -35,17 +35,21 @@ attributes:
       - dbpools.aiven.aiven
 options:
   project:
-    description: Name of the Aiven project.
+    description:
+      - Name of the Aiven project, 1 to 63 characters of V(a-z), V(A-Z), V(0-9), V(_) and V(-).
     type: str
     required: true
   service_name:
-    description: Name of the Aiven for PostgreSQL service.
+    description:
+      - Name of the Aiven for PostgreSQL service, 1 to 64 characters without control characters.
     type: str
     required: true
   pool_name:
     description:
       - Name of the pool (the database name clients connect to through PgBouncer).
-      - 1 to 63 characters. A pool cannot be renamed.
+      - 1 to 63 characters, no control characters. Other characters (such as C(/), C(..), C(%)
+        or non-ASCII letters) are sent URL-quoted and the API decides whether it accepts them.
+      - A pool cannot be renamed.
       - Mutually exclusive with O(pools); one of them is required.
     type: str
   database_name:
@@ -242,7 +246,10 @@ changes:
     - pool_name: legacy
       action: delete
 failure:
-  description: Machine-readable details of the API failure.
+  description:
+    - Machine-readable details of the API failure.
+    - C(status) is null when no HTTP reply came (connection or TLS error); C(attempts) counts the
+      HTTP attempts, more than 1 when the request was retried until O(api_retries) ran out.
   returned: failed on an API error
   type: dict
   sample:
@@ -252,6 +259,7 @@ failure:
     method: POST
     path: /v1/project/demo-project/service/pg-demo/connection_pool
     error_code: null
+    attempts: 1
 applied:
   description: On a failed batch, the changes applied before the failure.
   returned: failed during writes
@@ -274,11 +282,14 @@ not_attempted:
   elements: dict
 """
 
-from ansible.module_utils.basic import AnsibleModule
+from collections.abc import Mapping
 
-from ansible_collections.dbpools.aiven.plugins.module_utils._common import common_argument_spec, make_client
+from ansible.module_utils.basic import AnsibleModule, _load_params
+from ansible.module_utils.common.validation import check_type_dict
+
+from ansible_collections.dbpools.aiven.plugins.module_utils._common import check_identity, common_argument_spec, make_client
 from ansible_collections.dbpools.aiven.plugins.module_utils._executor import PoolSync, SyncError
-from ansible_collections.dbpools.aiven.plugins.module_utils._pools import POOL_MODES, STATES
+from ansible_collections.dbpools.aiven.plugins.module_utils._pools import POOL_MODES, STATES, PlanError, validate_desired
 
 SETTING_OPTIONS = {
     "database_name": {"type": "str"},
@@ -310,6 +321,35 @@ def argument_spec() -> dict:
     return spec
 
 
+def items_are_dicts(pools: object) -> bool:
+    """True when every item of ``pools`` is a dict, or a string Ansible turns into one."""
+    for item in pools if isinstance(pools, list) else [pools]:
+        if isinstance(item, str):
+            try:
+                item = check_type_dict(item)
+            except (TypeError, ValueError):
+                return False
+        if not isinstance(item, Mapping):
+            return False
+    return True
+
+
+def safe_argument_spec() -> dict:
+    """The argument spec, with pools taken as it is when an item is no dict.
+
+    ansible-core gives up collecting the no_log values when an item of a list of
+    sub-options is no dict, and its failure then shows api_token in clear in the
+    result's invocation. Taken as it is, such a value reaches validate_desired,
+    which names the item, and the token stays masked.
+    """
+    spec = argument_spec()
+    raw = _load_params()  # None where the module is only introspected (ansible-test validate-modules)
+    pools = raw.get("pools") if isinstance(raw, Mapping) else None
+    if pools is not None and not items_are_dicts(pools):
+        spec["pools"] = {"type": "raw"}
+    return spec
+
+
 def desired_pools(params: dict) -> list:
     """The single form is a batch of one: one code path."""
     if params["pools"] is not None:
@@ -329,9 +369,15 @@ def check_options(module: AnsibleModule) -> None:
         module.fail_json(msg=f"concurrency must be from 1 to 32, got {params['concurrency']}")
     if params["wait_timeout"] < 0:
         module.fail_json(msg=f"wait_timeout must be 0 or more seconds, got {params['wait_timeout']}")
-    for key in ("project", "service_name"):
-        if not params[key]:
-            module.fail_json(msg=f"{key} must not be empty")
+    check_identity(module)
+
+
+def check_desired(module: AnsibleModule, desired: list) -> None:
+    """Every pool checked before the first request; the single form's options are named alone."""
+    try:
+        validate_desired(desired, where="pools" if module.params["pools"] is not None else None)
+    except PlanError as err:
+        module.fail_json(msg=str(err))
 
 
 def with_identity(pool: dict, params: dict) -> dict:
@@ -340,7 +386,7 @@ def with_identity(pool: dict, params: dict) -> dict:
 
 def main() -> None:
     module = AnsibleModule(
-        argument_spec=argument_spec(),
+        argument_spec=safe_argument_spec(),
         mutually_exclusive=[("pool_name", "pools")],
         required_one_of=[("pool_name", "pools")],
         supports_check_mode=True,
@@ -348,6 +394,7 @@ def main() -> None:
     params = module.params
     check_options(module)
     desired = desired_pools(params)
+    check_desired(module, desired)
     client = make_client(module, params["concurrency"])
     sync = PoolSync(client, params["project"], params["service_name"], params["concurrency"])
     try:

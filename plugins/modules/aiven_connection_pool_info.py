@@ -30,16 +30,19 @@ attributes:
       - dbpools.aiven.aiven
 options:
   project:
-    description: Name of the Aiven project.
+    description:
+      - Name of the Aiven project, 1 to 63 characters of V(a-z), V(A-Z), V(0-9), V(_) and V(-).
     type: str
     required: true
   service_name:
-    description: Name of the Aiven for PostgreSQL service.
+    description:
+      - Name of the Aiven for PostgreSQL service, 1 to 64 characters without control characters.
     type: str
     required: true
   pool_name:
     description:
-      - Return only these pools (one name or a list), in the order given.
+      - Return only these pools (one name or a list), in the order given. Each name has 1 to
+        63 characters.
       - Names that do not exist are left out of the result, which is not an error.
     type: list
     elements: str
@@ -124,16 +127,19 @@ connection_pools:
       port: 12692
       sslmode: require
 failure:
-  description: Machine-readable details of the API failure.
+  description:
+    - Machine-readable details of the API failure.
+    - C(status) is null when no HTTP reply came (connection or TLS error); C(attempts) counts the
+      HTTP attempts, more than 1 when the request was retried until O(api_retries) ran out.
   returned: failed on an API error
   type: dict
 """
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.dbpools.aiven.plugins.module_utils._common import common_argument_spec, make_client
+from ansible_collections.dbpools.aiven.plugins.module_utils._common import check_identity, common_argument_spec, make_client
 from ansible_collections.dbpools.aiven.plugins.module_utils._executor import PoolSync, SyncError
-from ansible_collections.dbpools.aiven.plugins.module_utils._pools import select
+from ansible_collections.dbpools.aiven.plugins.module_utils._pools import NAME_MAX, select, text_problem
 
 
 def main() -> None:
@@ -145,9 +151,11 @@ def main() -> None:
     )
     module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
     params = module.params
-    for key in ("project", "service_name"):
-        if not params[key]:
-            module.fail_json(msg=f"{key} must not be empty")
+    check_identity(module)
+    for index, name in enumerate(params["pool_name"] or []):
+        problem = text_problem(f"pool_name[{index}]", name, NAME_MAX)
+        if problem:
+            module.fail_json(msg=problem)
     client = make_client(module)
     try:
         document = PoolSync(client, params["project"], params["service_name"]).read()

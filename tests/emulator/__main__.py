@@ -1,4 +1,4 @@
-"""python -m tests.emulator --port PORT --seed FILE [--backend memory|pgbouncer] [--latency-ms N]"""
+"""python -m tests.emulator --port PORT --seed FILE [--backend memory|pgbouncer] [--latency-ms N] [--tls-cert FILE --tls-key FILE]"""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import sys
 
 from .errors import ApiError
 from .seed import SeedError, load_seed_file
-from .server import serve_forever, start
+from .server import serve_forever, start, tls_context
 
 DEFAULT_SEED_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "seed.yml")
 
@@ -27,7 +27,12 @@ def parse_args(argv: list) -> argparse.Namespace:
                         help="set an unconfirmed-behaviour option, e.g. missing_database_status=403 (repeatable)")
     parser.add_argument("--print-credentials", metavar="FILE",
                         help="write the seeded users' passwords and the endpoints as JSON to FILE (mode 0600)")
-    return parser.parse_args(argv)
+    parser.add_argument("--tls-cert", metavar="FILE", help="serve HTTPS with this PEM certificate (chain); needs --tls-key")
+    parser.add_argument("--tls-key", metavar="FILE", help="PEM private key of --tls-cert")
+    args = parser.parse_args(argv)
+    if bool(args.tls_cert) != bool(args.tls_key):
+        parser.error("--tls-cert and --tls-key go together")
+    return args
 
 
 def _options(pairs: list) -> dict:
@@ -68,7 +73,9 @@ async def main(argv: list) -> int:
     logging.basicConfig(level=logging.INFO, format="emulator: %(message)s", stream=sys.stderr)
     try:
         seed = load_seed_file(args.seed)
-        running = await start(seed, backend=args.backend, port=args.port, latency_ms=args.latency_ms, options=_options(args.option))
+        context = tls_context(args.tls_cert, args.tls_key) if args.tls_cert else None
+        running = await start(seed, backend=args.backend, port=args.port, latency_ms=args.latency_ms, options=_options(args.option),
+                              ssl_context=context)
     except (OSError, SeedError, ValueError, ApiError) as exc:
         print(f"emulator: cannot start: {exc}", file=sys.stderr)
         return 2

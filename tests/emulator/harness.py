@@ -45,7 +45,13 @@ class EmulatorProcess:
         latency_ms: int = 0,
         options: Optional[Dict[str, Any]] = None,
         start_timeout: float = 60.0,
+        tls_cert: Optional[str] = None,
+        tls_key: Optional[str] = None,
+        ca_file: Optional[str] = None,
     ) -> None:
+        """``tls_cert``/``tls_key`` serve HTTPS; the control session then trusts ``ca_file`` (the CA that signed the cert)."""
+        if bool(tls_cert) != bool(tls_key):
+            raise ValueError("tls_cert and tls_key go together")
         self.seed = seed
         self.backend = backend
         self.latency_ms = latency_ms
@@ -55,6 +61,9 @@ class EmulatorProcess:
         self.credentials: Dict[str, Any] = {}
         self._tmp = tempfile.mkdtemp(prefix="emulator-harness-")
         self._proc: Optional[subprocess.Popen] = None
+        self.tls_cert = tls_cert
+        self.tls_key = tls_key
+        self.ca_file = ca_file
         self.session = requests.Session()
 
     # -- lifecycle -------------------------------------------------------------
@@ -69,6 +78,8 @@ class EmulatorProcess:
             command += ["--seed", seed_file]
         for name, value in self.options.items():
             command += ["--option", f"{name}={json.dumps(value)}"]
+        if self.tls_cert and self.tls_key:
+            command += ["--tls-cert", self.tls_cert, "--tls-key", self.tls_key]
         self._proc = subprocess.Popen(command, cwd=REPO_ROOT, stdout=subprocess.PIPE, text=True)
         self.url = self._wait_ready()
         with open(os.path.join(self._tmp, "credentials.json"), encoding="utf-8") as handle:
@@ -107,7 +118,8 @@ class EmulatorProcess:
     # -- controls --------------------------------------------------------------
 
     def _control(self, method: str, path: str, body: Any = None) -> Any:
-        response = self.session.request(method, f"{self.url}/_emulator/{path}", json=body, timeout=30)
+        # Given per request: a session-wide verify would lose to REQUESTS_CA_BUNDLE from the environment.
+        response = self.session.request(method, f"{self.url}/_emulator/{path}", json=body, timeout=30, verify=self.ca_file or True)
         response.raise_for_status()
         return response.json()
 

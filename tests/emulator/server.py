@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import ssl
 from typing import Any, Dict, Optional
 
 from aiohttp import web
@@ -26,15 +27,23 @@ def make_backend(name: str) -> Backend:
 class RunningEmulator:
     """An emulator serving on loopback until ``stop``."""
 
-    def __init__(self, emulator: Emulator, runner: web.AppRunner, port: int) -> None:
+    def __init__(self, emulator: Emulator, runner: web.AppRunner, port: int, tls: bool = False) -> None:
         self.emulator = emulator
         self.runner = runner
         self.port = port
-        self.url = f"http://127.0.0.1:{port}"
+        self.url = f"{'https' if tls else 'http'}://127.0.0.1:{port}"
 
     async def stop(self) -> None:
         await self.runner.cleanup()
         await self.emulator.backend.stop()
+
+
+def tls_context(cert_file: str, key_file: str) -> ssl.SSLContext:
+    """A server context for HTTPS: the TLS checks of the modules are tested against it."""
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    context.load_cert_chain(cert_file, key_file)
+    return context
 
 
 async def start(
@@ -43,7 +52,9 @@ async def start(
     port: int = 0,
     latency_ms: int = 0,
     options: Optional[Dict[str, Any]] = None,
+    ssl_context: Optional[ssl.SSLContext] = None,
 ) -> RunningEmulator:
+    """Serve on loopback ``port``; HTTPS when ``ssl_context`` is given (see ``tls_context``)."""
     data = seed if seed is not None else DEFAULT_SEED
     world = build_world(data)
     chosen = make_backend(backend)
@@ -55,13 +66,13 @@ async def start(
         # Many keep-alive clients at once: the benchmark and batch writes need no cap.
         runner = web.AppRunner(emulator.app, access_log=None, handle_signals=False)
         await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", port, backlog=1024)
+        site = web.TCPSite(runner, "127.0.0.1", port, backlog=1024, ssl_context=ssl_context)
         await site.start()
     except BaseException:
         await chosen.stop()
         raise
     bound = site._server.sockets[0].getsockname()[1]  # the real port when 0 was asked
-    return RunningEmulator(emulator, runner, bound)
+    return RunningEmulator(emulator, runner, bound, tls=ssl_context is not None)
 
 
 async def serve_forever(running: RunningEmulator, stop_event: asyncio.Event) -> None:

@@ -125,7 +125,7 @@ def _spy_on_verify(client: AivenClient, monkeypatch) -> list:
     ("options", "expected"),
     [
         ({"ca_path": "/etc/custom/ca.pem"}, "/etc/custom/ca.pem"),
-        ({"ca_path": "/etc/custom/ca.pem", "validate_certs": False}, "/etc/custom/ca.pem"),
+        ({"ca_path": "/etc/custom/ca.pem", "validate_certs": False}, False),
         ({"validate_certs": False}, False),
         ({}, True),
     ],
@@ -283,7 +283,9 @@ def test_permanent_503_gives_up_after_max_retries(server):
     assert err.status == 503
     assert err.message == "An error occurred. Please try again later."
     assert err.retried is True
-    assert str(err) == "GET /v1/project/proj/service/pg1: HTTP 503: An error occurred. Please try again later."
+    assert err.attempts == 5
+    assert err.failure()["attempts"] == 5
+    assert str(err) == "GET /v1/project/proj/service/pg1: HTTP 503: An error occurred. Please try again later. (gave up after 5 attempts)"
 
 
 def test_no_retries_when_max_retries_is_zero(server):
@@ -327,6 +329,7 @@ def test_client_errors_are_not_retried_and_mapped(server, method, status, messag
         "method": method,
         "path": path,
         "error_code": error_code,
+        "attempts": 1,
     }
     assert str(err) == f"{method} {path}: HTTP {status}: {message}"
 

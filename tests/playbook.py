@@ -1,0 +1,88 @@
+"""Run ansible-playbook against the emulator the way a user would, for the system-level tests.
+
+One place for the environment (only what the test sets reaches Ansible: no AIVEN_* or
+ANSIBLE_* of the developer's shell), the command line and the PLAY RECAP parsing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from typing import Any, Dict, Iterable, Mapping, Optional
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BIN = os.path.dirname(sys.executable)
+APPLY_POOLS = os.path.join(REPO_ROOT, "playbooks", "apply_pools.yml")
+# The group playbooks/apply_pools.yml runs on, with just the control node in it.
+LOCAL_INVENTORY = {"all": {"children": {"aiven_pools": {"hosts": {"localhost": {"ansible_connection": "local"}}}}}}
+RECAP = re.compile(r"^(\S+)\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
+
+
+def ansible_env(collections_root: str, extra: Optional[Mapping[str, str]] = None) -> Dict[str, str]:
+    """A clean environment for ansible-*: this venv first on PATH, the collection found under ``collections_root``."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("AIVEN_", "ANSIBLE_"))}
+    env.update({
+        "PATH": BIN + os.pathsep + os.environ.get("PATH", ""),
+        "ANSIBLE_COLLECTIONS_PATH": collections_root,
+        "ANSIBLE_LOCALHOST_WARNING": "False",
+        "ANSIBLE_INVENTORY_UNPARSED_WARNING": "False",
+        "ANSIBLE_RETRY_FILES_ENABLED": "False",
+        "ANSIBLE_NOCOLOR": "1",
+        "ANSIBLE_FORCE_COLOR": "0",
+    })
+    env.update(extra or {})
+    return env
+
+
+@dataclass
+class PlaybookRun:
+    rc: int
+    output: str
+    seconds: float
+
+    def recap(self, host: str = "localhost") -> Dict[str, int]:
+        """PLAY RECAP counts of ``host``: ok, changed, unreachable, failed."""
+        for name, ok, changed, unreachable, failed in RECAP.findall(self.output):
+            if name == host:
+                return {"ok": int(ok), "changed": int(changed), "unreachable": int(unreachable), "failed": int(failed)}
+        raise AssertionError(f"no PLAY RECAP for {host} in:\n{self.output[-4000:]}")
+
+
+def write_json(directory: str, name: str, data: Any) -> str:
+    """``data`` as ``directory``/``name`` (mode 0600: vars files may hold a token); returns the path."""
+    path = os.path.join(directory, name)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump(data, handle)
+    return path
+
+
+def run_playbook(
+    playbook: str,
+    env: Mapping[str, str],
+    extra_vars: Optional[Mapping[str, Any]] = None,
+    inventory: Optional[str] = None,
+    args: Iterable[str] = (),
+    timeout: float = 900,
+) -> PlaybookRun:
+    """Run ``playbook`` on ``inventory``, by default localhost alone in the group ``aiven_pools``.
+
+    Extra vars go through a JSON file, never the command line (they may hold a token).
+    """
+    with tempfile.TemporaryDirectory(prefix="playbook-vars-") as tmp:
+        inventory = inventory or write_json(tmp, "inventory.json", LOCAL_INVENTORY)
+        command = [os.path.join(BIN, "ansible-playbook"), "-i", inventory, playbook, *args,
+                   "-e", f"ansible_python_interpreter={sys.executable}"]
+        if extra_vars:
+            command += ["-e", "@" + write_json(tmp, "vars.json", dict(extra_vars))]
+        started = time.monotonic()
+        proc = subprocess.run(command, cwd=REPO_ROOT, env=dict(env), stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True,
+                              timeout=timeout, check=False)
+    return PlaybookRun(rc=proc.returncode, output=proc.stdout, seconds=time.monotonic() - started)
