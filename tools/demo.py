@@ -35,6 +35,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
 
 from tests.emulator.harness import EmulatorProcess, link_collection  # noqa: E402  (needs REPO on sys.path)
+from tests.playbook import ansible_env  # noqa: E402
 
 SEED_FILE = os.path.join(REPO, "tests", "emulator", "seed.yml")
 PLAYBOOKS = os.path.join(REPO, "playbooks")
@@ -60,16 +61,7 @@ def heading(step: int, total: int, text: str) -> None:
 
 
 def playbook_env(emulator: EmulatorProcess, token: str, collections: str) -> dict:
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("AIVEN_", "ANSIBLE_"))}
-    env.update({
-        "PATH": BIN + os.pathsep + os.environ.get("PATH", ""),
-        "ANSIBLE_COLLECTIONS_PATH": collections,
-        "ANSIBLE_LOCALHOST_WARNING": "False",
-        "ANSIBLE_RETRY_FILES_ENABLED": "False",
-        "AIVEN_TOKEN": token,
-        "AIVEN_WEB_URL": emulator.url,
-    })
-    return env
+    return ansible_env(collections, {"AIVEN_TOKEN": token, "AIVEN_WEB_URL": emulator.url})
 
 
 def run_playbook(env: dict, playbooks: str, verbosity: int) -> tuple[int, str]:

@@ -42,6 +42,7 @@ sys.path.insert(0, REPO)
 from toolkit import copy_worktree, echo, leaked_secrets, run_logged, secrets_of  # noqa: E402
 
 from tests.emulator.harness import EmulatorProcess  # noqa: E402  (needs REPO on sys.path)
+from tests.playbook import ansible_env  # noqa: E402
 
 SEED_FILE = os.path.join(REPO, "tests", "integration", "emulator-seed.yml")
 CONFIG_RELATIVE = os.path.join("tests", "integration", "integration_config.yml")
@@ -114,16 +115,7 @@ def ansible_test(targets: list, verbosity: int, keep_going: bool, out, cwd: str)
 
 def adhoc(emulator: EmulatorProcess, token: str, out, env_token: str, args: str, build: str) -> dict:
     """Run the module ad hoc with auth from the environment only; return its parsed result."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith("AIVEN_")}
-    env.update({
-        "PATH": BIN + os.pathsep + os.environ.get("PATH", ""),
-        "ANSIBLE_COLLECTIONS_PATH": build,
-        "ANSIBLE_FORCE_COLOR": "0",
-        "ANSIBLE_LOCALHOST_WARNING": "0",
-        "ANSIBLE_INVENTORY_UNPARSED_WARNING": "0",
-        "AIVEN_WEB_URL": emulator.url,
-        env_token: token,
-    })
+    env = ansible_env(build, {"AIVEN_WEB_URL": emulator.url, env_token: token})
     command = [os.path.join(BIN, "ansible"), "localhost", "-e", f"ansible_python_interpreter={PYTHON}",
                "-m", "dbpools.aiven.aiven_connection_pool", "-a", args]
     out.write(f"\n$ {env_token}=... AIVEN_WEB_URL={emulator.url} {' '.join(command)}\n")
