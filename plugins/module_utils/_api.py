@@ -423,10 +423,16 @@ class AivenClient:
                 message += "; the CA file (ca_path or REQUESTS_CA_BUNDLE) holds no usable PEM certificate"
             return message
         message = f"cannot reach {self.origin}: {reason}"
-        transient = isinstance(exc, (requests.exceptions.ConnectionError, requests.exceptions.Timeout))
-        if transient and self.max_retries > 0:
-            message += f" (gave up after {self.max_retries + 1} attempts)"
+        if self._attempts_for(exc) > 1:
+            message += f" (gave up after {self._attempts_for(exc)} attempts)"
         return message
+
+    def _attempts_for(self, exc: OSError) -> int:
+        """Attempts behind a request that got no reply: all of them for errors urllib3 retries."""
+        retried = isinstance(exc, (requests.exceptions.ConnectionError, requests.exceptions.Timeout))
+        if isinstance(exc, requests.exceptions.SSLError) or not retried:
+            return 1
+        return self.max_retries + 1
 
     def _send(self, method: str, segments: list[str], body: dict | None = None) -> _Reply:
         method = method.upper()
@@ -441,7 +447,7 @@ class AivenClient:
             # A plain OSError comes from requests for a CA bundle path that does not exist (REQUESTS_CA_BUNDLE).
             message = self._unreachable(exc)
             # "from None": the chained exception could show request headers.
-            raise AivenApiError(None, self._scrub(message), method=method, path=path) from None
+            raise AivenApiError(None, self._scrub(message), method=method, path=path, attempts=self._attempts_for(exc)) from None
 
         retried, maybe_applied = _history_flags(response)
         status = response.status_code

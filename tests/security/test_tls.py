@@ -65,7 +65,7 @@ def test_private_ca_is_refused_by_default(emulator, pki, make_env, seeded_secret
     assert "certificate verify failed" in message
     assert "give the CA that signed it with ca_path" in message
     assert run.result["failure"] == {"status": None, "method": "GET", "path": SERVICE_PATH, "errors": [], "error_code": None,
-                                     "message": message.split(f"GET {SERVICE_PATH}: ", 1)[1]}
+                                     "attempts": 1, "message": message.split(f"GET {SERVICE_PATH}: ", 1)[1]}
     assert "exception" not in run.result and "Traceback" not in run.output
     # The handshake failed before HTTP, and was not retried.
     assert emulator.requests_log()["total"] == 0

@@ -121,6 +121,9 @@ def test_failing_route_gives_up_in_time_and_reports_the_batch(start_emulator, an
     assert outcome["failed"] is True
     assert "'new-1'" in outcome["msg"] and "HTTP 503" in outcome["msg"] and MAINTENANCE in outcome["msg"], outcome["msg"]
     assert outcome["failure"]["status"] == 503 and outcome["failure"]["message"] == MAINTENANCE
+    # The message and the failure dict say the retries ran out, not that the first answer was final.
+    assert f"(gave up after {RETRIES_WHEN_FAILING + 1} attempts)" in outcome["msg"], outcome["msg"]
+    assert outcome["failure"]["attempts"] == RETRIES_WHEN_FAILING + 1
     assert outcome["applied"] == [{"pool_name": "keep-1", "action": "update", "fields": ["pool_size"]},
                                   {"pool_name": "old-1", "action": "delete"}]
     assert outcome["failed_changes"] == [{"pool_name": "new-1", "action": "create", "status": 503, "message": MAINTENANCE}]

@@ -426,6 +426,7 @@ def test_connection_refused_is_api_error_after_retries():
     assert "gave up after 3 attempts" in err.message
     assert client.requests_sent == 3
     assert err.failure()["status"] is None
+    assert err.failure()["attempts"] == 3
     assert err.__cause__ is None
     assert_no_token(err)
 
