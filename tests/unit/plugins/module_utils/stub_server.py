@@ -100,6 +100,10 @@ class StubServer:
             queue = self._scripts.get((recorded.method, recorded.path))
             if queue:
                 return queue.popleft()
+            return self._answer(recorded)
+
+    def _answer(self, recorded: Recorded) -> Reply:
+        """The reply when nothing is scripted for this request: an empty success."""
         return (200, {}, {})
 
     def count(self, method: str | None = None, path: str | None = None) -> int:

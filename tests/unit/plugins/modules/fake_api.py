@@ -47,14 +47,6 @@ class FakeAivenApi(StubServer):
         pool.update(settings)
         self.pools.setdefault((project, service), {})[pool_name] = pool
 
-    def _record_and_pop(self, recorded: Recorded) -> Reply:
-        with self._lock:
-            self.requests.append(recorded)
-            queue = self._scripts.get((recorded.method, recorded.path))
-            if queue:
-                return queue.popleft()
-            return self._answer(recorded)
-
     def _answer(self, recorded: Recorded) -> Reply:
         raw = recorded.path.split("?", 1)[0].split("/")
         segments = [unquote(segment) for segment in raw[1:]]
