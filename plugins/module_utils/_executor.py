@@ -158,9 +158,10 @@ class PoolSync:
             document = self.read()
 
     def run(self, desired: Sequence[Mapping[str, Any]], purge: bool = False, check_mode: bool = False,
-            wait: bool = True, wait_timeout: float = 600) -> SyncResult:
+            wait: bool = True, wait_timeout: float = 600, where: str | None = "pools") -> SyncResult:
+        """Validate, read, plan and apply; ``where`` names the list in messages (None: a single pool)."""
         try:
-            _pools.validate_desired(desired)
+            _pools.validate_desired(desired, where=where)
         except _pools.PlanError as err:
             raise SyncError(str(err)) from None
         document = self.read()

@@ -289,7 +289,7 @@ from ansible.module_utils.common.validation import check_type_dict
 
 from ansible_collections.dbpools.aiven.plugins.module_utils._common import check_identity, common_argument_spec, make_client
 from ansible_collections.dbpools.aiven.plugins.module_utils._executor import PoolSync, SyncError
-from ansible_collections.dbpools.aiven.plugins.module_utils._pools import POOL_MODES, STATES, PlanError, validate_desired
+from ansible_collections.dbpools.aiven.plugins.module_utils._pools import POOL_MODES, STATES
 
 SETTING_OPTIONS = {
     "database_name": {"type": "str"},
@@ -372,14 +372,6 @@ def check_options(module: AnsibleModule) -> None:
     check_identity(module)
 
 
-def check_desired(module: AnsibleModule, desired: list) -> None:
-    """Every pool checked before the first request; the single form's options are named alone."""
-    try:
-        validate_desired(desired, where="pools" if module.params["pools"] is not None else None)
-    except PlanError as err:
-        module.fail_json(msg=str(err))
-
-
 def with_identity(pool: dict, params: dict) -> dict:
     return dict(pool, project=params["project"], service_name=params["service_name"])
 
@@ -394,12 +386,13 @@ def main() -> None:
     params = module.params
     check_options(module)
     desired = desired_pools(params)
-    check_desired(module, desired)
     client = make_client(module, params["concurrency"])
     sync = PoolSync(client, params["project"], params["service_name"], params["concurrency"])
     try:
         result = sync.run(desired, purge=params["purge"], check_mode=module.check_mode,
-                          wait=params["wait"], wait_timeout=params["wait_timeout"])
+                          wait=params["wait"], wait_timeout=params["wait_timeout"],
+                          # The single form's options are named alone in messages.
+                          where="pools" if params["pools"] is not None else None)
     except SyncError as err:
         module.fail_json(msg=err.message, changed=bool(err.applied), **err.details())
     finally:
