@@ -434,10 +434,10 @@ class AivenClient:
             return 1
         return self.max_retries + 1
 
-    def _send(self, method: str, segments: list[str], body: dict | None = None) -> _Reply:
+    def _send(self, method: str, segments: list[str], body: dict | None = None, query: str = "") -> _Reply:
         method = method.upper()
         path = self._path(method, segments)
-        url = self.origin + path
+        url = self.origin + path + (f"?{query}" if query else "")
         if self._token_problem:
             raise AivenApiError(None, self._token_problem, method=method, path=path)
         self._requests_sent.add()
@@ -502,13 +502,18 @@ class AivenClient:
 
     # -- API ------------------------------------------------------------
 
-    def request(self, method: str, segments: list[str], body: dict | None = None) -> dict:
+    def request(self, method: str, segments: list[str], body: dict | None = None, query: str = "") -> dict:
         """Call ``/v1/<segments>``; every segment is URL-quoted. Returns the parsed JSON ({} when empty)."""
-        return self._send(method, segments, body).data
+        return self._send(method, segments, body, query).data
 
-    def get_service(self, project: str, service: str) -> dict:
-        """The service document (with ``connection_pools``)."""
-        data = self.request("GET", ["project", project, "service", service])
+    def get_service(self, project: str, service: str, include_secrets: bool = False) -> dict:
+        """The service document (with ``connection_pools``).
+
+        Since 2026 the API answers passwords, also those inside the pools' URIs, as
+        ``<redacted>`` unless ``include_secrets`` is asked for.
+        """
+        query = "include_secrets=true" if include_secrets else ""
+        data = self.request("GET", ["project", project, "service", service], query=query)
         document = data.get("service")
         if not isinstance(document, dict):
             path = self._path("GET", ["project", project, "service", service])

@@ -129,7 +129,8 @@ class PoolSync:
 
     def read(self) -> dict[str, Any]:
         try:
-            return self.client.get_service(self.project, self.service)
+            # The modules' results carry each pool's URI, which needs the secrets.
+            return self.client.get_service(self.project, self.service, include_secrets=True)
         except AivenApiError as err:
             raise SyncError(f"cannot read service {self.where()}: {err}", failure=err.failure()) from None
 

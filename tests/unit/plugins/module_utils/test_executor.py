@@ -32,7 +32,7 @@ class FakeClient:
         user = pool.get("username") or "avnadmin"
         return f"postgres://{user}:{SECRET}@pg.example:12692/{pool['pool_name']}?sslmode=require"
 
-    def get_service(self, project, service):
+    def get_service(self, project, service, include_secrets=False):
         self.calls.append(("GET", None))
         if self.states:
             self.state = self.states.pop(0)
@@ -234,7 +234,7 @@ def test_missing_database_for_create_fails_before_writes():
 
 def test_read_failure_becomes_sync_error():
     class Broken(FakeClient):
-        def get_service(self, project, service):
+        def get_service(self, project, service, include_secrets=False):
             raise AivenApiError(404, "Service svc does not exist", method="GET", path="/v1/project/proj/service/svc")
 
     with pytest.raises(SyncError) as caught:

@@ -39,8 +39,8 @@ class FakeAivenApi(StubServer):
             self.pool_name_pattern = pool_name_pattern
 
     def calls(self) -> list[str]:
-        """``METHOD /raw/path`` of every request, in order."""
-        return [f"{item.method} {item.path}" for item in self.requests]
+        """``METHOD /raw/path`` of every request, in order (query strings left out)."""
+        return [f"{item.method} {item.path.split('?', 1)[0]}" for item in self.requests]
 
     def add_pool(self, project: str, service: str, pool_name: str, **settings: Any) -> None:
         pool = {"pool_name": pool_name, "database": "appdb", "pool_mode": "transaction", "pool_size": 10}
