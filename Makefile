@@ -10,7 +10,7 @@ INTEGRATION_ARGS ?=
 MOLECULE_SCENARIOS ?=
 BENCH_ARGS ?=
 
-.PHONY: venv system-deps test lint ansible-lint sanity unit emulator-test integration molecule system security awx docs package matrix demo bench bench-smoke emulator clean
+.PHONY: venv system-deps check test lint ansible-lint sanity unit emulator-test integration molecule system security awx docs package matrix demo bench bench-smoke emulator clean
 
 venv: $(VENV)/.installed
 
@@ -23,6 +23,13 @@ $(VENV)/.installed: requirements-dev.txt
 ## system-deps: Debian packages (pgbouncer, postgresql-15, ...) when missing; needs root
 system-deps:
 	tools/install-system-deps.sh
+
+## check: the fast tier, about a minute: ruff, changelog lint, unit tests (quick hypothesis profile), ansible-lint
+check: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/antsibull-changelog lint
+	HYPOTHESIS_PROFILE=quick $(PYTEST) tests/unit -q
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/ansible-lint --profile production
 
 ## test: everything CI checks
 test: lint ansible-lint sanity unit emulator-test integration molecule system security awx docs package matrix demo bench-smoke

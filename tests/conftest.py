@@ -1,7 +1,11 @@
-"""Make this checkout importable as ``ansible_collections.dbpools.aiven``.
+"""Make this checkout importable as ``ansible_collections.dbpools.aiven``; hypothesis profiles.
 
 Plain pytest does not know the collection namespace. A symlink tree in a temp
 folder maps it onto the checkout, so tests import the real files in place.
+
+Property tests take their number of examples from the hypothesis profile:
+``release`` (the default, what ``make test`` runs) or ``quick`` (``make check``),
+chosen with ``HYPOTHESIS_PROFILE``.
 """
 
 from __future__ import annotations
@@ -12,10 +16,15 @@ import shutil
 import sys
 import tempfile
 
+from hypothesis import settings
+
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def _expose_collection() -> None:
+def _expose_collection()
+settings.register_profile("release", max_examples=250)
+settings.register_profile("quick", max_examples=25)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "release")) -> None:
     if "ansible_collections.dbpools.aiven" in sys.modules:
         return
     root = tempfile.mkdtemp(prefix="dbpools-collections-")
@@ -27,3 +36,6 @@ def _expose_collection() -> None:
 
 
 _expose_collection()
+settings.register_profile("release", max_examples=250)
+settings.register_profile("quick", max_examples=25)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "release"))

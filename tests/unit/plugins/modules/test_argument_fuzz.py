@@ -28,7 +28,8 @@ from ansible_collections.dbpools.aiven.tests.unit.plugins.modules.module_runner 
 TOKEN = "fuzz-T0KEN-0123456789abcdef"
 URL = "{url}"  # replaced by the fake API's address
 EXISTING_FILE = os.path.abspath(__file__)
-FUZZ = settings(max_examples=250, deadline=None, database=None,
+# The number of examples comes from the hypothesis profile (tests/conftest.py).
+FUZZ = settings(deadline=None, database=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 
 # --- the rules, stated again ------------------------------------------------------------
