@@ -21,10 +21,7 @@ from hypothesis import settings
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def _expose_collection()
-settings.register_profile("release", max_examples=250)
-settings.register_profile("quick", max_examples=25)
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "release")) -> None:
+def _expose_collection() -> None:
     if "ansible_collections.dbpools.aiven" in sys.modules:
         return
     root = tempfile.mkdtemp(prefix="dbpools-collections-")
