@@ -8,17 +8,21 @@ from typing import Awaitable, Callable
 
 from aiohttp import web
 
-from .api import AivenApi
+from .api import TOKEN_KEY, AivenApi
 from .backends import Backend
 from .control_routes import PREFIX, ControlApi
 from .controls import Controls, FaultRule
 from .errors import ApiError
 from .model import World
 from .options import Options
+from .rate_limit import too_many_requests_text
 
 LOG = logging.getLogger("emulator")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+# Aiven's limit in its one published 429 text: injected 429s quote it unless rate_limit is set.
 RATE_LIMIT = 120
+# Marks a request the rate limiter refused, for the request log.
+RATE_LIMITED_KEY = web.RequestKey("rate_limited", bool)
 
 
 class Emulator:
@@ -33,9 +37,14 @@ class Emulator:
 
     def _build(self) -> web.Application:
         app = web.Application(middlewares=[self._error_shape, self._api_controls, self._auth])
-        app.add_routes(AivenApi(self.world, self.backend, self.options).routes())
+        self.api = AivenApi(self.world, self.backend, self.options)
+        app.add_routes(self.api.routes())
         app.add_routes(ControlApi(self.world, self.backend, self.options, self.controls).routes())
         return app
+
+    async def close(self) -> None:
+        """Settle background work before the backend stops: pool syncs still delayed."""
+        await self.api.delayed_syncs.close()
 
     # -- middlewares, outermost first ----------------------------------------
 
@@ -74,7 +83,7 @@ class Emulator:
             return _drop_connection(request)
         if rule is not None and rule.drop is None:
             self.controls.requests.record(method, path, rule.status)
-            return _fault_response(rule)
+            return _fault_response(rule, self.options.rate_limit or RATE_LIMIT)
         try:
             response = await handler(request)
         except (ApiError, web.HTTPException) as exc:
@@ -83,7 +92,7 @@ class Emulator:
         if rule is not None:  # drop == "after": the write happened, the reply is lost
             self.controls.requests.record(method, path, "dropped")
             return _drop_connection(request)
-        self.controls.requests.record(method, path, response.status)
+        self.controls.requests.record(method, path, response.status, rate_limited=request.get(RATE_LIMITED_KEY, False))
         return response
 
     @web.middleware
@@ -94,18 +103,39 @@ class Emulator:
         token = token.strip()
         if scheme.lower() not in ("aivenv1", "bearer") or token not in self.world.tokens:
             raise ApiError(401, "Missing (expired) db token")
-        if self.world.tokens[token] and request.method not in ("GET", "HEAD", "OPTIONS"):
+        refusal = self._rate_limit(request, token)
+        if refusal is not None:
+            return refusal
+        grant = self.world.tokens[token]
+        if not grant.may("write") and request.method not in ("GET", "HEAD", "OPTIONS"):
             raise ApiError(403, "Insufficient permissions for this operation with a read-only token")
+        # Handlers check project membership and the secrets permission against it.
+        request[TOKEN_KEY] = grant
         return await handler(request)
 
+    def _rate_limit(self, request: web.Request, token: str) -> web.Response | None:
+        """Aiven's 429 once ``token`` is over the limit; None lets the request through.
 
-def _fault_response(rule: FaultRule) -> web.Response:
+        Only authenticated requests reach this, so a wrong token never spends a real one's allowance.
+        """
+        limit = self.options.rate_limit
+        wait = self.controls.rate_limiter.take(token, limit, self.options.rate_limit_window)
+        if not wait:
+            return None
+        request[RATE_LIMITED_KEY] = True
+        response = ApiError(429, too_many_requests_text(limit, wait)).response()
+        if self.options.rate_limit_retry_after_header:
+            response.headers["Retry-After"] = str(wait)
+        return response
+
+
+def _fault_response(rule: FaultRule, limit: int) -> web.Response:
     status = rule.status or 503
     if rule.message:
         message = rule.message
     elif status == 429:
         wait = rule.retry_after if rule.retry_after is not None else 1
-        message = f"Rate limit {RATE_LIMIT} exceeded - try again in {wait}s"
+        message = too_many_requests_text(limit, wait)
     else:
         message = "An error occurred. Please try again later."
     response = ApiError(status, message).response()

@@ -30,13 +30,13 @@ from .pg_processes import (
     RunAs,
     free_loopback_ports,
     log_tail,
-    make_self_signed_cert,
     make_subdir,
     make_workdir,
     pid_alive,
     remove_tree,
     write_file_atomic,
 )
+from .pki import ProjectCas
 
 SUPERUSER = "emulator_superuser"  # bootstrap superuser, unix socket only
 ADMIN_USER = "emulator_admin"  # PgBouncer console user (admin_users)
@@ -152,7 +152,9 @@ class PgBouncerBackend(Backend):
         self.workdir: Optional[str] = None
         self._instances: Dict[ServiceKey, _Instance] = {}
         self._run_as: Optional[RunAs] = None
-        self._tls: Optional[Dict[str, str]] = None
+        self._cas = ProjectCas()
+        # Per project: paths of the key and certificate its servers present.
+        self._tls: Dict[str, Dict[str, str]] = {}
         self._atexit_registered = False
 
     # ----------------------------------------------------------------- lifecycle
@@ -173,7 +175,6 @@ class PgBouncerBackend(Backend):
             if self.workdir is None:
                 self._run_as = RunAs()
                 self.workdir = make_workdir(self.workdir_parent, self._run_as)
-                self._tls = await make_self_signed_cert(self.workdir, self._run_as)
             ports = free_loopback_ports(2 * len(new))
             first_index = len(self._instances)
             await asyncio.gather(*(self._start_service(svc, first_index + i, ports[2 * i], ports[2 * i + 1]) for i, svc in enumerate(new)))
@@ -222,6 +223,7 @@ class PgBouncerBackend(Backend):
         for inst in instances:
             inst.cluster.stop_sync()
         workdir, self.workdir = self.workdir, None
+        self._tls = {}  # the files go with the workdir; the CAs stay
         remove_tree(workdir)
         if self._atexit_registered:
             atexit.unregister(self.stop_sync)
@@ -245,6 +247,9 @@ class PgBouncerBackend(Backend):
 
     def admin_conninfo(self, service: Service) -> Optional[dict]:
         return self._instance(service).admin_conninfo()
+
+    def project_ca(self, project: str) -> str:
+        return self._cas.get(project).pem
 
     def show_pools_config(self, service: Service) -> List[dict]:
         """``SHOW DATABASES`` rows (all columns, among them name, database, pool_size,
@@ -283,15 +288,30 @@ class PgBouncerBackend(Backend):
         for pool in service.pools.values():
             pool_line(pool, 1)
 
+    def _project_tls(self, project: str) -> Dict[str, str]:
+        """Key and certificate files for the project's servers, signed by its CA (made once)."""
+        assert self.workdir and self._run_as
+        tls = self._tls.get(project)
+        if tls is None:
+            issued = self._cas.get(project).issue_server_certificate()
+            directory = make_subdir(os.path.join(self.workdir, "tls%d" % len(self._tls)), self._run_as)
+            tls = {"key": os.path.join(directory, "server.key"), "cert": os.path.join(directory, "server.crt")}
+            # PostgreSQL refuses a key that group or others may read.
+            write_file_atomic(tls["key"], issued.key_pem, self._run_as, mode=0o600)
+            write_file_atomic(tls["cert"], issued.cert_pem, self._run_as, mode=0o644)
+            self._tls[project] = tls
+        return tls
+
     async def _start_service(self, service: Service, index: int, pg_port: int, bouncer_port: int) -> None:
-        assert self.workdir and self._run_as and self._tls
+        assert self.workdir and self._run_as
         directory = make_subdir(os.path.join(self.workdir, "s%d" % index), self._run_as)
         cluster = PostgresCluster(self.pg_bin, directory, pg_port, SUPERUSER, self._run_as)
         bouncer = PgBouncerDaemon(self.pgbouncer_bin, directory, bouncer_port, self._run_as)
-        inst = _Instance(directory, cluster, bouncer, secrets.token_urlsafe(18), self._tls)
+        tls = self._project_tls(service.project)
+        inst = _Instance(directory, cluster, bouncer, secrets.token_urlsafe(18), tls)
         # Registered before anything runs, so a failure part-way is cleaned up too.
         self._instances[_key(service)] = inst
-        await cluster.init(self._tls)
+        await cluster.init(tls)
         await cluster.start()
         await self._create_roles_and_databases(cluster, service)
         users = "".join(auth_file_line(u.username, u.password) for u in service.users.values())

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import List, NamedTuple, Optional
 
 from .model import Service
+from .pki import ProjectCas
 
 
 class Endpoint(NamedTuple):
@@ -40,11 +41,19 @@ class Backend:
         """Connection parameters of PgBouncer's admin console, where there is one."""
         return None
 
+    def project_ca(self, project: str) -> str:
+        """PEM of the CA that signs the project's service certificates (same for every call)."""
+        raise NotImplementedError
+
 
 class MemoryBackend(Backend):
     """Pools live only in the model; hosts look like Aiven's but resolve nowhere."""
 
     name = "memory"
+
+    def __init__(self) -> None:
+        # Nothing serves TLS here, but clients still fetch and store a real CA.
+        self._cas = ProjectCas()
 
     async def start(self, services: List[Service]) -> None:
         return None
@@ -58,3 +67,6 @@ class MemoryBackend(Backend):
 
     async def stop(self) -> None:
         return None
+
+    def project_ca(self, project: str) -> str:
+        return self._cas.get(project).pem

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from aiohttp import web
 
 from .backends import Backend
@@ -58,6 +60,8 @@ class ControlApi:
 
     async def put_options(self, request: web.Request) -> web.Response:
         self.options.update(await json_object(request))
+        # Whoever sets options starts from full rate-limit allowances: a test knows how many requests pass.
+        self.controls.rate_limiter.reset()
         return web.json_response(self.options.to_dict())
 
     async def put_latency(self, request: web.Request) -> web.Response:
@@ -85,6 +89,9 @@ class ControlApi:
             if state == "POWEROFF" and service.state != "POWEROFF" and self.options.poweroff_drops_pools:
                 service.pools = {}
                 await self.backend.sync_pools(service)
+            if state == "RUNNING" and service.state != "RUNNING":
+                # Powered on again: the service_lag option starts counting from here.
+                service.running_since = time.monotonic()
             service.state = state
             service.plan = plan
             service.touch()

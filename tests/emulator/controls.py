@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional
 
 from .errors import bad_request
+from .rate_limit import RateLimiter
 
 DROP_MODES = ("before", "after")
 
@@ -21,14 +22,23 @@ class RequestLog:
     entries: List[Dict[str, Any]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def record(self, method: str, path: str, status: Any) -> None:
+    def record(self, method: str, path: str, status: Any, rate_limited: bool = False) -> None:
+        entry: Dict[str, Any] = {"method": method, "path": path, "status": status}
+        if rate_limited:
+            # Tells the limiter's 429s from injected ones, which carry no such key.
+            entry["rate_limited"] = True
         with self.lock:
-            self.entries.append({"method": method, "path": path, "status": status})
+            self.entries.append(entry)
 
     def snapshot(self) -> Dict[str, Any]:
         with self.lock:
             log = list(self.entries)
-        return {"total": len(log), "by_method": dict(Counter(e["method"] for e in log)), "log": log}
+        return {
+            "total": len(log),
+            "by_method": dict(Counter(e["method"] for e in log)),
+            "rate_limited": sum(1 for e in log if e.get("rate_limited")),
+            "log": log,
+        }
 
     def reset(self) -> None:
         with self.lock:
@@ -144,3 +154,5 @@ class Controls:
     requests: RequestLog = field(default_factory=RequestLog)
     faults: Faults = field(default_factory=Faults)
     latency_ms: int = 0
+    # Buckets of the rate_limit option, per API token.
+    rate_limiter: RateLimiter = field(default_factory=RateLimiter)

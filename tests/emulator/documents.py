@@ -15,7 +15,9 @@ REDACTED = "<redacted>"
 def _uri(user: Optional[ServiceUser], password: Optional[str], host: str, port: int, path: str) -> str:
     credentials = ""
     if user is not None:
-        credentials = quote(user.username, safe="") + ":" + quote(password or "", safe="") + "@"
+        # Aiven writes the placeholder as it is, not URL-encoded.
+        secret = REDACTED if password == REDACTED else quote(password or "", safe="")
+        credentials = quote(user.username, safe="") + ":" + secret + "@"
     return f"postgres://{credentials}{host}:{port}/{quote(path, safe='')}?sslmode=require"
 
 
@@ -37,11 +39,10 @@ class Renderer:
             user = service.primary_user
         else:
             user = None
-        if self.redact and self.options.redact_pool_uris:
-            uri = REDACTED
-        else:
-            password = self._password(user) if user else None
-            uri = _uri(user, password, endpoint.host, endpoint.pgbouncer_port, pool.pool_name)
+        password = None
+        if user is not None:
+            password = REDACTED if self.redact and self.options.redact_pool_uris else user.password
+        uri = _uri(user, password, endpoint.host, endpoint.pgbouncer_port, pool.pool_name)
         doc: Dict[str, Any] = {
             "pool_name": pool.pool_name,
             "database": pool.database,

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Dict, List, Optional
+from typing import Dict, FrozenSet, List, Optional
 
 POOL_MODES = ("session", "transaction", "statement")
+# What a seed token may do; a token without "secrets" gets 403 for include_secrets=true.
+PERMISSIONS = ("read", "write", "secrets")
 SERVICE_STATES = ("POWEROFF", "REBALANCING", "REBUILDING", "RUNNING")
 
 
@@ -54,6 +57,9 @@ class Service:
     create_time: str = field(default_factory=now_iso)
     update_time: str = field(default_factory=now_iso)
     vpc_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    # time.monotonic() when the service was created or last set RUNNING: the service-lag
+    # option refuses pool writes for a while after it.
+    running_since: float = field(default_factory=time.monotonic, repr=False, compare=False)
     # Serialises writes to one service, as the backend must apply them in order.
     lock: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False, compare=False)
 
@@ -75,10 +81,25 @@ class Project:
 
 
 @dataclass
+class Token:
+    """An API token of the seed: what it may do, and where."""
+
+    permissions: FrozenSet[str] = frozenset(PERMISSIONS)
+    # Projects the token's user is a member of; None: every project of the seed.
+    projects: Optional[FrozenSet[str]] = None
+
+    def may(self, permission: str) -> bool:
+        return permission in self.permissions
+
+    def member_of(self, project: str) -> bool:
+        return self.projects is None or project in self.projects
+
+
+@dataclass
 class World:
     """Everything the emulator serves: tokens and projects."""
 
-    tokens: Dict[str, bool]  # token -> read_only (a read-only token gets 403 on writes)
+    tokens: Dict[str, Token]
     projects: Dict[str, Project]
 
     def services(self) -> List[Service]:

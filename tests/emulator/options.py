@@ -23,28 +23,57 @@ class Options:
     # Credentials in an unpinned pool's URI: "primary" (the service's admin user, as
     # the operator fills in) or "none" (no user info in the URI).
     unpinned_uri_user: str = "primary"
-    # Since 2026 GET may redact secrets unless include_secrets=true is asked for.
-    redact_secrets: bool = False
-    # Whether pool URIs are redacted too when redact_secrets applies.
-    redact_pool_uris: bool = False
+    # Since 2026 GET answers secrets as "<redacted>" unless include_secrets=true is asked
+    # for by a token that may read secrets (contract, "Secrets").
+    redact_secrets: bool = True
+    # Whether the password inside each pool's connection_uri is redacted too when
+    # redact_secrets applies. Unconfirmed: on by default, the harder case for clients.
+    redact_pool_uris: bool = True
     # Pools vanish when a service goes POWEROFF and back on.
     poweroff_drops_pools: bool = True
     # Pool names the API accepts. No pattern is published, but Aiven's pools live in
     # PgBouncer, whose config file takes only these characters in a database name.
     pool_name_pattern: str = r"^[A-Za-z0-9_.-]+$"
 
+    # Rate limit per token: at most rate_limit requests in any rate_limit_window
+    # seconds (a token bucket); 0 switches it off. Aiven does not publish its window.
+    rate_limit: int = 0
+    rate_limit_window: float = 60.0
+    # Whether a 429 carries a Retry-After header. Undocumented: off by default, so the
+    # wait is only in the text ("try again in Ns"), the harder case.
+    rate_limit_retry_after_header: bool = False
+    # Seconds after a service is created or set RUNNING during which pool writes answer
+    # 404 "Service X does not exist" (Aiven's Go client retries that case).
+    service_lag: float = 0.0
+    # Seconds between a pool change in the API and PgBouncer applying it: the API shows
+    # the change at once, connections see it later (the backend only).
+    backend_apply_delay: float = 0.0
+    # Status of GET .../db on a powered-off service: 503 in production, 200 to switch it off.
+    poweroff_db_status: int = 503
+
     _choices = {
         "missing_database_status": (400, 403, 404),
         "poweroff_status": (409, 503),
         "unpinned_uri_user": ("primary", "none"),
+        "poweroff_db_status": (200, 503),
+    }
+    # Inclusive bounds of the numeric options; NaN fails every comparison, so it is refused too.
+    _ranges = {
+        "rate_limit": (0, 1_000_000),
+        "rate_limit_window": (0.001, 86400.0),
+        "service_lag": (0.0, 3600.0),
+        "backend_apply_delay": (0.0, 3600.0),
     }
 
     def update(self, values: Dict[str, Any]) -> None:
         known = {f.name: f.type for f in fields(self)}
+        values = dict(values)
         for key, value in values.items():
             if key not in known:
                 raise bad_request(f"unknown emulator option {key!r}")
             current = getattr(self, key)
+            if isinstance(current, float) and type(value) is int:
+                values[key] = value = float(value)
             if type(value) is not type(current):
                 raise bad_request(f"emulator option {key!r} must be of type {type(current).__name__}")
             if key == "pool_name_pattern":
@@ -52,6 +81,9 @@ class Options:
             allowed = self._choices.get(key)
             if allowed and value not in allowed:
                 raise bad_request(f"emulator option {key!r} must be one of {list(allowed)}")
+            bounds = self._ranges.get(key)
+            if bounds and not bounds[0] <= value <= bounds[1]:
+                raise bad_request(f"emulator option {key!r} must be from {bounds[0]} to {bounds[1]}")
         for key, value in values.items():
             setattr(self, key, value)
 

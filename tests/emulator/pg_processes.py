@@ -194,34 +194,6 @@ def run_sync(argv: Sequence[str], run_as: RunAs, cwd: str, timeout: float = 30) 
     )
 
 
-async def make_self_signed_cert(directory: str, run_as: RunAs) -> Dict[str, str]:
-    """A throwaway key pair for PostgreSQL and PgBouncer (both accept a 0600 key)."""
-    key = os.path.join(directory, "server.key")
-    cert = os.path.join(directory, "server.crt")
-    await run(
-        [
-            "openssl",
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "2",
-            "-subj",
-            "/CN=127.0.0.1",
-            "-keyout",
-            key,
-            "-out",
-            cert,
-        ],
-        run_as,
-        cwd=directory,
-    )
-    os.chmod(key, 0o600)
-    return {"key": key, "cert": cert}
-
-
 def log_tail(path: str, limit: int = 3000) -> str:
     try:
         with open(path, "r", encoding="utf-8", errors="replace") as handle:

@@ -6,7 +6,7 @@ from typing import Any, Dict, List
 
 import yaml
 
-from .model import SERVICE_STATES, Pool, Project, Service, ServiceUser, World, generate_password
+from .model import PERMISSIONS, SERVICE_STATES, Pool, Project, Service, ServiceUser, Token, World, generate_password
 
 DEFAULT_SEED = {
     "tokens": ["demo-token"],
@@ -95,15 +95,36 @@ def _service(project: str, raw: Dict[str, Any], where: str) -> Service:
     return service
 
 
+def _token(item: Any, where: str) -> tuple:
+    """(token string, Token) from a seed entry: a plain string has every permission.
+
+    A mapping may say ``read_only: true`` (the old form: read only), or list
+    ``permissions`` (of read, write, secrets) and the ``projects`` it is a member of.
+    """
+    if isinstance(item, str) and item:
+        return item, Token()
+    if not isinstance(item, dict) or not item.get("token"):
+        raise SeedError(f"{where}: a token string or a mapping with 'token' (and read_only, permissions, projects)")
+    if "permissions" in item:
+        permissions = item["permissions"]
+        if not isinstance(permissions, list) or not set(permissions) <= set(PERMISSIONS):
+            raise SeedError(f"{where}.permissions: a list of {', '.join(PERMISSIONS)}")
+        chosen = frozenset(permissions)
+    elif item.get("read_only"):
+        chosen = frozenset(["read"])
+    else:
+        chosen = frozenset(PERMISSIONS)
+    projects = item.get("projects")
+    if projects is not None and (not isinstance(projects, list) or not all(isinstance(p, str) for p in projects)):
+        raise SeedError(f"{where}.projects: a list of project names")
+    return str(item["token"]), Token(chosen, frozenset(projects) if projects is not None else None)
+
+
 def build_world(data: Dict[str, Any]) -> World:
-    tokens: Dict[str, bool] = {}
+    tokens: Dict[str, Token] = {}
     for index, item in enumerate(data.get("tokens") or []):
-        if isinstance(item, dict) and item.get("token"):
-            tokens[str(item["token"])] = bool(item.get("read_only", False))
-        elif isinstance(item, str) and item:
-            tokens[item] = False
-        else:
-            raise SeedError(f"tokens[{index}]: a token string or a mapping with 'token' and 'read_only'")
+        name, token = _token(item, f"tokens[{index}]")
+        tokens[name] = token
     if not tokens:
         raise SeedError("seed: 'tokens' must list at least one API token")
     projects: Dict[str, Project] = {}

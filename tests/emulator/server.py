@@ -34,8 +34,12 @@ class RunningEmulator:
         self.url = f"{'https' if tls else 'http'}://127.0.0.1:{port}"
 
     async def stop(self) -> None:
-        await self.runner.cleanup()
-        await self.emulator.backend.stop()
+        try:
+            await self.runner.cleanup()
+            # Delayed pool syncs talk to the backend: settle them before its servers go.
+            await self.emulator.close()
+        finally:
+            await self.emulator.backend.stop()
 
 
 def tls_context(cert_file: str, key_file: str) -> ssl.SSLContext:

@@ -9,10 +9,17 @@ from tests.emulator.harness import EmulatorProcess
 
 TOKEN = "test-token"
 READONLY_TOKEN = "readonly-token"
+# May read and write, but not read secrets (no service:secrets:read).
+NO_SECRETS_TOKEN = "no-secrets-token"
+# A member of OTHER_PROJECT only.
+OUTSIDER_TOKEN = "outsider-token"
 PROJECT = "test-project"
+OTHER_PROJECT = "other-project"
 
 TEST_SEED = {
-    "tokens": [TOKEN, {"token": READONLY_TOKEN, "read_only": True}],
+    "tokens": [TOKEN, {"token": READONLY_TOKEN, "read_only": True},
+               {"token": NO_SECRETS_TOKEN, "permissions": ["read", "write"]},
+               {"token": OUTSIDER_TOKEN, "projects": [OTHER_PROJECT]}],
     "projects": [
         {
             "name": PROJECT,
@@ -24,6 +31,7 @@ TEST_SEED = {
                 {"name": "pg-cycle", "databases": ["defaultdb"], "users": ["avnadmin"]},
             ],
         },
+        {"name": OTHER_PROJECT, "services": [{"name": "pg-other", "users": ["avnadmin"]}]},
     ],
 }
 
@@ -39,8 +47,9 @@ class Api:
     def call(self, method: str, path: str, body=None, **kwargs) -> requests.Response:
         return self.session.request(method, self.url + "/v1" + path, json=body, timeout=30, **kwargs)
 
-    def service(self, service: str = "pg-main") -> dict:
-        response = self.call("GET", f"/project/{PROJECT}/service/{service}")
+    def service(self, service: str = "pg-main", include_secrets: bool = False) -> dict:
+        query = {"include_secrets": "true"} if include_secrets else None
+        response = self.call("GET", f"/project/{PROJECT}/service/{service}", params=query)
         assert response.status_code == 200, response.text
         return response.json()["service"]
 

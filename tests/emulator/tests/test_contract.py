@@ -81,7 +81,7 @@ def test_pool_lifecycle_replies_match_the_schemas(api: Api):
 
 
 def test_service_document_carries_what_clients_read(api: Api):
-    service = api.service()
+    service = api.service(include_secrets=True)
     assert service["state"] == "RUNNING" and service["plan"] == "startup-4"
     assert service["databases"] == ["defaultdb", "appdb"]
     assert {u["username"]: u["type"] for u in service["users"]} == {"avnadmin": "primary", "app": "regular"}

@@ -37,7 +37,7 @@ def api(real):
 
 
 def _pools(api: Api) -> dict:
-    response = api.call("GET", f"/project/{PROJECT}/service/pg-real")
+    response = api.call("GET", f"/project/{PROJECT}/service/pg-real", params={"include_secrets": "true"})
     return {p["pool_name"]: p for p in response.json()["service"]["connection_pools"]}
 
 
@@ -101,7 +101,7 @@ def test_delete_makes_the_name_unusable_and_keeps_other_pools(real, api: Api):
 
 
 def test_service_uri_connects_to_postgresql(api: Api):
-    service = api.call("GET", f"/project/{PROJECT}/service/pg-real").json()["service"]
+    service = api.call("GET", f"/project/{PROJECT}/service/pg-real", params={"include_secrets": "true"}).json()["service"]
     assert _query(service["service_uri"], "select current_database(), current_user") == ("defaultdb", "avnadmin")
 
 
@@ -124,7 +124,11 @@ def test_avn_cli_against_the_default_seed_with_pgbouncer():
         avn("service", "connection-pool-create", "--project", "demo-project", "pg-demo", "--pool-name", "cli", "--dbname", "appdb")
         pools = json.loads(avn("service", "connection-pool-list", "--project", "demo-project", "pg-demo", "--json", "--verbose"))
         assert [p["pool_name"] for p in pools] == ["cli"]
-        assert _query(pools[0]["connection_uri"], "select current_database()") == ("appdb",)
+        # avn asks for no secrets: the URI holds the placeholder, the user supplies the password.
+        uri = pools[0]["connection_uri"]
+        assert uri.startswith("postgres://avnadmin:<redacted>@")
+        password = emu.password("demo-project", "pg-demo", "avnadmin")
+        assert _query(uri.replace("<redacted>", password), "select current_database()") == ("appdb",)
         avn("service", "connection-pool-delete", "--project", "demo-project", "pg-demo", "--pool-name", "cli")
         assert json.loads(avn("service", "connection-pool-list", "--project", "demo-project", "pg-demo", "--json")) == []
 
