@@ -72,7 +72,7 @@ class Options:
             if key not in known:
                 raise bad_request(f"unknown emulator option {key!r}")
             current = getattr(self, key)
-            if isinstance(current, float) and type(value) is int:
+            if isinstance(current, float) and isinstance(value, int) and not isinstance(value, bool):
                 values[key] = value = float(value)
             if type(value) is not type(current):
                 raise bad_request(f"emulator option {key!r} must be of type {type(current).__name__}")

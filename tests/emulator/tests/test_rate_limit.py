@@ -20,19 +20,19 @@ def make() -> tuple:
 
 def test_limit_zero_lets_everything_through():
     limiter, _clock = make()
-    assert {limiter.take("t", 0, 60.0) for _ in range(10_000)} == {0}
+    assert {limiter.take("t", 0, 60.0) for _attempt in range(10_000)} == {0}
 
 
 def test_limit_requests_pass_then_the_wait_is_a_full_refill_of_one():
     limiter, _clock = make()
-    assert [limiter.take("t", 3, 60.0) for _ in range(3)] == [0, 0, 0]
+    assert [limiter.take("t", 3, 60.0) for _attempt in range(3)] == [0, 0, 0]
     # One request comes back every 60 / 3 = 20 seconds.
     assert limiter.take("t", 3, 60.0) == 20
 
 
 def test_the_wait_counts_down_and_rounds_up():
     limiter, clock = make()
-    for _ in range(3):
+    for _attempt in range(3):
         limiter.take("t", 3, 60.0)
     clock.now += 5.5
     assert limiter.take("t", 3, 60.0) == 15  # 14.5 s left
@@ -42,16 +42,16 @@ def test_the_wait_counts_down_and_rounds_up():
 
 def test_the_wait_is_at_least_one_second_for_fast_refills():
     limiter, _clock = make()
-    for _ in range(120):
+    for _attempt in range(120):
         assert limiter.take("t", 120, 60.0) == 0
     assert limiter.take("t", 120, 60.0) == 1  # 0.5 s left
 
 
 def test_refused_requests_take_nothing_and_the_bucket_refills():
     limiter, clock = make()
-    for _ in range(3):
+    for _attempt in range(3):
         limiter.take("t", 3, 60.0)
-    for _ in range(50):
+    for _attempt in range(50):
         assert limiter.take("t", 3, 60.0) > 0
     clock.now += 20.0
     assert limiter.take("t", 3, 60.0) == 0
@@ -62,20 +62,20 @@ def test_an_idle_bucket_holds_no_more_than_the_limit():
     limiter, clock = make()
     limiter.take("t", 3, 60.0)
     clock.now += 3600.0
-    assert [limiter.take("t", 3, 60.0) for _ in range(4)] == [0, 0, 0, 20]
+    assert [limiter.take("t", 3, 60.0) for _attempt in range(4)] == [0, 0, 0, 20]
 
 
 def test_each_token_has_its_own_bucket():
     limiter, _clock = make()
-    for _ in range(2):
+    for _attempt in range(2):
         limiter.take("first", 2, 10.0)
     assert limiter.take("first", 2, 10.0) == 5
-    assert [limiter.take("second", 2, 10.0) for _ in range(3)] == [0, 0, 5]
+    assert [limiter.take("second", 2, 10.0) for _attempt in range(3)] == [0, 0, 5]
 
 
 def test_new_settings_apply_to_the_next_request():
     limiter, _clock = make()
-    for _ in range(2):
+    for _attempt in range(2):
         limiter.take("t", 2, 60.0)
     assert limiter.take("t", 2, 60.0) == 30
     assert limiter.take("t", 5, 60.0) == 12  # refills at 5 per minute now
@@ -87,13 +87,13 @@ def test_an_idle_bucket_shrinks_to_a_lower_limit():
     limiter, clock = make()
     limiter.take("t", 10, 60.0)
     clock.now += 60.0
-    assert [limiter.take("t", 2, 60.0) for _ in range(3)] == [0, 0, 30]
+    assert [limiter.take("t", 2, 60.0) for _attempt in range(3)] == [0, 0, 30]
 
 
 def test_reset_gives_every_token_a_full_allowance():
     limiter, _clock = make()
     for key in ("a", "b"):
-        for _ in range(2):
+        for _attempt in range(2):
             limiter.take(key, 2, 60.0)
     limiter.reset()
     assert [limiter.take(key, 2, 60.0) for key in ("a", "a", "b", "b", "a")] == [0, 0, 0, 0, 30]
