@@ -12,16 +12,23 @@ options:
     description:
       - Aiven API token, sent in the C(Authorization) header with the C(aivenv1) scheme.
       - When not set, the value of the environment variable E(AIVEN_TOKEN) is used,
-        then E(AIVEN_AUTH_TOKEN) (the variable of Aiven's C(avn) CLI).
-      - Never logged; keep it in Ansible Vault or an AWX/Controller credential.
+        then E(AIVEN_AUTH_TOKEN) (the variable of Aiven's C(avn) CLI). A variable set to an
+        empty value counts as unset.
+      - It is a C(no_log) value, so Ansible masks it in results, and error texts from the API
+        that echo it (also URL-quoted) are scrubbed. Ansible's own debugging switches
+        E(ANSIBLE_DEBUG) and E(ANSIBLE_KEEP_REMOTE_FILES) still write it in clear, whatever
+        C(no_log) says. Keep it in Ansible Vault or an AWX/Controller credential.
     type: str
     required: true
   api_url:
     description:
       - Origin of the Aiven API, V(https://host) or V(https://host:port), optionally ending
-        in C(/v1); no user name, password, query string or fragment.
+        in C(/v1); no user name, password, query string or fragment. A URL with a user name
+        or password is refused, and the whole value is then masked in the result.
       - When not set, the value of the environment variable E(AIVEN_WEB_URL) is used,
-        as Aiven's own tools do, then V(https://api.aiven.io).
+        as Aiven's own tools do (an empty value counts as unset), then V(https://api.aiven.io).
+      - V(http://) sends the token in clear; it prints a warning unless the host is loopback
+        (C(127.0.0.0/8), C(::1) or C(localhost)).
     type: str
     default: https://api.aiven.io
   validate_certs:
@@ -41,21 +48,31 @@ options:
     type: path
   timeout:
     description:
-      - Seconds to wait for each HTTP request before it counts as failed (and is retried).
+      - Seconds one attempt of an HTTP request may take in all, by the wall clock (connecting,
+        the reply's headers and its whole body). A reply still incomplete by then counts as a
+        timeout and is retried like one.
       - More than 0, at most 3600.
     type: float
     default: 30
   api_retries:
     description:
-      - How many times a request is retried after a connection error, HTTP 408, 429 or 5xx.
-        TLS certificate errors and other 4xx answers are not retried.
+      - How many times a request is retried after no reply or an incomplete one (timeouts
+        included), HTTP 408, 429 or 5xx, and, for pool writes only, HTTP 404 "Service X does
+        not exist" (a service just created answers so for a while). TLS certificate errors and
+        other 4xx answers are not retried; pool writes that persistently get that 404 fail with
+        Aiven's message.
       - The first retry is sent at once, the next ones after 2, 4 and 8 seconds, then every
-        15 seconds (each with up to 1 second of random jitter), or after the server's
-        C(Retry-After), capped at 30 seconds.
+        15 seconds (each with up to 1 second of random jitter).
+      - A wait the server names replaces that schedule, capped at 30 seconds - the
+        C(Retry-After) header of a 429 or 503, else for a 429 the "try again in N s" of
+        Aiven's message (which may come without the header). After a 429 the module's other
+        requests hold until that wait has passed too, so no attempt is spent inside the
+        rate-limit window.
       - With the default V(6), a request that keeps failing gives up after 44 to 47 seconds
-        of waiting over its 7 attempts (up to 180 seconds when the server asks for long
-        C(Retry-After) waits), plus up to O(timeout) for each attempt that gets no reply.
-        The error then says how many attempts were made.
+        of waiting over its 7 attempts (up to 180 seconds when the server names long waits),
+        plus up to O(timeout) for each attempt. The error then says how many attempts were made.
+      - A write answered 2xx was applied, even when the rest of the reply is lost or is not
+        JSON; it counts as done and is not sent again.
       - V(0) turns retries off.
     type: int
     default: 6

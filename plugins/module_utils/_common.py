@@ -4,13 +4,15 @@
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import os
 import re
-from typing import Any
+from typing import Any, Mapping
 from urllib.parse import urlsplit
 
-from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule, _load_params, missing_required_lib
+from ansible.module_utils.errors import AnsibleFallbackNotFound
 
 from ansible_collections.dbpools.aiven.plugins.module_utils._api import (
     DEFAULT_API_URL,
@@ -21,28 +23,85 @@ from ansible_collections.dbpools.aiven.plugins.module_utils._api import (
 )
 from ansible_collections.dbpools.aiven.plugins.module_utils._pools import project_problem, service_problem, shown, unusable_character
 
-# A longer wait for one reply is a hung connection; far beyond this, the socket layer overflows.
+# A longer attempt is a hung connection; far beyond this, the socket layer overflows.
 TIMEOUT_MAX = 3600
 RETRIES_MAX = 20
+TOKEN_VARIABLES = ("AIVEN_TOKEN", "AIVEN_AUTH_TOKEN")
+URL_VARIABLE = "AIVEN_WEB_URL"
+
+
+def env_if_set(*names: str) -> str:
+    """Ansible fallback: the first of ``names`` set to a non-blank value.
+
+    Ansible's own env_fallback takes the first one set, even to "": an empty
+    AIVEN_TOKEN would then hide a valid AIVEN_AUTH_TOKEN.
+    """
+    for name in names:
+        value = os.environ.get(name, "")
+        if value.strip():
+            return value
+    raise AnsibleFallbackNotFound
 
 
 def common_argument_spec() -> dict[str, Any]:
     """Options of doc fragment dbpools.aiven.aiven, in one place."""
-    return {
-        "api_token": {"type": "str", "required": True, "no_log": True, "fallback": (env_fallback, ["AIVEN_TOKEN", "AIVEN_AUTH_TOKEN"])},
+    spec: dict[str, Any] = {
+        "api_token": {"type": "str", "required": True, "no_log": True, "fallback": (env_if_set, list(TOKEN_VARIABLES))},
         # Fallbacks apply before defaults: AIVEN_WEB_URL, as Aiven's own tools read it, then the public API.
-        "api_url": {"type": "str", "default": DEFAULT_API_URL, "fallback": (env_fallback, ["AIVEN_WEB_URL"])},
+        "api_url": {"type": "str", "default": DEFAULT_API_URL, "fallback": (env_if_set, [URL_VARIABLE])},
         "validate_certs": {"type": "bool", "default": True},
         "ca_path": {"type": "path"},
         "timeout": {"type": "float", "default": 30.0},
         "api_retries": {"type": "int", "default": 6},
     }
+    if _user_info(_given_api_url()):
+        # Such a URL is refused (api_url_problem), but the result's invocation would still show it,
+        # also when another check fails first, Ansible's own included: as a no_log value it is masked.
+        spec["api_url"]["no_log"] = True
+    return spec
+
+
+def _given_api_url() -> object:
+    """The api_url this run will get: the module argument, else AIVEN_WEB_URL (before any check)."""
+    raw = _load_params()  # None where the module is only introspected (ansible-test validate-modules)
+    if isinstance(raw, Mapping) and "api_url" in raw:
+        return raw["api_url"]
+    try:
+        return env_if_set(URL_VARIABLE)
+    except AnsibleFallbackNotFound:
+        return None
+
+
+def _user_info(url: object) -> str | None:
+    """What stands before ``@`` in the host part of ``url`` (``user:password``), with or without a scheme."""
+    if not isinstance(url, str):
+        return None
+    rest = url.split("//", 1)[1] if "//" in url else url
+    authority = re.split(r"[/?#]", rest, maxsplit=1)[0]
+    user_info, at, _host = authority.rpartition("@")
+    return user_info if at else None
 
 
 def _shown_url(url: str) -> str:
     """The URL for a message, without what could hold a secret: user info, query and fragment."""
-    url = re.sub(r"^([^/]*//)[^/?#]*@", r"\1<redacted>@", url)
+    user_info = _user_info(url)
+    if user_info is not None:
+        url = url.replace(user_info + "@", "<redacted>@", 1)
     return shown(re.sub(r"[?#].*", "?<redacted>", url, flags=re.DOTALL))
+
+
+def _plain_http_host(url: str) -> str | None:
+    """The host of an ``http://`` URL that is not loopback (where the token could be read on the way), else None."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    if parts.scheme.lower() != "http" or host == "localhost":
+        return None
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host
+    mapped = getattr(address, "ipv4_mapped", None)
+    return None if address.is_loopback or (mapped is not None and mapped.is_loopback) else host
 
 
 def api_url_problem(url: str) -> str | None:
@@ -70,9 +129,14 @@ def api_url_problem(url: str) -> str | None:
 def check_common_options(module: AnsibleModule) -> None:
     """Reject unusable connection options before any request."""
     params = module.params
-    problem = api_url_problem(params["api_url"] or DEFAULT_API_URL)
+    api_url = params["api_url"] or DEFAULT_API_URL
+    problem = api_url_problem(api_url)
     if problem:
         module.fail_json(msg=problem)
+    host = _plain_http_host(api_url)
+    if host is not None:
+        module.warn(f"api_url is plain http: the API token goes over plain http to {host}, readable on the way; use https:// "
+                    "(plain http is only safe to 127.0.0.0/8, ::1 or localhost)")
     timeout = params["timeout"]
     if not math.isfinite(timeout) or not 0 < timeout <= TIMEOUT_MAX:
         module.fail_json(msg=f"timeout must be more than 0 and at most {TIMEOUT_MAX} seconds, got {timeout}")

@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 SETTINGS = ("database_name", "username", "pool_mode", "pool_size")
 API_FIELD = {"database_name": "database", "username": "username", "pool_mode": "pool_mode", "pool_size": "pool_size"}
@@ -46,10 +46,16 @@ _SHOWN_MAX = 80
 
 # Keys of a pool that are not settings but come from the API's connection_uri.
 _CONNECTION_KEYS = ("connection_uri", "host", "port", "sslmode")
+# What the API writes in place of a secret it does not give out.
+REDACTED = "<redacted>"
 
 
 class PlanError(ValueError):
     """The user's request cannot be planned; the message names the pool and says why."""
+
+
+class ReplyError(ValueError):
+    """The API's service document is not what the contract promises; the message says where."""
 
 
 @dataclass
@@ -112,6 +118,50 @@ def normalise_pool(entry: Mapping[str, Any]) -> dict[str, Any]:
     }
     pool.update(parse_connection_uri(pool["connection_uri"]))
     return pool
+
+
+def _entry_problem(entry: Any, index: int) -> str | None:
+    """Why one item of ``connection_pools`` cannot be read as a pool, or None when it can."""
+    item = f"connection_pools[{index}]"
+    if not isinstance(entry, Mapping):
+        return f"{item} must be an object, got {shown(entry)}"
+    if "pool_name" not in entry:
+        return f"{item} has no pool_name"
+    name = entry["pool_name"]
+    if not isinstance(name, str) or not name:
+        return f"{item}: pool_name must be a non-empty string, got {shown(name)}"
+    return None
+
+
+def service_pools(document: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The pools of a service document, normalised; raises ReplyError for a shape the contract does not allow.
+
+    Every later step keys pools by name, so a pool without a usable name, or one
+    listed twice, must stop the run here: planned on, it would become a write to the
+    wrong pool (a purge of ``None``) or a write that never converges.
+    """
+    if "connection_pools" not in document:
+        raise ReplyError("the service has no connection_pools (is it a PostgreSQL service?)")
+    entries = document["connection_pools"]
+    if not isinstance(entries, list):
+        raise ReplyError(f"connection_pools must be a list, got {shown(entries)}")
+    pools: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for index, entry in enumerate(entries):
+        problem = _entry_problem(entry, index)
+        if problem:
+            raise ReplyError(problem)
+        if entry["pool_name"] in seen:
+            raise ReplyError(f"pool {shown(entry['pool_name'])} is listed twice in connection_pools")
+        seen.add(entry["pool_name"])
+        pools.append(normalise_pool(entry))
+    return pools
+
+
+def password_redacted(pool: Mapping[str, Any]) -> bool:
+    """True when the pool's URI holds the API's placeholder where the password goes."""
+    uri = pool.get("connection_uri")
+    return isinstance(uri, str) and REDACTED in unquote(uri)
 
 
 def public_view(pool: Mapping[str, Any]) -> dict[str, Any]:
@@ -316,12 +366,24 @@ def _ordered(pool: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-def plan(current: Sequence[dict[str, Any]], desired: Sequence[Mapping[str, Any]], purge: bool = False) -> list[Change]:
+def undeclared(current: Sequence[Mapping[str, Any]], desired: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Names of the pools of ``current`` that ``desired`` does not name, sorted: what purge deletes."""
+    named = {entry["pool_name"] for entry in desired}
+    return sorted({pool["pool_name"] for pool in current} - named)
+
+
+def plan(current: Sequence[dict[str, Any]], desired: Sequence[Mapping[str, Any]], purge: bool = False,
+         purgeable: Collection[str] | None = None) -> list[Change]:
     """Decide the writes that turn ``current`` into what ``desired`` asks for.
 
     Order: one change per desired entry that needs one, in the order of ``desired``
     (so results read like the user's list), then the purge deletions sorted by
     pool_name. An empty list means there is nothing to do.
+
+    With ``purge``, the pools ``desired`` does not name are deleted; ``purgeable``
+    limits that to these names. A plan made after writes passes the undeclared pools
+    of the first plan, the one shown, so that a pool another writer creates meanwhile
+    is never deleted unseen.
     """
     validate_desired(desired)
     by_name = {pool["pool_name"]: pool for pool in current}
@@ -332,9 +394,9 @@ def plan(current: Sequence[dict[str, Any]], desired: Sequence[Mapping[str, Any]]
         if change is not None:
             changes.append(change)
     if purge:
-        named = {entry["pool_name"] for entry in desired}
-        for name in sorted(set(by_name) - named):
-            changes.append(_plan_delete(by_name[name]))
+        for name in undeclared(current, desired):
+            if purgeable is None or name in purgeable:
+                changes.append(_plan_delete(by_name[name]))
     return changes
 
 
@@ -356,27 +418,38 @@ def predict(current: Sequence[dict[str, Any]], changes: Sequence[Change]) -> lis
     would be); created pools are appended with connection_uri, host, port and sslmode
     None because they are unknown until the API creates the pool.
     """
-    pools = [dict(pool) for pool in current]
+    # Keyed by name (a dict keeps the order): one lookup per change, linear in the batch.
+    pools = {pool["pool_name"]: dict(pool) for pool in current}
     for change in changes:
-        index = _find(pools, change.pool_name)
+        name = change.pool_name
         if change.action == "delete":
-            if index is not None:
-                del pools[index]
+            pools.pop(name, None)
         elif change.action == "update":
-            if index is not None and change.after is not None:
-                pools[index].update((option, change.after[option]) for option in SETTINGS if option in change.after)
+            if name in pools and change.after is not None:
+                pools[name].update((option, change.after[option]) for option in SETTINGS if option in change.after)
         elif change.action == "create" and change.after is not None:
             created = dict(change.after)
             created.update(dict.fromkeys(_CONNECTION_KEYS))
-            pools.append(_ordered(created))
-    return pools
+            pools[name] = _ordered(created)
+    return list(pools.values())
 
 
-def _find(pools: Sequence[dict[str, Any]], name: str) -> int | None:
-    for index, pool in enumerate(pools):
-        if pool.get("pool_name") == name:
-            return index
-    return None
+def write_not_reflected(change: Change, pool: Mapping[str, Any] | None) -> str | None:
+    """Why ``pool``, read back after the API accepted ``change``, does not show it; None when it does.
+
+    Only what the change wrote is compared: a default the API chose for a setting
+    left out is no write it ignored. An updated pool that is gone is None as well:
+    another writer deleted it, and the next plan sees to that.
+    """
+    if change.action == "delete":
+        return None if pool is None else "the service still lists the pool"
+    if pool is None:
+        return "the service does not list the pool" if change.action == "create" else None
+    wanted = change.after or {}
+    differing = [option for option in SETTINGS if API_FIELD[option] in change.body and pool.get(option) != wanted.get(option)]
+    if not differing:
+        return None
+    return "; ".join(f"{option} is {shown(pool.get(option))}, not {shown(wanted.get(option))}" for option in differing)
 
 
 def diff(changes: Sequence[Change]) -> dict[str, dict[str, dict[str, Any]]]:

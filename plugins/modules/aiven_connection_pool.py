@@ -17,6 +17,14 @@ description:
     A second identical run reports no change and makes no write request.
   - Settings left out are left as they are on an existing pool; on a new pool the API's defaults
     apply (O(pool_mode=transaction), O(pool_size=10), unpinned).
+  - The service's reply is checked before anything is decided. A reply that is not what the API
+    promises (C(connection_pools) not a list, an entry that is not an object, a pool without a usable
+    C(pool_name), a pool listed twice) fails the task before any write, naming the service and the problem.
+  - After the writes the service is read back. A write the API accepted but the read back does not show
+    (a setting it did not take) is not repeated; the task fails naming the pool and the setting, with
+    RV(applied). A 404 on an update means the pool was deleted meanwhile only when the read back no
+    longer lists it (the pool is then created again if O(database_name) is given); otherwise the task fails
+    with Aiven's answer. When the read back itself fails, the task fails with C(changed=true) and RV(applied).
 author:
   - dbpools.aiven maintainers (@dbpools)
 extends_documentation_fragment:
@@ -106,6 +114,8 @@ options:
   purge:
     description:
       - With O(pools), delete every pool of the service that O(pools) does not name.
+      - Only the pools of the first read of the service are deleted, the ones check mode and diff
+        show. A pool another writer creates during the run is left for the next run, and a warning names it.
     type: bool
     default: false
   concurrency:
@@ -126,6 +136,10 @@ notes:
   - The returned C(connection_uri) of a pinned pool contains that user's password, and an unpinned
     pool's URI may contain the service's admin password. Treat results as secrets, use C(no_log) on
     tasks whose results could be logged, and never print them.
+  - The service is read with C(include_secrets=true), which needs the permission C(service:secrets:read).
+    A token without it (the API answers 403) gets the pools read without secrets and a warning, and their
+    C(connection_uri) then holds C(<redacted>) where the password goes. A C(<redacted>) password in a
+    reply to C(include_secrets=true) is warned about too.
 seealso:
   - module: dbpools.aiven.aiven_connection_pool_info
 """
@@ -217,6 +231,7 @@ connection_pool:
       description:
         - URI to connect through the pool. It contains a password, so it is a secret.
         - V(null) in check mode for a pool that is not created yet.
+        - The password reads C(<redacted>) when the API did not give it out; a warning then says so.
       type: str
     host:
       description: Host of the URI.
@@ -261,13 +276,18 @@ failure:
     error_code: null
     attempts: 1
 applied:
-  description: On a failed batch, the changes applied before the failure.
-  returned: failed during writes
+  description:
+    - On a failed run, the changes the API accepted before it stopped, also when the read after
+      the writes failed. C(changed) is V(true) when it is not empty.
+  returned: failed during or after writes
   type: list
   elements: dict
 failed_changes:
-  description: On a failed batch, the changes that failed, with the HTTP status and Aiven's message.
-  returned: failed during writes
+  description:
+    - On a failed run, the changes that failed, with the HTTP status and Aiven's message.
+    - A write the API accepted but the read back does not show has no C(status); its C(message) names
+      the setting, its value read back and the value written.
+  returned: failed during or after writes
   type: list
   elements: dict
   sample:
@@ -275,9 +295,13 @@ failed_changes:
       action: create
       status: 403
       message: Service database username ghost does not exist
+    - pool_name: app-pool
+      action: update
+      fields: [pool_size]
+      message: pool_size is 10, not 20
 not_attempted:
-  description: On a failed batch, the changes not attempted after the failure.
-  returned: failed during writes
+  description: On a failed run, the changes not attempted after the failure.
+  returned: failed during or after writes
   type: list
   elements: dict
 """
@@ -372,6 +396,11 @@ def check_options(module: AnsibleModule) -> None:
     check_identity(module)
 
 
+def warn_all(module: AnsibleModule, warnings: list) -> None:
+    for warning in warnings:
+        module.warn(warning)
+
+
 def with_identity(pool: dict, params: dict) -> dict:
     return dict(pool, project=params["project"], service_name=params["service_name"])
 
@@ -392,11 +421,13 @@ def main() -> None:
         result = sync.run(desired, purge=params["purge"], check_mode=module.check_mode,
                           wait=params["wait"], wait_timeout=params["wait_timeout"],
                           # The single form's options are named alone in messages.
-                          where="pools" if params["pools"] is not None else None)
+                          list_name="pools" if params["pools"] is not None else None)
     except SyncError as err:
+        warn_all(module, sync.warnings)
         module.fail_json(msg=err.message, changed=bool(err.applied), **err.details())
     finally:
         client.close()
+    warn_all(module, sync.warnings)
 
     by_name = {pool["pool_name"]: with_identity(pool, params) for pool in result.pools}
     declared = [by_name[entry["pool_name"]] for entry in desired if entry["state"] == "present" and entry["pool_name"] in by_name]

@@ -11,7 +11,10 @@ version_added: 1.0.0
 description:
   - Returns the connection pools of one Aiven for PostgreSQL service, all of them or the ones named,
     with their connection URI and its parsed connection details.
-  - One API request per call. Never changes anything.
+  - One API request per call (two when the token may not read secrets). Never changes anything.
+  - A reply that is not what the API promises (C(connection_pools) not a list, an entry that is not an
+    object, a pool without a usable C(pool_name), a pool listed twice) fails the task, naming the
+    service and the problem.
 author:
   - dbpools.aiven maintainers (@dbpools)
 extends_documentation_fragment:
@@ -48,6 +51,10 @@ options:
     elements: str
 notes:
   - C(connection_uri) contains a password, so treat the result as a secret.
+  - The service is read with C(include_secrets=true), which needs the permission C(service:secrets:read).
+    A token without it (the API answers 403) gets the pools read without secrets and a warning, and their
+    C(connection_uri) then holds C(<redacted>) where the password goes. A C(<redacted>) password in a
+    reply to C(include_secrets=true) is warned about too.
 seealso:
   - module: dbpools.aiven.aiven_connection_pool
 """
@@ -103,7 +110,9 @@ connection_pools:
       description: Server connections of the pool.
       type: int
     connection_uri:
-      description: URI to connect through the pool. Contains a password, a secret.
+      description:
+        - URI to connect through the pool. Contains a password, a secret.
+        - The password reads C(<redacted>) when the API did not give it out; a warning then says so.
       type: str
     host:
       description: Host of the URI.
@@ -139,7 +148,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.dbpools.aiven.plugins.module_utils._common import check_identity, common_argument_spec, make_client
 from ansible_collections.dbpools.aiven.plugins.module_utils._executor import PoolSync, SyncError
-from ansible_collections.dbpools.aiven.plugins.module_utils._pools import NAME_MAX, select, text_problem
+from ansible_collections.dbpools.aiven.plugins.module_utils._pools import NAME_MAX, text_problem
 
 
 def main() -> None:
@@ -157,13 +166,15 @@ def main() -> None:
         if problem:
             module.fail_json(msg=problem)
     client = make_client(module)
+    sync = PoolSync(client, params["project"], params["service_name"])
     try:
-        document = PoolSync(client, params["project"], params["service_name"]).read()
+        pools = sync.read_pools(params["pool_name"])
     except SyncError as err:
         module.fail_json(msg=err.message, **err.details())
     finally:
         client.close()
-    pools = select(PoolSync.pools_of(document), params["pool_name"])
+    for warning in sync.warnings:
+        module.warn(warning)
     identity = {"project": params["project"], "service_name": params["service_name"]}
     module.exit_json(changed=False, connection_pools=[dict(pool, **identity) for pool in pools])
 

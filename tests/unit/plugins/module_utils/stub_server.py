@@ -2,8 +2,9 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 """A scripted HTTP server on 127.0.0.1 for the API client tests.
 
-Each (method, path) gets a queue of replies; a reply is ``(status, headers, body)``
-or ``DROP`` (close the socket without answering, after reading the request).
+Each (method, path) gets a queue of replies; a reply is ``(status, headers, body)``,
+``DROP`` (close the socket without answering, after reading the request) or ``Raw``
+(bytes written as they are: cut-off bodies, broken chunking, replies that trickle in).
 When a queue is empty the default reply ``(200, {}, {})`` is sent.
 Every request is recorded, with its arrival time.
 """
@@ -19,7 +20,24 @@ from typing import Any, Deque, Dict, List, Tuple, Union
 
 DROP = "drop"
 
-Reply = Union[str, Tuple[int, Dict[str, str], Any]]
+
+class Raw:
+    """A reply written byte for byte: ``chunks`` in order, each after ``pause`` seconds; then the socket closes.
+
+    The pause is the behaviour under test (a server that trickles), not a wait for something.
+    """
+
+    def __init__(self, *chunks: bytes, pause: float = 0.0) -> None:
+        self.chunks = chunks
+        self.pause = pause
+
+    @classmethod
+    def trickle(cls, data: bytes, pause: float, head: bytes = b"") -> Raw:
+        """``head`` at once, then ``data`` one byte at a time."""
+        return cls(head, *(data[index:index + 1] for index in range(len(data))), pause=pause)
+
+
+Reply = Union[str, Raw, Tuple[int, Dict[str, str], Any]]
 
 
 class Recorded:
@@ -51,6 +69,10 @@ class StubServer:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
                 reply = stub._record_and_pop(Recorded(self.command, self.path, dict(self.headers), body, time.monotonic()))
+                if isinstance(reply, Raw):
+                    self.close_connection = True
+                    self._write_raw(reply)
+                    return
                 if reply == DROP:
                     self.close_connection = True
                     return
@@ -67,6 +89,16 @@ class StubServer:
                 self.send_header("Content-Length", str(len(raw)))
                 self.end_headers()
                 self.wfile.write(raw)
+
+            def _write_raw(self, reply: Raw) -> None:
+                for chunk in reply.chunks:
+                    if reply.pause:
+                        time.sleep(reply.pause)
+                    try:
+                        self.wfile.write(chunk)
+                        self.wfile.flush()
+                    except OSError:  # the client has given up on this reply
+                        return
 
             do_GET = _handle
             do_POST = _handle

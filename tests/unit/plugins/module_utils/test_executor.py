@@ -21,6 +21,12 @@ class FakeClient:
         self.state = state
         self.states = list(states or [])  # successive states returned by reads
         self.calls = []
+        self.secret_reads = []  # include_secrets of every read, in order
+        self.secrets = "readable"  # "forbidden": 403 on include_secrets; "redacted": passwords always "<redacted>"
+        self.documents = []     # successive raw service documents returned by reads, before the stateful one
+        self.read_errors = []   # successive read outcomes: an AivenApiError to raise, or None for a normal read
+        self.ignored_fields = set()  # API fields a write answers 200 to but does not store
+        self.before_write = {}  # pool_name -> what another writer does just before our write of that pool
         self.fail_on = {}       # pool_name -> AivenApiError raised by its write
         self.lost_reply = set()  # pool names whose create "already exists" after a lost reply
         self.sneak_in = {}      # pool_name -> pool another writer creates just before our create
@@ -28,15 +34,24 @@ class FakeClient:
         self.max_in_flight = 0
         self.lock = threading.Lock()
 
-    def _uri(self, pool):
+    def _uri(self, pool, include_secrets):
         user = pool.get("username") or "avnadmin"
-        return f"postgres://{user}:{SECRET}@pg.example:12692/{pool['pool_name']}?sslmode=require"
+        password = SECRET if include_secrets and self.secrets == "readable" else "<redacted>"
+        return f"postgres://{user}:{password}@pg.example:12692/{pool['pool_name']}?sslmode=require"
 
     def get_service(self, project, service, include_secrets=False):
         self.calls.append(("GET", None))
+        self.secret_reads.append(include_secrets)
+        error = self.read_errors.pop(0) if self.read_errors else None
+        if error is not None:
+            raise error
+        if include_secrets and self.secrets == "forbidden":
+            raise AivenApiError(403, "Permission denied: service:secrets:read", method="GET", path="/v1/project/proj/service/svc")
         if self.states:
             self.state = self.states.pop(0)
-        pools = [dict(p, connection_uri=self._uri(p)) for p in self.pools.values()]
+        if self.documents:
+            return self.documents.pop(0)
+        pools = [dict(p, connection_uri=self._uri(p, include_secrets)) for p in self.pools.values()]
         return {"state": self.state, "connection_pools": pools}
 
     def _enter(self, method, name):
@@ -47,8 +62,13 @@ class FakeClient:
         time.sleep(0.01)
         with self.lock:
             self.in_flight -= 1
+        if name in self.before_write:
+            self.before_write.pop(name)()
         if name in self.fail_on:
             raise self.fail_on[name]
+
+    def _stored(self, body):
+        return {key: value for key, value in body.items() if key not in self.ignored_fields}
 
     def create_pool(self, project, service, body):
         name = body["pool_name"]
@@ -59,10 +79,11 @@ class FakeClient:
             if name in self.lost_reply:
                 return False
             raise AivenApiError(409, f"Connection pool {name} already exists", method="POST", path="/v1/x")
-        pool = {"pool_name": name, "database": body["database"], "pool_mode": body.get("pool_mode", "transaction"),
-                "pool_size": body.get("pool_size", 10)}
-        if body.get("username"):
-            pool["username"] = body["username"]
+        stored = self._stored(body)
+        pool = {"pool_name": name, "database": stored["database"], "pool_mode": stored.get("pool_mode", "transaction"),
+                "pool_size": stored.get("pool_size", 10)}
+        if stored.get("username"):
+            pool["username"] = stored["username"]
         self.pools[name] = pool
         if name in self.lost_reply:
             return False
@@ -72,7 +93,7 @@ class FakeClient:
         self._enter("PUT", name)
         if name not in self.pools:
             raise AivenApiError(404, f"Connection pool {name} does not exist", method="PUT", path="/v1/x")
-        for key, value in body.items():
+        for key, value in self._stored(body).items():
             if key == "username" and value is None:
                 self.pools[name].pop("username", None)
             else:
@@ -256,3 +277,228 @@ def test_check_mode_on_a_powered_off_service_fails_like_the_real_run():
     with pytest.raises(SyncError) as caught:
         sync(client).run([want("a", database_name="appdb")], check_mode=True)
     assert "powered off" in caught.value.message and client.methods() == ["GET"]
+
+
+# --- purge deletes only what its plan showed ------------------------------------------
+
+
+def test_purge_leaves_a_pool_another_writer_creates_during_the_run():
+    desired = [want("a", database_name="appdb")]
+    shown = sync(FakeClient([pool("old")])).run(desired, purge=True, check_mode=True)
+    client = FakeClient([pool("old")])
+    client.before_write["a"] = lambda: client.pools.update(late=pool("late"))
+    runner = sync(client, concurrency=1)
+    result = runner.run(desired, purge=True)
+    assert ("DELETE", "late") not in client.calls and "late" in client.pools
+    assert result.changes == shown.changes == [{"pool_name": "a", "action": "create"}, {"pool_name": "old", "action": "delete"}]
+    assert len(runner.warnings) == 1
+    assert "late" in runner.warnings[0] and "proj/svc" in runner.warnings[0] and "next run" in runner.warnings[0]
+
+
+def test_purge_leaves_a_pool_that_appears_while_waiting_for_the_service():
+    client = FakeClient([pool("old"), pool("late")])
+    client.documents = [{"state": "REBUILDING", "connection_pools": [pool("old")]}]
+    runner = sync(client)
+    result = runner.run([want("a", database_name="appdb")], purge=True, wait=True, wait_timeout=60)
+    assert client.methods() == ["GET", "GET", "POST", "DELETE", "GET"]
+    assert ("DELETE", "old") in client.calls and ("DELETE", "late") not in client.calls
+    assert [c["pool_name"] for c in result.changes] == ["a", "old"]
+    assert any("late" in warning for warning in runner.warnings)
+
+
+def test_an_ordinary_run_has_no_warnings():
+    client = FakeClient([pool("old")])
+    runner = sync(client)
+    runner.run([want("a", database_name="appdb")], purge=True)
+    assert runner.warnings == []
+
+
+# --- service documents the contract does not allow ---------------------------------------
+
+MALFORMED = [
+    pytest.param({"state": "RUNNING"}, "has no connection_pools", id="connection_pools-missing"),
+    pytest.param({"state": "RUNNING", "connection_pools": None}, "connection_pools must be a list, got None", id="connection_pools-null"),
+    pytest.param({"state": "RUNNING", "connection_pools": "a,b"}, "connection_pools must be a list, got 'a,b'", id="connection_pools-string"),
+    pytest.param({"state": "RUNNING", "connection_pools": {"pool_name": "a"}}, "connection_pools must be a list, got {", id="connection_pools-object"),
+    pytest.param({"state": "RUNNING", "connection_pools": ["a"]}, "connection_pools[0] must be an object, got 'a'", id="entry-string"),
+    pytest.param({"state": "RUNNING", "connection_pools": [pool("a"), None]}, "connection_pools[1] must be an object, got None", id="entry-null"),
+    pytest.param({"state": "RUNNING", "connection_pools": [pool("a"), {"database": "appdb"}]}, "connection_pools[1] has no pool_name",
+                 id="pool_name-missing"),
+    pytest.param({"state": "RUNNING", "connection_pools": [pool(None)]}, "connection_pools[0]: pool_name must be a non-empty string, got None",
+                 id="pool_name-null"),
+    pytest.param({"state": "RUNNING", "connection_pools": [pool(5)]}, "connection_pools[0]: pool_name must be a non-empty string, got 5",
+                 id="pool_name-number"),
+    pytest.param({"state": "RUNNING", "connection_pools": [pool(["a"])]}, "connection_pools[0]: pool_name must be a non-empty string, got ['a']",
+                 id="pool_name-list"),
+    pytest.param({"state": "RUNNING", "connection_pools": [pool("")]}, "connection_pools[0]: pool_name must be a non-empty string, got ''",
+                 id="pool_name-empty"),
+    pytest.param({"state": "RUNNING", "connection_pools": [pool("a"), pool("b"), pool("a", pool_size=20)]},
+                 "pool 'a' is listed twice in connection_pools", id="pool-listed-twice"),
+]
+
+
+@pytest.mark.parametrize("check_mode", [False, True], ids=["run", "check"])
+@pytest.mark.parametrize(("document", "problem"), MALFORMED)
+def test_malformed_service_document_is_a_clear_error_before_any_write(document, problem, check_mode):
+    client = FakeClient()
+    client.documents = [document]
+    with pytest.raises(SyncError) as caught:
+        # purge: a pool without a usable name must never become DELETE .../connection_pool/None
+        sync(client).run([want("new", database_name="appdb")], purge=True, check_mode=check_mode)
+    assert caught.value.message.startswith("unexpected reply for service proj/svc: ")
+    assert problem in caught.value.message
+    assert client.methods() == ["GET"]
+
+
+@pytest.mark.parametrize(("document", "problem"), MALFORMED)
+def test_malformed_service_document_fails_a_plain_read(document, problem):
+    client = FakeClient()
+    client.documents = [document]
+    with pytest.raises(SyncError) as caught:
+        sync(client).read_pools()
+    assert problem in caught.value.message and "proj/svc" in caught.value.message
+
+
+# --- the read after the writes fails -------------------------------------------------------
+
+
+def test_failed_read_back_reports_the_writes_that_were_applied():
+    client = FakeClient([pool("old")])
+    client.read_errors = [None, AivenApiError(502, "Bad Gateway", method="GET", path="/v1/project/proj/service/svc", attempts=7)]
+    with pytest.raises(SyncError) as caught:
+        sync(client, concurrency=1).run([want("a", database_name="appdb"), want("old", state="absent")])
+    err = caught.value
+    assert client.methods() == ["GET", "POST", "DELETE", "GET"]
+    assert [(a["action"], a["pool_name"]) for a in err.applied] == [("create", "a"), ("delete", "old")]
+    assert "were applied" in err.message and "reading the service back failed" in err.message
+    assert "HTTP 502: Bad Gateway (gave up after 7 attempts)" in err.message
+    assert err.failure["status"] == 502 and err.failed_changes == []
+
+
+def test_malformed_read_back_reports_the_writes_that_were_applied():
+    client = FakeClient()
+    client.documents = [{"state": "RUNNING", "connection_pools": []}, {"state": "RUNNING", "connection_pools": [pool(None)]}]
+    with pytest.raises(SyncError) as caught:
+        sync(client).run([want("a", database_name="appdb")])
+    assert [a["pool_name"] for a in caught.value.applied] == ["a"]
+    assert "pool_name must be a non-empty string" in caught.value.message and "were applied" in caught.value.message
+
+
+# --- the API accepts a write but does not take it -------------------------------------------
+
+
+def test_update_the_api_does_not_take_is_reported_not_repeated():
+    client = FakeClient([pool("a")])
+    client.ignored_fields.add("pool_size")
+    with pytest.raises(SyncError) as caught:
+        sync(client).run([want("a", pool_size=30, pool_mode="session")])
+    err = caught.value
+    assert client.methods() == ["GET", "PUT", "GET"]
+    assert "pool 'a'" in err.message and "pool_size is 10, not 30" in err.message and "pool_mode" not in err.message
+    assert "another writer" not in err.message
+    assert err.applied == [{"pool_name": "a", "action": "update", "fields": ["pool_mode", "pool_size"]}]
+    assert [f["pool_name"] for f in err.failed_changes] == ["a"] and "pool_size" in err.failed_changes[0]["message"]
+
+
+def test_create_the_api_does_not_take_in_full_is_reported_not_repeated():
+    client = FakeClient()
+    client.ignored_fields.add("pool_size")
+    with pytest.raises(SyncError) as caught:
+        sync(client).run([want("a", database_name="appdb", pool_size=30)])
+    assert client.methods() == ["GET", "POST", "GET"]
+    assert "pool 'a'" in caught.value.message and "pool_size is 10, not 30" in caught.value.message
+    assert [a["pool_name"] for a in caught.value.applied] == ["a"]
+
+
+# --- a 404 on update, a 409 on create: another writer only if the next read agrees ----------
+
+
+def test_update_404_on_a_pool_that_is_still_listed_fails_with_aivens_message():
+    client = FakeClient([pool("a")])
+    client.fail_on["a"] = AivenApiError(404, "Database nodb does not exist", method="PUT",
+                                        path="/v1/project/proj/service/svc/connection_pool/a")
+    with pytest.raises(SyncError) as caught:
+        sync(client).run([want("a", database_name="nodb")])
+    err = caught.value
+    assert client.methods() == ["GET", "PUT", "GET"]
+    assert "cannot update pool 'a' on proj/svc" in err.message and "HTTP 404: Database nodb does not exist" in err.message
+    assert "another writer" not in err.message
+    assert err.failure["status"] == 404 and err.failure["message"] == "Database nodb does not exist"
+    assert err.failed_changes == [{"pool_name": "a", "action": "update", "fields": ["database"], "status": 404,
+                                   "message": "Database nodb does not exist"}]
+
+
+def test_update_404_for_a_missing_service_fails_at_once_with_aivens_message():
+    client = FakeClient([pool("a")])
+    client.fail_on["a"] = AivenApiError(404, "Service svc does not exist", method="PUT",
+                                        path="/v1/project/proj/service/svc/connection_pool/a")
+    with pytest.raises(SyncError) as caught:
+        sync(client).run([want("a", pool_size=30)])
+    # No read back: the service's own 404 is the answer, not a pool another writer removed.
+    assert client.methods() == ["GET", "PUT"]
+    assert "cannot update pool 'a' on proj/svc" in caught.value.message
+    assert caught.value.failure["message"] == "Service svc does not exist"
+
+
+def test_update_of_a_pool_that_vanished_recreates_it():
+    client = FakeClient([pool("a")])
+    client.before_write["a"] = lambda: client.pools.pop("a")
+    result = sync(client).run([want("a", database_name="appdb", pool_size=30)])
+    assert client.methods() == ["GET", "PUT", "GET", "POST", "GET"]
+    assert result.changes == [{"pool_name": "a", "action": "create"}]
+    assert client.pools["a"]["pool_size"] == 30
+
+
+def test_create_409_for_a_pool_that_is_not_listed_fails_with_aivens_message():
+    client = FakeClient()
+    client.fail_on["a"] = AivenApiError(409, "Connection pool a already exists", method="POST", path="/v1/x")
+    with pytest.raises(SyncError) as caught:
+        sync(client).run([want("a", database_name="appdb")])
+    assert client.methods() == ["GET", "POST", "GET"]
+    assert "cannot create pool 'a' on proj/svc" in caught.value.message and "HTTP 409" in caught.value.message
+    assert caught.value.failure["status"] == 409
+
+
+# --- secrets ----------------------------------------------------------------------------------
+
+
+def test_token_that_may_not_read_secrets_falls_back_and_warns():
+    client = FakeClient([pool("a")])
+    client.secrets = "forbidden"
+    runner = sync(client)
+    result = runner.run([want("a"), want("b", database_name="appdb")])
+    # asked once; the read back goes without secrets at once
+    assert client.secret_reads == [True, False, False]
+    assert [p["pool_name"] for p in result.pools] == ["a", "b"] and result.pools[0]["host"] == "pg.example"
+    assert len(runner.warnings) == 1
+    assert "may not read secrets" in runner.warnings[0] and "HTTP 403" in runner.warnings[0] and "proj/svc" in runner.warnings[0]
+
+
+def test_uri_with_a_redacted_password_despite_include_secrets_is_not_returned_silently():
+    client = FakeClient([pool("a"), pool("b")])
+    client.secrets = "redacted"
+    runner = sync(client)
+    runner.run([want("a")])
+    assert client.secret_reads == [True]
+    assert len(runner.warnings) == 1
+    assert "<redacted>" in runner.warnings[0] and "a, b" in runner.warnings[0]
+
+
+def test_read_pools_selects_and_warns():
+    client = FakeClient([pool("a"), pool("b")])
+    client.secrets = "forbidden"
+    runner = sync(client)
+    assert [p["pool_name"] for p in runner.read_pools(["b", "zz"])] == ["b"]
+    assert client.secret_reads == [True, False]
+    assert len(runner.warnings) == 1 and "may not read secrets" in runner.warnings[0]
+
+
+def test_a_token_refused_without_secrets_too_fails_with_that_answer():
+    client = FakeClient([pool("a")])
+    client.read_errors = [AivenApiError(403, "Permission denied: service:secrets:read", method="GET", path="/v1/s"),
+                          AivenApiError(403, "Not a project member", method="GET", path="/v1/s")]
+    runner = sync(client)
+    with pytest.raises(SyncError) as caught:
+        runner.read_pools()
+    assert "Not a project member" in caught.value.message and caught.value.failure["status"] == 403
+    assert runner.warnings == []

@@ -16,6 +16,7 @@ from ansible_collections.dbpools.aiven.plugins.module_utils._pools import (
     SETTINGS,
     Change,
     PlanError,
+    ReplyError,
     diff,
     normalise_pool,
     parse_connection_uri,
@@ -23,7 +24,10 @@ from ansible_collections.dbpools.aiven.plugins.module_utils._pools import (
     predict,
     public_view,
     select,
+    service_pools,
+    undeclared,
     validate_desired,
+    write_not_reflected,
 )
 
 PASSWORD = "s3cr3t-AVNS_pw"
@@ -525,6 +529,108 @@ def test_select_empty() -> None:
     assert select([], None) == []
 
 
+# --- the service document -------------------------------------------------------------
+
+
+def test_service_pools_normalises_every_entry_in_order() -> None:
+    document = {"state": "RUNNING", "connection_pools": [api_entry(name="b"), api_entry(name="a", size=3)]}
+    assert service_pools(document) == [pool(name="b"), pool(name="a", size=3)]
+
+
+def test_service_pools_of_an_empty_list() -> None:
+    assert service_pools({"connection_pools": []}) == []
+
+
+@pytest.mark.parametrize(
+    ("document", "message"),
+    [
+        ({}, "the service has no connection_pools (is it a PostgreSQL service?)"),
+        ({"connection_pools": None}, "connection_pools must be a list, got None"),
+        ({"connection_pools": 7}, "connection_pools must be a list, got 7"),
+        ({"connection_pools": [api_entry(), ["app"]]}, "connection_pools[1] must be an object, got ['app']"),
+        ({"connection_pools": [{"database": "appdb"}]}, "connection_pools[0] has no pool_name"),
+        ({"connection_pools": [dict(api_entry(), pool_name=None)]}, "connection_pools[0]: pool_name must be a non-empty string, got None"),
+        ({"connection_pools": [dict(api_entry(), pool_name={"a": 1})]}, "connection_pools[0]: pool_name must be a non-empty string, got {'a': 1}"),
+        ({"connection_pools": [api_entry(name="x"), api_entry(name="y"), api_entry(name="x")]}, "pool 'x' is listed twice in connection_pools"),
+    ],
+)
+def test_service_pools_rejects_what_the_contract_does_not_allow(document: dict[str, Any], message: str) -> None:
+    with pytest.raises(ReplyError) as caught:
+        service_pools(document)
+    assert str(caught.value) == message
+
+
+def test_reply_error_is_not_a_plan_error() -> None:
+    # The engine words them differently: one is the user's input, the other the API's reply.
+    assert not issubclass(ReplyError, PlanError)
+
+
+def test_password_redacted() -> None:
+    assert _pools.password_redacted(pool(name="a") | {"connection_uri": uri(password="<redacted>")})
+    assert _pools.password_redacted({"connection_uri": uri(password="%3Credacted%3E")})
+    assert not _pools.password_redacted(pool())
+    assert not _pools.password_redacted({"connection_uri": None})
+
+
+# --- what purge may delete -----------------------------------------------------------------
+
+
+def test_undeclared_is_sorted_and_leaves_out_every_named_pool() -> None:
+    current = [pool(name="z"), pool(name="keep"), pool(name="gone"), pool(name="b")]
+    assert undeclared(current, [want("keep"), want("gone", state="absent")]) == ["b", "z"]
+
+
+def test_purge_deletes_only_purgeable_pools() -> None:
+    current = [pool(name="old"), pool(name="late"), pool(name="keep")]
+    changes = plan(current, [want("keep")], purge=True, purgeable={"old", "keep"})
+    assert [(c.action, c.pool_name) for c in changes] == [("delete", "old")]
+
+
+def test_purgeable_does_not_limit_absent_entries() -> None:
+    current = [pool(name="late")]
+    changes = plan(current, [want("late", state="absent")], purge=True, purgeable=set())
+    assert [(c.action, c.pool_name) for c in changes] == [("delete", "late")]
+
+
+# --- did the API take the write? -------------------------------------------------------------
+
+
+def test_write_reflected_in_the_read_back() -> None:
+    current = [pool(name="upd", size=5), pool(name="del")]
+    changes = plan(current, [want("upd", pool_size=6, username=""), want("del", state="absent"), want("new", database_name="d")])
+    read_back = {p["pool_name"]: p for p in [pool(name="upd", size=6, username=None), pool(name="new", database="d", username=None)]}
+    assert [write_not_reflected(c, read_back.get(c.pool_name)) for c in changes] == [None, None, None]
+
+
+def test_update_not_taken_names_the_field_and_both_values() -> None:
+    (change,) = plan([pool(size=5, mode="session")], [want("app", pool_size=6, pool_mode="statement")])
+    assert write_not_reflected(change, pool(size=5, mode="statement")) == "pool_size is 5, not 6"
+    assert write_not_reflected(change, pool(size=5, mode="session")) == "pool_mode is 'session', not 'statement'; pool_size is 5, not 6"
+
+
+def test_only_the_fields_written_are_compared() -> None:
+    (change,) = plan([], [want("new", database_name="d", pool_size=6)])
+    # pool_mode was not sent: whatever default the API chose is not a write it ignored.
+    assert write_not_reflected(change, pool(name="new", database="d", size=6, mode="session", username=None)) is None
+
+
+def test_an_unpin_not_taken() -> None:
+    (change,) = plan([pool(username="app")], [want("app", username="")])
+    assert write_not_reflected(change, pool(username="app")) == "username is 'app', not None"
+
+
+def test_created_pool_missing_and_deleted_pool_still_listed_are_not_reflected() -> None:
+    create, delete = plan([pool(name="del")], [want("new", database_name="d"), want("del", state="absent")])
+    assert write_not_reflected(create, None) == "the service does not list the pool"
+    assert write_not_reflected(delete, pool(name="del")) == "the service still lists the pool"
+
+
+def test_an_updated_pool_that_vanished_is_no_write_the_api_ignored() -> None:
+    # Another writer deleted it: the engine re-plans instead.
+    (change,) = plan([pool()], [want("app", pool_size=6)])
+    assert write_not_reflected(change, None) is None
+
+
 # --- property-based: plan, apply as the API would, re-plan ----------------------------
 
 NAMES = ["a", "b", "c", "d", "e", "f"]
@@ -674,3 +780,13 @@ def test_property_select(entries: list[dict[str, Any]], names: list[str]) -> Non
         if name not in expected and any(p["pool_name"] == name for p in pools):
             expected.append(name)
     assert chosen == expected
+
+
+@PROPERTY_SETTINGS
+@given(scenario())
+def test_property_every_write_the_api_applies_is_reflected(case: Any) -> None:
+    entries, desired, purge = case
+    current = [normalise_pool(e) for e in entries]
+    changes = plan(current, desired, purge=purge)
+    read_back = {p["pool_name"]: p for p in (normalise_pool(e) for e in fake_api_apply(entries, changes))}
+    assert [write_not_reflected(c, read_back.get(c.pool_name)) for c in changes] == [None] * len(changes)

@@ -7,13 +7,16 @@ with its raw path), it keeps pools per project and service so that creates,
 updates, deletes and the read-backs after them behave like the real API. Any
 project and service exist, RUNNING, unless listed in ``missing``.
 ``pool_name_pattern`` mimics the emulator's unconfirmed name rule (400 on create).
+Passwords in the URIs read ``<redacted>`` unless the read asks for ``include_secrets``;
+``secrets`` plays a token that may not ask (``forbidden``: 403) or an API that redacts
+anyway (``redacted``). ``ignored_fields`` are answered 200 on a write but not stored.
 """
 
 from __future__ import annotations
 
 import re
 from typing import Any
-from urllib.parse import quote, unquote
+from urllib.parse import quote, unquote, urlsplit
 
 from ansible_collections.dbpools.aiven.tests.unit.plugins.module_utils.stub_server import Recorded, Reply, StubServer
 
@@ -28,6 +31,8 @@ class FakeAivenApi(StubServer):
         self.pool_name_pattern = pool_name_pattern
         self.missing: set[tuple[str, str]] = set()
         self.pools: dict[tuple[str, str], dict[str, dict[str, Any]]] = {}
+        self.secrets = "readable"
+        self.ignored_fields: set[str] = set()
 
     def reset(self, pool_name_pattern: str | None = None) -> None:
         """Forget requests, scripts and pools, as a new server would."""
@@ -37,6 +42,8 @@ class FakeAivenApi(StubServer):
             self.pools.clear()
             self.missing.clear()
             self.pool_name_pattern = pool_name_pattern
+            self.secrets = "readable"
+            self.ignored_fields = set()
 
     def calls(self) -> list[str]:
         """``METHOD /raw/path`` of every request, in order (query strings left out)."""
@@ -48,7 +55,8 @@ class FakeAivenApi(StubServer):
         self.pools.setdefault((project, service), {})[pool_name] = pool
 
     def _answer(self, recorded: Recorded) -> Reply:
-        raw = recorded.path.split("?", 1)[0].split("/")
+        target = urlsplit(recorded.path)
+        raw = target.path.split("/")
         segments = [unquote(segment) for segment in raw[1:]]
         if len(segments) < 5 or segments[:2] != ["v1", "project"] or segments[3] != "service":
             return aiven_error(404, "Not found")
@@ -58,10 +66,10 @@ class FakeAivenApi(StubServer):
         pools = self.pools.setdefault((project, service), {})
         rest = segments[5:]
         if recorded.method == "GET" and not rest:
-            return (200, {}, {"service": self._document(service, pools)})
+            return self._read(service, pools, "include_secrets=true" in target.query.split("&"))
         if rest[:1] != ["connection_pool"] or len(rest) > 2:
             return aiven_error(404, "Not found")
-        body = recorded.json() or {}
+        body = {key: value for key, value in (recorded.json() or {}).items() if key not in self.ignored_fields}
         if recorded.method == "POST" and len(rest) == 1:
             return self._create(pools, body)
         name = rest[1] if len(rest) == 2 else None
@@ -88,11 +96,17 @@ class FakeAivenApi(StubServer):
         pools[name] = pool
         return (200, {}, {"message": "created"})
 
-    def _document(self, service: str, pools: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    def _read(self, service: str, pools: dict[str, dict[str, Any]], include_secrets: bool) -> Reply:
+        if include_secrets and self.secrets == "forbidden":
+            return aiven_error(403, "Permission denied: the token lacks service:secrets:read")
+        password = "pw" if include_secrets and self.secrets == "readable" else "<redacted>"
+        return (200, {}, {"service": self._document(service, pools, password)})
+
+    def _document(self, service: str, pools: dict[str, dict[str, Any]], password: str) -> dict[str, Any]:
         listed = []
         for pool in pools.values():
             entry = {key: value for key, value in pool.items() if value is not None}
-            user = entry.get("username") or "avnadmin"
-            entry["connection_uri"] = f"postgres://{quote(user, safe='')}:pw@pg.example.com:12692/{quote(entry['pool_name'], safe='')}?sslmode=require"
+            user = quote(entry.get("username") or "avnadmin", safe="")
+            entry["connection_uri"] = f"postgres://{user}:{password}@pg.example.com:12692/{quote(entry['pool_name'], safe='')}?sslmode=require"
             listed.append(entry)
         return {"service_name": service, "state": "RUNNING", "plan": "startup-4", "connection_pools": listed}

@@ -1,0 +1,174 @@
+# Copyright (c) dbpools.aiven contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""How long the client waits before a retry: backoff, rate limits, a service just created.
+
+The client sleeps through ``fake_time``: the waits are recorded, none is spent.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.dbpools.aiven.plugins.module_utils._api import AivenApiError
+from ansible_collections.dbpools.aiven.tests.unit.plugins.module_utils.api_helpers import (
+    POOLS_PATH,
+    SERVICE_PATH,
+    aiven_error,
+    make_client,
+)
+from ansible_collections.dbpools.aiven.tests.unit.plugins.module_utils.stub_server import DROP
+
+# The production defaults: waits 0, 2, 4, 8, 15, 15 s (plus up to 1 s of jitter), server waits up to 30 s.
+DEFAULTS = {"max_retries": 6, "backoff_factor": 1.0, "backoff_max": 15.0}
+OK = (200, {}, {"service": {"state": "RUNNING"}})
+UNAVAILABLE = (503, {}, aiven_error("An error occurred. Please try again later.", 503))
+PRODUCTION_429 = ("The user has sent too many requests in a given amount of time: "
+                  "Rate limit 120 exceeded - try again in 28s")
+
+
+def rate_limited(text: str = PRODUCTION_429, headers: dict | None = None) -> tuple:
+    return (429, headers or {}, aiven_error(text, 429))
+
+
+def client_for(server, fake_time, **overrides):
+    """A client with the production's waits, spent on ``fake_time``."""
+    return make_client(server.url, fake_time, **{**DEFAULTS, **overrides})
+
+
+# -- backoff -------------------------------------------------------------------
+
+
+def test_backoff_schedule_is_0_2_4_8_15_15(server, fake_time):
+    server.script("GET", SERVICE_PATH, *([UNAVAILABLE] * 6), OK)
+    client_for(server, fake_time).get_service("proj", "pg1")
+    assert server.count() == 7
+    # The first retry goes at once (no sleep); each later wait has up to 1 s of jitter below the 15 s ceiling.
+    low = [2, 4, 8, 15, 15]
+    assert len(fake_time.sleeps) == 5
+    for wait, least in zip(fake_time.sleeps, low):
+        assert least <= wait <= min(least + 1, 15)
+
+
+# -- 429 -----------------------------------------------------------------------
+
+
+def test_429_without_retry_after_waits_what_the_text_says(server, fake_time):
+    server.script("GET", SERVICE_PATH, rate_limited(), OK)
+    assert client_for(server, fake_time).get_service("proj", "pg1") == {"state": "RUNNING"}
+    assert server.count() == 2
+    assert fake_time.sleeps == [28.0]
+
+
+def test_429_waits_are_honoured_before_every_retry(server, fake_time):
+    # Attempts spent inside the window would only be refused again.
+    server.script("GET", SERVICE_PATH, rate_limited(), rate_limited(), rate_limited("Rate limit 120 exceeded - try again in 3s"), OK)
+    client_for(server, fake_time).get_service("proj", "pg1")
+    assert server.count() == 4
+    assert fake_time.sleeps == [28.0, 28.0, 3.0]
+
+
+def test_retry_after_header_wins_over_the_text(server, fake_time):
+    server.script("GET", SERVICE_PATH, rate_limited(headers={"Retry-After": "5"}), OK)
+    client_for(server, fake_time).get_service("proj", "pg1")
+    assert fake_time.sleeps == [5.0]
+
+
+@pytest.mark.parametrize(
+    ("reply", "expected"),
+    [
+        (rate_limited("Rate limit 120 exceeded - try again in 600s"), 30.0),
+        (rate_limited(headers={"Retry-After": "3600"}), 30.0),
+    ],
+    ids=["text", "header"],
+)
+def test_server_named_wait_is_capped_at_twice_the_backoff_ceiling(server, fake_time, reply, expected):
+    server.script("GET", SERVICE_PATH, reply, OK)
+    client_for(server, fake_time).get_service("proj", "pg1")
+    assert fake_time.sleeps == [expected]
+
+
+def test_429_window_holds_the_clients_other_requests(server, fake_time):
+    # No retries left for the first request; the next one must not be spent inside the window either.
+    server.script("GET", SERVICE_PATH, rate_limited())
+    client = client_for(server, fake_time, max_retries=0)
+    with pytest.raises(AivenApiError) as info:
+        client.get_service("proj", "pg1")
+    assert info.value.status == 429
+    assert fake_time.sleeps == []
+    fake_time.advance(20.0)
+    client.update_pool("proj", "pg1", "p1", {"pool_size": 3})
+    assert fake_time.sleeps == [8.0]
+    assert server.count() == 2
+
+
+def test_429_on_the_last_attempt_says_it_gave_up(server, fake_time):
+    server.script("GET", SERVICE_PATH, rate_limited(), rate_limited())
+    with pytest.raises(AivenApiError) as info:
+        client_for(server, fake_time, max_retries=1).get_service("proj", "pg1")
+    assert info.value.status == 429 and info.value.attempts == 2
+    assert str(info.value).endswith("try again in 28s (gave up after 2 attempts)")
+    assert fake_time.sleeps == [28.0]
+
+
+# -- 404 "Service X does not exist" on pool writes (a service just created) ------
+
+SERVICE_LAG = (404, {}, aiven_error("Service pg1 does not exist", 404))
+POOL_WRITES = {
+    "POST": (POOLS_PATH, lambda client: client.create_pool("proj", "pg1", {"pool_name": "p1", "database": "db1"}), True),
+    "PUT": (POOLS_PATH + "/p1", lambda client: client.update_pool("proj", "pg1", "p1", {"pool_size": 3}), None),
+    "DELETE": (POOLS_PATH + "/p1", lambda client: client.delete_pool("proj", "pg1", "p1"), True),
+}
+
+
+@pytest.mark.parametrize("method", sorted(POOL_WRITES))
+def test_pool_write_on_a_service_just_created_is_retried(server, fake_time, method):
+    path, call, expected = POOL_WRITES[method]
+    server.script(method, path, SERVICE_LAG, SERVICE_LAG, (200, {}, {"message": "done"}))
+    assert call(client_for(server, fake_time)) is expected
+    assert server.count() == 3
+    # The same backoff as any retry: at once, then 2 s (plus jitter).
+    assert len(fake_time.sleeps) == 1 and 2 <= fake_time.sleeps[0] <= 3
+
+
+@pytest.mark.parametrize("method", sorted(POOL_WRITES))
+def test_service_lag_that_persists_fails_with_aivens_message(server, fake_time, method):
+    path, call, _expected = POOL_WRITES[method]
+    server.script(method, path, *([SERVICE_LAG] * 5))
+    with pytest.raises(AivenApiError) as info:
+        call(client_for(server, fake_time, max_retries=3))
+    err = info.value
+    assert server.count() == 4
+    assert err.status == 404 and err.message == "Service pg1 does not exist"
+    assert err.attempts == 4 and str(err).endswith("HTTP 404: Service pg1 does not exist (gave up after 4 attempts)")
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "message"),
+    [
+        ("GET", SERVICE_PATH, "Service pg1 does not exist"),
+        ("PUT", POOLS_PATH + "/p1", "Connection pool p1 does not exist"),
+        ("POST", POOLS_PATH, "Project proj does not exist"),
+    ],
+)
+def test_other_404s_are_not_retried(server, fake_time, method, path, message):
+    server.script(method, path, (404, {}, aiven_error(message, 404)))
+    client = client_for(server, fake_time)
+    with pytest.raises(AivenApiError) as info:
+        client.request(method, path[len("/v1/"):].split("/"), None if method == "GET" else {"pool_name": "p1"})
+    assert server.count() == 1
+    assert info.value.attempts == 1 and "gave up" not in str(info.value)
+
+
+def test_create_after_lost_reply_and_service_lag_is_reconciled(server, fake_time):
+    server.script("POST", POOLS_PATH, DROP, SERVICE_LAG, (409, {}, aiven_error("Connection pool p1 already exists", 409)))
+    client = client_for(server, fake_time)
+    assert client.create_pool("proj", "pg1", {"pool_name": "p1", "database": "db1"}) is False
+    assert server.count() == 3
+
+
+def test_create_after_service_lag_then_409_is_a_real_conflict(server, fake_time):
+    # A 404 proves the first attempt was not applied: "already exists" is someone else's pool.
+    server.script("POST", POOLS_PATH, SERVICE_LAG, (409, {}, aiven_error("Connection pool p1 already exists", 409)))
+    with pytest.raises(AivenApiError) as info:
+        client_for(server, fake_time).create_pool("proj", "pg1", {"pool_name": "p1", "database": "db1"})
+    assert info.value.already_exists and not info.value.maybe_applied

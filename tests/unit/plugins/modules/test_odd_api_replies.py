@@ -1,0 +1,171 @@
+# Copyright (c) dbpools.aiven contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Both modules against API replies that go wrong, run in-process against the fake API.
+
+A reply the contract does not allow, a read that fails after writes, a write the API
+answers but does not take, a 404 that is not about the pool, another writer adding a
+pool during a purge, a token that may not read secrets: each ends in a result that
+says what happened (and what was applied), never in a traceback or a wrong diagnosis.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from ansible.module_utils.common import warnings as ansible_warnings
+
+from ansible_collections.dbpools.aiven.plugins.modules import aiven_connection_pool, aiven_connection_pool_info
+from ansible_collections.dbpools.aiven.tests.unit.plugins.modules.fake_api import aiven_error
+from ansible_collections.dbpools.aiven.tests.unit.plugins.modules.module_runner import run_module
+
+TOKEN = "odd-replies-T0KEN-0123456789abcdef"
+SERVICE = "/v1/project/proj/service/pg"
+READ = SERVICE + "?include_secrets=true"
+POOLS = SERVICE + "/connection_pool"
+MAIN = {"pool": aiven_connection_pool.main, "info": aiven_connection_pool_info.main}
+
+
+@pytest.fixture(autouse=True)
+def warnings_as_a_module_collects_them(monkeypatch) -> None:
+    """Each run's warnings in its result, whatever ran before in this process.
+
+    ansible-core keeps module warnings for the process, so one run's would show in the
+    next; and 2.19, once controller code is imported (the filter tests do), sends them
+    to its display instead of the result.
+    """
+    ansible_warnings._global_warnings.clear()  # pylint: disable=protected-access
+    try:
+        from ansible.module_utils import _internal  # pylint: disable=import-outside-toplevel
+    except ImportError:  # ansible-core < 2.19 has no controller switch
+        return
+    monkeypatch.setattr(_internal, "is_controller", False)
+
+
+def warnings_of(result: dict[str, Any]) -> list[str]:
+    """Warning texts; ansible-core 2.19 keeps each as a summary object until the controller formats it."""
+    return [item if isinstance(item, str) else item["event"]["msg"] for item in result.get("warnings", [])]
+
+
+def arguments(url: str, **overrides: Any) -> dict[str, Any]:
+    args: dict[str, Any] = {"api_url": url, "api_token": TOKEN, "project": "proj", "service_name": "pg", "api_retries": 0, "timeout": 5}
+    args.update(overrides)
+    return args
+
+
+def document(*pools: Any) -> tuple[int, dict, dict]:
+    """A scripted reply to GET service listing ``pools`` as given."""
+    return (200, {}, {"service": {"service_name": "pg", "state": "RUNNING", "connection_pools": list(pools)}})
+
+
+def entry(name: Any, **settings: Any) -> dict[str, Any]:
+    return dict({"pool_name": name, "database": "appdb", "pool_mode": "transaction", "pool_size": 10}, **settings)
+
+
+def run(fake_api: Any, capsys: Any, module: str = "pool", **args: Any) -> dict[str, Any]:
+    result = run_module(MAIN[module], arguments(fake_api.url, **args), capsys)
+    assert "exception" not in result and "Traceback" not in json.dumps(result)
+    assert TOKEN not in json.dumps(result)
+    return result
+
+
+MODULE_ARGS = {
+    "pool": {"pools": [{"pool_name": "new", "database_name": "appdb"}], "purge": True},
+    "info": {},
+}
+
+
+@pytest.mark.parametrize("module", ["pool", "info"])
+@pytest.mark.parametrize(
+    ("reply", "problem"),
+    [
+        pytest.param((200, {}, {"service": {"state": "RUNNING", "connection_pools": "a,b"}}), "connection_pools must be a list, got 'a,b'",
+                     id="connection_pools-string"),
+        pytest.param(document("a"), "connection_pools[0] must be an object, got 'a'", id="entry-string"),
+        pytest.param(document(entry("a"), {"database": "appdb"}), "connection_pools[1] has no pool_name", id="pool_name-missing"),
+        pytest.param(document(entry(None)), "connection_pools[0]: pool_name must be a non-empty string, got None", id="pool_name-null"),
+        pytest.param(document(entry(["a"])), "connection_pools[0]: pool_name must be a non-empty string, got ['a']", id="pool_name-list"),
+        pytest.param(document(entry("a"), entry("a", pool_size=5)), "pool 'a' is listed twice in connection_pools", id="listed-twice"),
+    ],
+)
+def test_malformed_service_document_fails_cleanly(fake_api, capsys, module, reply, problem) -> None:
+    fake_api.script("GET", READ, reply)
+    result = run(fake_api, capsys, module, **MODULE_ARGS[module])
+    assert result["failed"] is True and not result.get("changed")
+    assert result["msg"] == f"unexpected reply for service proj/pg: {problem}"
+    assert fake_api.calls() == ["GET " + SERVICE]  # with purge too: never DELETE .../connection_pool/None
+
+
+def test_failed_read_back_fails_with_changed_and_the_applied_writes(fake_api, capsys) -> None:
+    fake_api.add_pool("proj", "pg", "old")
+    fake_api.script("GET", READ, document(entry("old")), aiven_error(502, "Bad Gateway"))
+    result = run(fake_api, capsys, pools=[{"pool_name": "a", "database_name": "appdb"}, {"pool_name": "old", "state": "absent"}], concurrency=1)
+    assert fake_api.calls() == ["GET " + SERVICE, "POST " + POOLS, "DELETE " + POOLS + "/old", "GET " + SERVICE]
+    assert result["failed"] is True and result["changed"] is True
+    assert result["applied"] == [{"pool_name": "a", "action": "create"}, {"pool_name": "old", "action": "delete"}]
+    assert "were applied" in result["msg"] and "reading the service back failed" in result["msg"] and "HTTP 502: Bad Gateway" in result["msg"]
+    assert result["failure"]["status"] == 502
+
+
+def test_purge_leaves_a_pool_that_appeared_during_the_run_and_warns(fake_api, capsys) -> None:
+    fake_api.add_pool("proj", "pg", "old")
+    # The read back shows a pool another writer created after the first read.
+    fake_api.script("GET", READ, document(entry("old")), document(entry("a"), entry("late")))
+    result = run(fake_api, capsys, pools=[{"pool_name": "a", "database_name": "appdb"}], purge=True)
+    assert result.get("failed") is not True, result.get("msg")
+    assert "DELETE " + POOLS + "/late" not in fake_api.calls()
+    assert result["changes"] == [{"pool_name": "a", "action": "create"}, {"pool_name": "old", "action": "delete"}]
+    assert any("late" in warning and "next run" in warning for warning in warnings_of(result))
+
+
+def test_a_field_the_api_does_not_take_is_reported_once(fake_api, capsys) -> None:
+    fake_api.add_pool("proj", "pg", "x")
+    fake_api.ignored_fields.add("pool_size")
+    result = run(fake_api, capsys, pool_name="x", pool_size=30)
+    assert fake_api.calls() == ["GET " + SERVICE, "PUT " + POOLS + "/x", "GET " + SERVICE]
+    assert result["failed"] is True and result["changed"] is True
+    assert "pool 'x'" in result["msg"] and "pool_size is 10, not 30" in result["msg"] and "another writer" not in result["msg"]
+    assert result["applied"] == [{"pool_name": "x", "action": "update", "fields": ["pool_size"]}]
+    assert [item["pool_name"] for item in result["failed_changes"]] == ["x"]
+
+
+def test_update_404_about_the_database_keeps_aivens_answer(fake_api, capsys) -> None:
+    fake_api.add_pool("proj", "pg", "x")
+    fake_api.script("PUT", POOLS + "/x", aiven_error(404, "Database nodb does not exist"))
+    result = run(fake_api, capsys, pool_name="x", database_name="nodb")
+    assert fake_api.calls() == ["GET " + SERVICE, "PUT " + POOLS + "/x", "GET " + SERVICE]
+    assert result["failed"] is True and result["changed"] is False
+    assert "cannot update pool 'x' on proj/pg" in result["msg"] and "HTTP 404: Database nodb does not exist" in result["msg"]
+    assert result["failure"]["status"] == 404 and result["failure"]["message"] == "Database nodb does not exist"
+
+
+@pytest.mark.parametrize("module", ["pool", "info"])
+def test_token_that_may_not_read_secrets_gets_the_pools_and_a_warning(fake_api, capsys, module) -> None:
+    fake_api.add_pool("proj", "pg", "x")
+    fake_api.secrets = "forbidden"
+    args = {"pool_name": "x"} if module == "pool" else {}
+    result = run(fake_api, capsys, module, **args)
+    assert result.get("failed") is not True, result.get("msg")
+    assert [item.path for item in fake_api.requests] == [READ, SERVICE]
+    assert [pool["pool_name"] for pool in result["connection_pools"]] == ["x"]
+    assert result["connection_pools"][0]["host"] == "pg.example.com"
+    assert len(warnings_of(result)) == 1 and "may not read secrets" in warnings_of(result)[0]
+
+
+@pytest.mark.parametrize("module", ["pool", "info"])
+def test_redacted_password_despite_include_secrets_is_warned_about(fake_api, capsys, module) -> None:
+    fake_api.add_pool("proj", "pg", "x")
+    fake_api.secrets = "redacted"
+    args = {"pool_name": "x"} if module == "pool" else {}
+    result = run(fake_api, capsys, module, **args)
+    assert "<redacted>" in result["connection_pools"][0]["connection_uri"]
+    (warning,) = warnings_of(result)
+    assert "<redacted>" in warning and "pool(s) x of proj/pg" in warning
+
+
+def test_readable_secrets_give_no_warning(fake_api, capsys) -> None:
+    fake_api.add_pool("proj", "pg", "x")
+    result = run(fake_api, capsys, "info")
+    assert ":pw@" in result["connection_pools"][0]["connection_uri"]
+    assert warnings_of(result) == []
