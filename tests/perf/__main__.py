@@ -1,8 +1,10 @@
-"""python -m tests.perf --pools N --services S --latency-ms L --json FILE [--scenarios a,b]
+"""python -m tests.perf --pools N --services S --latency-ms L --json FILE [--scenarios a,b] [--limited-...]
 
 Starts the emulator (memory backend, S services in project bench-project), runs each
-scenario once, prints a table of wall seconds and API requests by method, the targets
-(PASS / MISS) and writes the numbers to FILE. Exits 1 only when a scenario failed to run.
+scenario once (baseline first), prints a table of wall seconds, their ratio to baseline,
+API requests by method and 429s, the targets (PASS / MISS) and writes the numbers to FILE.
+role_cold_limited runs on a workload of its own with the emulator's rate limit on.
+Exits 1 only when a scenario failed to run.
 """
 
 from __future__ import annotations
@@ -16,12 +18,14 @@ import signal
 import sys
 import tempfile
 import time
-from typing import Dict
+from typing import Dict, Optional, Tuple
 
 from tests.emulator.harness import link_collection
 
 from . import report
-from .scenarios import BY_NAME, REPO, SCENARIOS, Bench, Measurement
+from .module_spec import option_default
+from .scenarios import BY_NAME, LIMITED, MAIN, REPO, SCENARIOS, Bench, Measurement, RateLimit, Workload
+from .targets import Setting, targets, targets_text
 
 COLLECTIONS = os.path.join(REPO, "build", "playbook-collections")
 
@@ -34,6 +38,14 @@ def parse_args(argv: list) -> argparse.Namespace:
     parser.add_argument("--json", default=os.path.join("build", "bench.json"), help="result file (default %(default)s)")
     parser.add_argument("--scenarios", default=",".join(s.name for s in SCENARIOS),
                         help="comma-separated subset, run in the standard order (default: all: %(default)s)")
+    parser.add_argument("--limited-pools", type=int, default=300,
+                        help="role_cold_limited: pool definitions (default %(default)s)")
+    parser.add_argument("--limited-services", type=int, default=3,
+                        help="role_cold_limited: services they are spread over (default %(default)s)")
+    parser.add_argument("--rate-limit", type=int, default=100,
+                        help="role_cold_limited: requests per token per window (default %(default)s)")
+    parser.add_argument("--rate-limit-window", type=float, default=10.0,
+                        help="role_cold_limited: the window in seconds (default %(default)s)")
     parser.add_argument("--collections-path", metavar="DIR",
                         help="ANSIBLE_COLLECTIONS_PATH holding ansible_collections/dbpools/aiven "
                              "(default: a symlink to this work tree under build/playbook-collections)")
@@ -42,8 +54,11 @@ def parse_args(argv: list) -> argparse.Namespace:
     unknown = [name for name in wanted if name not in BY_NAME]
     if unknown or not wanted:
         parser.error(f"unknown scenario(s) {', '.join(unknown) or '(none given)'}; choose from {', '.join(BY_NAME)}")
-    if args.pools < 1 or args.services < 1 or args.latency_ms < 0:
-        parser.error("--pools and --services must be 1 or more, --latency-ms 0 or more")
+    if min(args.pools, args.services, args.limited_pools, args.limited_services, args.rate_limit) < 1 or args.latency_ms < 0:
+        parser.error("--pools, --services, --limited-pools, --limited-services and --rate-limit must be 1 or more, "
+                     "--latency-ms 0 or more")
+    if args.rate_limit_window <= 0:
+        parser.error("--rate-limit-window must be more than 0 seconds")
     args.scenarios = [s for s in SCENARIOS if s.name in wanted]
     return args
 
@@ -62,6 +77,14 @@ def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
+def module_concurrency() -> Tuple[Optional[int], str]:
+    """The default the role_cold target is computed from, read afresh from the module each run; else why not."""
+    try:
+        return int(option_default("concurrency")), ""
+    except (LookupError, OSError, SyntaxError, TypeError, ValueError) as exc:
+        return None, str(exc)
+
+
 def main(argv: list) -> int:
     args = parse_args(argv)
     signal.signal(signal.SIGTERM, _interrupt)  # unwind like Ctrl-C: the emulator is stopped
@@ -69,17 +92,26 @@ def main(argv: list) -> int:
     logdir = os.path.join(REPO, "build", "perf-logs")
     os.makedirs(logdir, exist_ok=True)
     workdir = tempfile.mkdtemp(prefix="dbpools-perf-")
+    workloads = {MAIN: Workload(args.pools, args.services), LIMITED: Workload(args.limited_pools, args.limited_services)}
+    rate_limit = RateLimit(args.rate_limit, args.rate_limit_window)
+    setting = Setting(args.latency_ms, *module_concurrency())
     meta = {"pools": args.pools, "services": args.services, "latency_ms": args.latency_ms,
+            "limited": {"pools": args.limited_pools, "services": args.limited_services,
+                        "rate_limit": args.rate_limit, "rate_limit_window": args.rate_limit_window},
+            "module_concurrency": setting.concurrency,
             "scenarios": [s.name for s in args.scenarios], "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "machine": machine()}
     print(f"benchmark: {args.pools} pools on {args.services} services, {args.latency_ms} ms API latency; "
           f"tool output in {os.path.relpath(logdir)}/", flush=True)
+    if any(scenario.limited for scenario in args.scenarios):
+        print(f"benchmark: role_cold_limited: {args.limited_pools} pools on {args.limited_services} services, "
+              f"rate limit {args.rate_limit} requests per {args.rate_limit_window:g} s", flush=True)
     results: Dict[str, Measurement] = {}
-    bench = Bench(args.pools, args.services, args.latency_ms, workdir, logdir, collections)
+    bench = Bench(workloads, rate_limit, args.latency_ms, workdir, logdir, collections)
     interrupted = False
     try:
         for scenario in args.scenarios:
-            print(f"  {scenario.name:<15} {scenario.what} ...", end=" ", flush=True)
+            print(f"  {scenario.name:<17} {scenario.what} ...", end=" ", flush=True)
             m = bench.run(scenario)
             results[scenario.name] = m
             print(f"FAILED: {m.error}" if m.error else f"{m.seconds:.1f} s, {m.requests.get('total', 0)} requests", flush=True)
@@ -90,11 +122,11 @@ def main(argv: list) -> int:
         bench.stop()
         shutil.rmtree(workdir, ignore_errors=True)
 
-    found = report.targets(results, args.services)
+    found = targets(results, setting)
     print()
     print(report.table(results))
     print()
-    print(report.targets_text(found))
+    print(targets_text(found))
     report.write_json(args.json, results, found, meta, logdir=os.path.relpath(logdir, REPO))
     print(f"\nbenchmark: results in {args.json}")
     failed = [name for name, m in results.items() if m.error]

@@ -20,24 +20,37 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 BIN = os.path.dirname(sys.executable)
 APPLY_PLAYBOOK = os.path.join(REPO, "playbooks", "apply_pools.yml")
 LOOP_PLAYBOOK = os.path.join(HERE, "playbooks", "loop.yml")
+BASELINE_PLAYBOOK = os.path.join(HERE, "playbooks", "baseline.yml")
 AVN_LOOP = os.path.join(HERE, "avn_loop.sh")
 METHODS = ("GET", "POST", "PUT", "DELETE")
-EMPTY, APPLIED = "empty", "applied"
+EMPTY, APPLIED, ANY = "empty", "applied", "any"
+MAIN, LIMITED = "main", "limited"  # the workloads: the run's, and role_cold_limited's own
 
 
 @dataclass(frozen=True)
 class Scenario:
     name: str
-    tool: str            # "role", "loop" or "avn"
-    needs: str           # state of the services before: EMPTY or APPLIED (the definitions in place)
-    check: bool = False  # role only: --check with every pool_size changed
+    tool: str                # "baseline", "role", "loop" or "avn"
+    needs: str               # state of the services before: EMPTY, APPLIED (the definitions in place) or ANY
+    check: bool = False      # role only: --check with every pool_size changed
+    limited: bool = False    # on the LIMITED workload with the emulator's rate limit on
+    read_only: bool = False  # leaves the services as it found them
     what: str = ""
 
+    @property
+    def workload(self) -> str:
+        return LIMITED if self.limited else MAIN
 
+
+# The standard order; baseline first, so every ratio to it comes from the same run.
 SCENARIOS = [
+    Scenario("baseline", "baseline", ANY, read_only=True, what="one aiven_connection_pool_info call, one service read"),
     Scenario("role_cold", "role", EMPTY, what="the role on empty services (playbooks/apply_pools.yml)"),
     Scenario("role_converged", "role", APPLIED, what="the role again, nothing to change"),
-    Scenario("role_check", "role", APPLIED, check=True, what="the role with --check, every pool_size changed"),
+    Scenario("role_check", "role", APPLIED, check=True, read_only=True,
+             what="the role with --check, every pool_size changed"),
+    Scenario("role_cold_limited", "role", EMPTY, limited=True,
+             what="the role on empty services under the API rate limit (its own workload)"),
     Scenario("loop_cold", "loop", EMPTY, what="one module call per pool, empty services"),
     Scenario("loop_converged", "loop", APPLIED, what="one module call per pool, nothing to change"),
     Scenario("avn_cold", "avn", EMPTY, what="one `avn service connection-pool-create` per pool, empty services"),
@@ -45,14 +58,33 @@ SCENARIOS = [
 BY_NAME = {scenario.name: scenario for scenario in SCENARIOS}
 
 
+@dataclass(frozen=True)
+class Workload:
+    pools: int
+    services: int
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    requests: int   # at most this many requests per token ...
+    window: float   # ... in this many seconds (the emulator's rate_limit, rate_limit_window)
+
+
 @dataclass
 class Measurement:
+    workload: Workload
     seconds: float = 0.0
     requests: Dict[str, int] = field(default_factory=dict)
+    refused: int = 0                      # requests the emulator's rate limit answered 429
+    rate_limit: Optional[RateLimit] = None
     error: Optional[str] = None
 
     def as_json(self) -> Dict[str, Any]:
-        data: Dict[str, Any] = {"seconds": round(self.seconds, 3), "requests": self.requests}
+        data: Dict[str, Any] = {"seconds": round(self.seconds, 3), "requests": self.requests,
+                                "refused_429": self.refused,
+                                "workload": {"pools": self.workload.pools, "services": self.workload.services}}
+        if self.rate_limit is not None:
+            data["rate_limit"] = {"requests": self.rate_limit.requests, "window_seconds": self.rate_limit.window}
         if self.error:
             data["failed"] = self.error
         return data
@@ -83,15 +115,16 @@ def _stderr_to(path: str):
 class Bench:
     """Owns the emulator (memory backend) and the files the tools read; run() measures one scenario."""
 
-    def __init__(self, pools: int, services: int, latency_ms: int, workdir: str, logdir: str, collections: str) -> None:
-        self.pools = pools
-        self.services = services
+    def __init__(self, workloads: Dict[str, Workload], rate_limit: RateLimit, latency_ms: int,
+                 workdir: str, logdir: str, collections: str) -> None:
+        self.workloads = workloads  # by MAIN and LIMITED
+        self.rate_limit = rate_limit
         self.latency_ms = latency_ms
         self.workdir = workdir
         self.logdir = logdir
         self.collections = collections
-        self.definitions = workload.definitions(pools, services)
         self.emulator: Optional[EmulatorProcess] = None
+        self.seeded = ""  # the workload whose services the emulator holds
         self.state = ""
         self._write_inputs()
         open(os.path.join(logdir, "emulator.log"), "w", encoding="utf-8").close()
@@ -101,25 +134,34 @@ class Bench:
     def _path(self, name: str) -> str:
         return os.path.join(self.workdir, name)
 
+    def _write_json(self, name: str, data: Any) -> None:
+        with open(self._path(name), "w", encoding="utf-8") as handle:
+            json.dump(data, handle)
+
     def _write_inputs(self) -> None:
-        with open(self._path("inventory.yml"), "w", encoding="utf-8") as handle:
-            json.dump({"aiven_pools": {"hosts": {"localhost": {
-                "ansible_connection": "local", "ansible_python_interpreter": sys.executable}}}}, handle)
-        for name, pools in (("vars.json", self.definitions), ("vars-resized.json", workload.resized(self.definitions))):
-            with open(self._path(name), "w", encoding="utf-8") as handle:
-                json.dump({"connection_pools_project": workload.PROJECT, "connection_pools_definitions": pools}, handle)
-        with open(self._path("pools.tsv"), "w", encoding="utf-8") as handle:
-            for pool in self.definitions:
-                handle.write("\t".join(str(pool[key]) for key in (
-                    "service_name", "pool_name", "database_name", "username", "pool_size", "pool_mode")) + "\n")
+        self._write_json("inventory.yml", {"aiven_pools": {"hosts": {"localhost": {
+            "ansible_connection": "local", "ansible_python_interpreter": sys.executable}}}})
+        self._write_json("baseline-vars.json", {"baseline_project": workload.PROJECT,
+                                                "baseline_service": workload.service_name(0)})
+        for key, size in self.workloads.items():
+            pools = workload.definitions(size.pools, size.services)
+            for name, listed in (("vars.json", pools), ("vars-resized.json", workload.resized(pools))):
+                self._write_json(f"{key}-{name}", {"connection_pools_project": workload.PROJECT,
+                                                   "connection_pools_definitions": listed})
+            with open(self._path(f"{key}-pools.tsv"), "w", encoding="utf-8") as handle:
+                for pool in pools:
+                    handle.write("\t".join(str(pool[column]) for column in (
+                        "service_name", "pool_name", "database_name", "username", "pool_size", "pool_mode")) + "\n")
 
     # -- emulator ---------------------------------------------------------------
 
-    def start(self) -> None:
+    def start(self, key: str) -> None:
         self.stop()
-        self.emulator = EmulatorProcess(workload.seed(self.services), backend="memory", latency_ms=self.latency_ms)
+        self.emulator = EmulatorProcess(workload.seed(self.workloads[key].services), backend="memory",
+                                        latency_ms=self.latency_ms)
         with _stderr_to(os.path.join(self.logdir, "emulator.log")):
             self.emulator.start()
+        self.seeded = key
         self.state = EMPTY
 
     def stop(self) -> None:
@@ -129,20 +171,21 @@ class Bench:
 
     def _prepare(self, scenario: Scenario) -> None:
         """Bring the services to the state the scenario starts from (not measured)."""
-        if self.emulator is None or (scenario.needs == EMPTY and self.state != EMPTY):
-            self.start()
+        key = scenario.workload
+        if self.emulator is None or self.seeded != key or (scenario.needs == EMPTY and self.state != EMPTY):
+            self.start(key)
         if scenario.needs == APPLIED and self.state != APPLIED:
             if self.state != EMPTY:
-                self.start()
-            code = self._execute(self._command("role", check=False), f"{scenario.name}-setup")
+                self.start(key)
+            code = self._execute(self._command("role", key, check=False), f"{scenario.name}-setup")
             if code != 0:
                 raise ScenarioFailed(f"setup (the role on empty services) exited {code}")
             self.state = APPLIED
 
-    def pool_count(self) -> int:
+    def pool_count(self, key: str) -> int:
         assert self.emulator is not None
         total = 0
-        for index in range(self.services):
+        for index in range(self.workloads[key].services):
             url = f"{self.emulator.url}/v1/project/{workload.PROJECT}/service/{workload.service_name(index)}"
             reply = self.emulator.session.get(url, headers={"Authorization": f"aivenv1 {workload.TOKEN}"}, timeout=60)
             reply.raise_for_status()
@@ -167,12 +210,13 @@ class Bench:
         })
         return env
 
-    def _command(self, tool: str, check: bool) -> List[str]:
+    def _command(self, tool: str, key: str, check: bool) -> List[str]:
         if tool == "avn":
-            return ["bash", AVN_LOOP, workload.PROJECT, self._path("pools.tsv")]
-        playbook = APPLY_PLAYBOOK if tool == "role" else LOOP_PLAYBOOK
+            return ["bash", AVN_LOOP, workload.PROJECT, self._path(f"{key}-pools.tsv")]
+        playbook = {"role": APPLY_PLAYBOOK, "loop": LOOP_PLAYBOOK, "baseline": BASELINE_PLAYBOOK}[tool]
+        variables = "baseline-vars.json" if tool == "baseline" else f"{key}-vars{'-resized' if check else ''}.json"
         command = [os.path.join(BIN, "ansible-playbook"), "-i", self._path("inventory.yml"), playbook,
-                   "-e", "@" + self._path("vars-resized.json" if check else "vars.json")]
+                   "-e", "@" + self._path(variables)]
         if check:
             command.append("--check")
         return command
@@ -186,27 +230,44 @@ class Bench:
 
     # -- measuring --------------------------------------------------------------
 
-    def run(self, scenario: Scenario) -> Measurement:
-        measurement = Measurement()
+    def _timed(self, scenario: Scenario, measurement: Measurement) -> int:
+        """Runs the scenario's tool; fills in seconds and requests; returns its exit code."""
+        assert self.emulator is not None
+        command = self._command(scenario.tool, scenario.workload, scenario.check)
+        if scenario.limited:
+            # Setting the options also refills every token's bucket: the run starts from a full one.
+            self.emulator.set_options(rate_limit=self.rate_limit.requests, rate_limit_window=self.rate_limit.window)
+            measurement.rate_limit = self.rate_limit
         try:
-            self._prepare(scenario)
-            assert self.emulator is not None
-            command = self._command(scenario.tool, scenario.check)
             self.emulator.reset_requests()
             started = time.monotonic()
             code = self._execute(command, scenario.name)
             measurement.seconds = time.monotonic() - started
-            by_method = self.emulator.requests_log()["by_method"]
-            measurement.requests = {method: int(by_method.get(method, 0)) for method in METHODS}
-            measurement.requests.update({method: int(n) for method, n in by_method.items() if method not in METHODS})
-            measurement.requests["total"] = sum(n for method, n in measurement.requests.items())
-            # Whatever ran, the services now hold (or still hold) the definitions, unless it failed.
-            self.state = APPLIED
+            snapshot = self.emulator.requests_log()
+        finally:
+            if scenario.limited:
+                self.emulator.set_options(rate_limit=0)
+        by_method = snapshot["by_method"]
+        measurement.requests = {method: int(by_method.get(method, 0)) for method in METHODS}
+        measurement.requests.update({method: int(n) for method, n in by_method.items() if method not in METHODS})
+        measurement.requests["total"] = sum(n for method, n in measurement.requests.items())
+        measurement.refused = int(snapshot.get("rate_limited", 0))
+        return code
+
+    def run(self, scenario: Scenario) -> Measurement:
+        measurement = Measurement(self.workloads[scenario.workload])
+        try:
+            self._prepare(scenario)
+            before = self.state
+            code = self._timed(scenario, measurement)
+            # Whatever changes pools leaves the definitions in place, unless it failed.
+            self.state = before if scenario.read_only else APPLIED
             if code != 0:
                 raise ScenarioFailed(f"exited {code}, see {os.path.join(self.logdir, scenario.name + '.log')}")
-            found = self.pool_count()
-            if found != self.pools:
-                raise ScenarioFailed(f"{found} pools on the services afterwards, expected {self.pools}")
+            expected = {EMPTY: 0, APPLIED: measurement.workload.pools}.get(self.state)
+            found = self.pool_count(scenario.workload)
+            if expected is not None and found != expected:
+                raise ScenarioFailed(f"{found} pools on the services afterwards, expected {expected}")
         except ScenarioFailed as exc:
             measurement.error = str(exc)
             self.state = "unknown"

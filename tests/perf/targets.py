@@ -1,0 +1,167 @@
+"""The benchmark's targets (issue #12), each reported PASS, MISS or n/a with the figures behind it.
+
+Times are judged as ratios to scenarios of the same run (mostly `baseline`, one module
+call), so a slower machine moves both sides. Nothing here fails the run.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Dict, List, Optional
+
+from .scenarios import Measurement, RateLimit
+
+WRITES = ("POST", "PUT", "DELETE")
+BASELINE = "baseline"
+CONVERGED_VS_BASELINE = 1.5
+COLD_VS_IDEAL = 1.5
+LIMITED_REFUSED_SHARE = 0.05
+LIMITED_VS_BOUND = 1.3
+# Kept from before `baseline` existed: the role against what users write without it.
+PEER_RATIOS = (("role_converged", "loop_converged", 0.08), ("role_cold", "loop_cold", 0.10), ("role_cold", "avn_cold", 0.10))
+
+
+@dataclass(frozen=True)
+class Setting:
+    latency_ms: int
+    concurrency: Optional[int]  # aiven_connection_pool's default `concurrency`; None when unreadable
+    concurrency_problem: str = ""
+
+
+def writes(m: Measurement) -> int:
+    return sum(m.requests.get(method, 0) for method in WRITES)
+
+
+def limit_bound(accepted: int, limit: RateLimit) -> float:
+    """Least seconds ``accepted`` requests take under ``limit``, starting from a full bucket."""
+    return max(0.0, (accepted - limit.requests) / limit.requests * limit.window)
+
+
+def limit_figures(m: Measurement) -> Optional[Dict[str, Any]]:
+    """For a rate-limited run: requests let through, the bound they imply and the measured time against it."""
+    if m.rate_limit is None:
+        return None
+    # A refused request takes nothing from the bucket, so only the ones let through count.
+    accepted = m.requests.get("total", 0) - m.refused
+    bound = limit_bound(accepted, m.rate_limit)
+    return {"accepted": accepted, "bound_seconds": round(bound, 3),
+            "vs_bound": round(m.seconds / bound, 4) if bound > 0 else None}
+
+
+def vs_baseline(results: Dict[str, Measurement]) -> Dict[str, Optional[float]]:
+    base = results.get(BASELINE)
+    if base is None or base.error or base.seconds <= 0:
+        return {name: None for name in results}
+    return {name: None if m.error else round(m.seconds / base.seconds, 4) for name, m in results.items()}
+
+
+def _target(name: str, wanted: str, value: Any = None, ok: Optional[bool] = None, figures: str = "") -> Dict[str, Any]:
+    return {"name": name, "target": wanted, "value": value,
+            "verdict": "n/a" if ok is None else ("PASS" if ok else "MISS"), "figures": figures}
+
+
+def _unusable(results: Dict[str, Measurement], *names: str) -> str:
+    """Why the figures of ``names`` cannot be judged ("" when they can)."""
+    for name in names:
+        if name not in results:
+            return f"{name} not run"
+        if results[name].error:
+            return f"{name} failed"
+    return ""
+
+
+def _time_ratio(results: Dict[str, Measurement], numerator: str, denominator: str, limit: float) -> Dict[str, Any]:
+    name, wanted = f"{numerator} / {denominator} seconds", f"<= {limit:.2f}"
+    why = _unusable(results, numerator, denominator)
+    if why or results[denominator].seconds <= 0:
+        return _target(name, wanted, figures=why or f"{denominator} took no time")
+    top, bottom = results[numerator].seconds, results[denominator].seconds
+    return _target(name, wanted, round(top / bottom, 4), top / bottom <= limit, f"{top:.2f} s / {bottom:.2f} s")
+
+
+def _converged(results: Dict[str, Measurement]) -> List[Dict[str, Any]]:
+    name, wanted = "role_converged requests", "== 1"
+    if why := _unusable(results, "role_converged"):
+        found = _target(name, wanted, figures=why)
+    else:
+        m = results["role_converged"]
+        found = _target(name, wanted, m.requests["total"], m.requests["total"] == 1,
+                        f"{m.requests.get('GET', 0)} GET, {writes(m)} writes")
+    return [found, _time_ratio(results, "role_converged", BASELINE, CONVERGED_VS_BASELINE)]
+
+
+def _check(results: Dict[str, Measurement]) -> List[Dict[str, Any]]:
+    why = _unusable(results, "role_check")
+    if why:
+        return [_target("role_check writes", "== 0", figures=why), _target("role_check requests", "<= 2", figures=why)]
+    m = results["role_check"]
+    return [_target("role_check writes", "== 0", writes(m), writes(m) == 0),
+            _target("role_check requests", "<= 2", m.requests["total"], m.requests["total"] <= 2,
+                    f"{m.requests.get('GET', 0)} GET")]
+
+
+def _cold(results: Dict[str, Measurement], setting: Setting) -> List[Dict[str, Any]]:
+    time_name = "role_cold seconds / (baseline + ceil(pools / C) x latency)"
+    time_wanted = f"<= {COLD_VS_IDEAL:.2f}"
+    if why := _unusable(results, "role_cold"):
+        return [_target("role_cold writes", "== pools", figures=why), _target("role_cold reads", "<= 2", figures=why),
+                _target(time_name, time_wanted, figures=why)]
+    m = results["role_cold"]
+    pools = m.workload.pools
+    found = [_target("role_cold writes", f"== {pools} (pools)", writes(m), writes(m) == pools),
+             _target("role_cold reads", "<= 2", m.requests.get("GET", 0), m.requests.get("GET", 0) <= 2)]
+    if setting.concurrency is None:
+        return found + [_target(time_name, time_wanted, figures=f"C unknown: {setting.concurrency_problem}")]
+    if why := _unusable(results, BASELINE):
+        return found + [_target(time_name, time_wanted, figures=why)]
+    base, latency = results[BASELINE].seconds, setting.latency_ms / 1000.0
+    rounds = math.ceil(pools / setting.concurrency)
+    ideal = base + rounds * latency
+    ratio = m.seconds / ideal
+    figures = (f"{m.seconds:.2f} s / ({base:.2f} s + ceil({pools} / {setting.concurrency}) x {latency:.3f} s"
+               f" = {ideal:.2f} s); C = aiven_connection_pool's default concurrency")
+    return found + [_target(time_name, time_wanted, round(ratio, 4), ratio <= COLD_VS_IDEAL, figures)]
+
+
+def _limited(results: Dict[str, Measurement]) -> List[Dict[str, Any]]:
+    name = "role_cold_limited"
+    share_name, share_wanted = f"{name} share of requests refused (429)", f"< {LIMITED_REFUSED_SHARE:.2f}"
+    time_name, time_wanted = f"{name} seconds / least time the limit imposes", f"<= {LIMITED_VS_BOUND:.2f}"
+    if name not in results:
+        return [_target(f"{name} succeeds", "yes", figures=f"{name} not run"),
+                _target(share_name, share_wanted, figures=f"{name} not run"),
+                _target(time_name, time_wanted, figures=f"{name} not run")]
+    m = results[name]
+    found = [_target(f"{name} succeeds", "yes", "no" if m.error else "yes", not m.error, m.error or "")]
+    if m.error:
+        return found + [_target(share_name, share_wanted, figures=f"{name} failed"),
+                        _target(time_name, time_wanted, figures=f"{name} failed")]
+    total = m.requests.get("total", 0)
+    share = m.refused / total if total else 0.0
+    found.append(_target(share_name, share_wanted, round(share, 4), share < LIMITED_REFUSED_SHARE,
+                         f"{m.refused} of {total} requests"))
+    limit = limit_figures(m)
+    assert limit is not None and m.rate_limit is not None
+    how = (f"{limit['accepted']} requests let through, limit {m.rate_limit.requests} per {m.rate_limit.window:g} s: "
+           f"max(0, (R - N) / N x W) = {limit['bound_seconds']:.2f} s")
+    if limit["vs_bound"] is None:
+        return found + [_target(time_name, time_wanted, figures=f"bound is 0 s, the limit did not have to bite ({how})")]
+    return found + [_target(time_name, time_wanted, limit["vs_bound"], limit["vs_bound"] <= LIMITED_VS_BOUND,
+                            f"{m.seconds:.2f} s / {limit['bound_seconds']:.2f} s ({how})")]
+
+
+def targets(results: Dict[str, Measurement], setting: Setting) -> List[Dict[str, Any]]:
+    found = _converged(results) + _check(results) + _cold(results, setting) + _limited(results)
+    return found + [_time_ratio(results, numerator, denominator, limit) for numerator, denominator, limit in PEER_RATIOS]
+
+
+def targets_text(found: List[Dict[str, Any]]) -> str:
+    rows = [("target", "value", "wanted", "", "figures")]
+    for item in found:
+        value = item["value"]
+        shown = "-" if value is None else (f"{value:.3f}" if isinstance(value, float) else str(value))
+        rows.append((item["name"], shown, item["target"], item["verdict"], item["figures"]))
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    return "\n".join("  ".join([cell.ljust(width) for cell, width in zip(row[:4], widths)] + [row[4]]).rstrip()
+                     for row in rows)
