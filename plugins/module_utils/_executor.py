@@ -361,8 +361,7 @@ class PoolSync:
 
     def _refused(self, refused: Sequence[Outcome], outcomes: Sequence[Outcome], progress: _Progress) -> SyncError:
         first = refused[0]
-        error = first.error
-        assert error is not None  # refused outcomes carry the API's answer
+        error = first.error or AivenApiError(None, "refused")  # refused outcomes always carry the API's answer
         done = progress.summaries()
         skipped = [outcome.summary() for outcome in outcomes if not outcome.attempted]
         message = f"cannot {first.change.action} pool {first.change.pool_name!r} on {self.name}: {error}"
