@@ -16,7 +16,7 @@ options:
         empty value counts as unset.
       - It is a C(no_log) value, so Ansible masks it in results, and error texts from the API
         that echo it (also URL-quoted) are scrubbed. Ansible's own debugging switches
-        E(ANSIBLE_DEBUG) and E(ANSIBLE_KEEP_REMOTE_FILES) still write it in clear, whatever
+        C(ANSIBLE_DEBUG) and C(ANSIBLE_KEEP_REMOTE_FILES) still write it in clear, whatever
         C(no_log) says. Keep it in Ansible Vault or an AWX/Controller credential.
     type: str
     required: true
