@@ -18,8 +18,8 @@ options:
         that echo it (also URL-quoted) are scrubbed. Ansible's own debugging switches
         C(ANSIBLE_DEBUG) and C(ANSIBLE_KEEP_REMOTE_FILES) still write it in clear, whatever
         C(no_log) says. Keep it in Ansible Vault or an AWX/Controller credential.
+      - Required in one of these three places; without any, the task fails naming them.
     type: str
-    required: true
   api_url:
     description:
       - Origin of the Aiven API, V(https://host) or V(https://host:port), optionally ending
@@ -68,6 +68,14 @@ options:
         Aiven's message (which may come without the header). After a 429 the module's other
         requests hold until that wait has passed too, so no attempt is spent inside the
         rate-limit window.
+      - Once a 429 names Aiven's limit ("Rate limit N exceeded"), the module paces all its
+        further requests, concurrent writes included, at 90% of the rate its own requests
+        show the limit refills at (N per 60 seconds while they show none). The rate then
+        grows until a request is refused again, settles at 90% of what it has learned by
+        then, and halves on each later refusal. Before the first 429 nothing is paced. So a
+        large change under the limit is seldom refused (about 3% of its requests with 8
+        concurrent writes, at most about one per concurrent write when the limit is first
+        hit) and runs close to the pace the limit allows.
       - With the default V(6), a request that keeps failing gives up after 44 to 47 seconds
         of waiting over its 7 attempts (up to 180 seconds when the server names long waits),
         plus up to O(timeout) for each attempt. The error then says how many attempts were made.

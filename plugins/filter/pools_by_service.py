@@ -1,9 +1,11 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Filter dbpools.aiven.pools_by_service: a flat list of pool definitions, grouped by service.
+"""Filter dbpools.aiven.pools_by_service: flat pool definitions, grouped into the services of one module call.
 
 Documentation: pools_by_service.yml beside this file (ansible-doc -t filter).
-Pure Python on plain data, so the role can validate everything before any API call.
+It only groups and checks identity (which project, service and pool an entry names, and
+that each pool is declared once). The module aiven_connection_pool checks the settings,
+against the service too, so they are not checked twice.
 """
 
 from __future__ import annotations
@@ -13,24 +15,24 @@ from typing import Any
 from ansible.errors import AnsibleFilterError
 
 # The modules' own rules, so that the role rejects before its first request what a module would.
-from ansible_collections.dbpools.aiven.plugins.module_utils._pools import (
+from ansible_collections.dbpools.aiven.plugins.module_utils._rules import (
     NAME_MAX,
-    POOL_MODES,
     PROJECT_MAX,
     SERVICE_MAX,
-    STATES,
-    USERNAME_MAX,
-    pool_size_problem,
     project_problem,
     service_problem,
+    shown,
     text_problem,
 )
 
-IDENTITY_KEYS = ("project", "service_name")
-POOL_KEYS = ("pool_name", "database_name", "username", "pool_mode", "pool_size", "state")
-KNOWN_KEYS = IDENTITY_KEYS + POOL_KEYS
+IDENTITY_KEYS = ("project", "service_name", "pool_name")
+SETTING_KEYS = ("database_name", "username", "pool_mode", "pool_size", "state")
+KNOWN_KEYS = IDENTITY_KEYS + SETTING_KEYS
 # Longest usable project, service_name and pool_name: longer ones are left out of an entry's label.
 _NAME_LIMITS = (PROJECT_MAX, SERVICE_MAX, NAME_MAX)
+_DEFAULT_PROJECT_OPTION = "project (the default project, connection_pools_project in the role)"
+
+ServiceKey = tuple[str, str]
 
 
 def _text(value: Any) -> bool:
@@ -39,123 +41,132 @@ def _text(value: Any) -> bool:
 
 def _describe(variable: str, index: int, entry: dict) -> str:
     """Name an entry in an error message: its position and whatever usable names it has."""
-    names = [f"{key} {entry[key]}" for key, max_len in zip(KNOWN_KEYS[:3], _NAME_LIMITS) if text_problem(key, entry.get(key), max_len) is None]
+    names = [f"{key} {entry[key]}" for key, max_len in zip(IDENTITY_KEYS, _NAME_LIMITS) if text_problem(key, entry.get(key), max_len) is None]
     return f"{variable}[{index}]" + (f" ({', '.join(names)})" if names else "")
 
 
-def _check(label: str, problem: str | None) -> None:
-    if problem:
-        raise AnsibleFilterError(f"{label}: {problem}")
-
-
-def _check_entry(entry: Any, index: int, variable: str) -> None:
-    if not isinstance(entry, dict):
-        raise AnsibleFilterError(f"{variable}[{index}] must be a dictionary, got {type(entry).__name__}: {entry!r}")
-    label = _describe(variable, index, entry)
+def _identity_problems(entry: dict) -> list[str]:
+    """Why an entry names no usable project, service or pool, or names a key that does not exist."""
+    problems = []
     unknown = sorted(str(key) for key in entry if key not in KNOWN_KEYS)
     if unknown:
-        raise AnsibleFilterError(f"{label}: unknown key(s) {', '.join(unknown)}; the keys are {', '.join(KNOWN_KEYS)}")
+        problems.append(f"unknown key(s) {', '.join(unknown)}; the keys are {', '.join(KNOWN_KEYS)}")
     for key in ("service_name", "pool_name"):
         if not _text(entry.get(key)):
-            raise AnsibleFilterError(f"{label}: {key} is required and must be a non-empty string, got {entry.get(key)!r}")
-    _check(label, service_problem(entry["service_name"]))
-    _check(label, text_problem("pool_name", entry["pool_name"], NAME_MAX))
+            problems.append(f"{key} is required and must be a non-empty string, got {shown(entry.get(key))}")
+    if _text(entry.get("service_name")):
+        problems.append(service_problem(entry["service_name"]))
+    if _text(entry.get("pool_name")):
+        problems.append(text_problem("pool_name", entry["pool_name"], NAME_MAX))
     project = entry.get("project")
     if project is not None:
-        if not _text(project):
-            raise AnsibleFilterError(f"{label}: project must be a non-empty string when given, got {project!r}")
-        _check(label, project_problem(project))
-    for key, max_len in (("database_name", NAME_MAX), ("username", USERNAME_MAX)):
-        if entry.get(key) is not None:
-            if not isinstance(entry[key], str):
-                raise AnsibleFilterError(f"{label}: {key} must be a string, got {entry[key]!r}")
-            # username "" unpins the pool; an empty database_name names nothing.
-            _check(label, text_problem(key, entry[key], max_len, allow_empty=key == "username"))
-    if entry.get("pool_mode") is not None and entry["pool_mode"] not in POOL_MODES:
-        raise AnsibleFilterError(f"{label}: pool_mode must be one of {', '.join(POOL_MODES)}, got {entry['pool_mode']!r}")
-    if entry.get("pool_size") is not None:
-        _check(label, pool_size_problem(_pool_size(entry["pool_size"], label)))
-    if entry.get("state") is not None and entry["state"] not in STATES:
-        raise AnsibleFilterError(f"{label}: state must be one of {', '.join(STATES)}, got {entry['state']!r}")
+        problems.append(project_problem(project) if _text(project) else f"project must be a non-empty string when given, got {shown(project)}")
+    return [problem for problem in problems if problem]
 
 
-def _pool_size(value: Any, label: str) -> int:
-    """An int, or a string of digits as the argument spec accepts it ("20" from a template or an extra var)."""
-    # bool is an int subclass: true must not pass as a pool size of 1.
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    # isdecimal, not isdigit: int() refuses digits such as "²" that isdigit accepts.
-    if isinstance(value, str) and value.strip().isdecimal():
-        return int(value)
-    raise AnsibleFilterError(f"{label}: pool_size must be an integer, got {value!r}")
-
-
-def _purge_key(item: Any, index: int, project: str, variable: str) -> tuple:
-    """(project, service_name) of one purge entry: "service" or "project/service"."""
+def _service_key(item: Any, index: int, project: str, variable: str) -> tuple[ServiceKey | None, str | None]:
+    """(project, service_name) of one purge or allow_empty item, "service" or "project/service"; else why not."""
+    label = f"{variable}[{index}]"
     if not _text(item):
-        raise AnsibleFilterError(f"{variable}[{index}] must be a non-empty string (service_name or project/service_name), got {item!r}")
+        return None, f"{label} must be a non-empty string (service_name or project/service_name), got {shown(item)}"
     parts = item.split("/")
     if len(parts) == 2 and all(parts):
         key = (parts[0], parts[1])
     elif len(parts) == 1:
         if not project:
-            raise AnsibleFilterError(f"{variable}[{index}] ({item}) names no project and there is no default project; write it as project/{item}")
+            return None, f"{label} ({item}) names no project and there is no default project; write it as project/{item}"
         key = (project, item)
     else:
-        raise AnsibleFilterError(f"{variable}[{index}] must be service_name or project/service_name, got {item!r}")
-    _check(f"{variable}[{index}]", project_problem(key[0]) or service_problem(key[1]))
-    return key
+        return None, f"{label} must be service_name or project/service_name, got {shown(item)}"
+    problem = project_problem(key[0]) or service_problem(key[1])
+    return (None, f"{label}: {problem}") if problem else (key, None)
 
 
-def pools_by_service(definitions: Any, project: str | None = "", purge: Any = None, variable: str = "definitions",
-                     purge_variable: str = "purge", present_only: bool = False) -> list:
-    """Group pool definitions by (project, service_name), in first-seen order; see pools_by_service.yml."""
-    if definitions is None:
-        definitions = []
-    if not isinstance(definitions, (list, tuple)):
-        raise AnsibleFilterError(f"{variable} must be a list of dictionaries, got {type(definitions).__name__}")
-    if project is not None and not isinstance(project, str):
-        raise AnsibleFilterError(f"project must be a string, got {project!r}")
-    default_project = project or ""
-    if default_project:
-        problem = project_problem(default_project, option="project (the default project, connection_pools_project in the role)")
+def _sources(definitions: Any, variable: str, merge: Any) -> list[tuple[str, Any]]:
+    """The lists of definitions, named: ``variable`` first, then the merged variables sorted by name."""
+    if merge is None:
+        merge = {}
+    if not isinstance(merge, dict):
+        raise AnsibleFilterError(f"merge must be a dictionary of variable names to lists of definitions, got {type(merge).__name__}")
+    return [(variable, definitions)] + sorted((str(name), value) for name, value in merge.items())
+
+
+def _service_list(items: Any, variable: str, project: str, problems: list[str]) -> list[ServiceKey]:
+    if items is None:
+        return []
+    if not isinstance(items, (list, tuple)):
+        problems.append(f"{variable} must be a list of service names, got {type(items).__name__}")
+        return []
+    keys = []
+    for index, item in enumerate(items):
+        key, problem = _service_key(item, index, project, variable)
         if problem:
-            raise AnsibleFilterError(problem)
-    if purge is None:
-        purge = []
-    if not isinstance(purge, (list, tuple)):
-        raise AnsibleFilterError(f"{purge_variable} must be a list of service names, got {type(purge).__name__}")
+            problems.append(problem)
+        else:
+            keys.append(key)
+    return keys
 
-    groups: dict = {}
-    first_seen: dict = {}
-    for index, entry in enumerate(definitions):
-        _check_entry(entry, index, variable)
-        key_project = entry.get("project") or default_project
-        if not key_project:
-            raise AnsibleFilterError(
-                f"{_describe(variable, index, entry)}: no project; set project on the entry or a default project"
-                " (connection_pools_project in the role)")
-        service_key = (key_project, entry["service_name"])
-        pool_key = service_key + (entry["pool_name"],)
-        if pool_key in first_seen:
-            raise AnsibleFilterError(
-                f"{_describe(variable, index, entry)}: pool {entry['pool_name']} of {key_project}/{entry['service_name']}"
-                f" is already declared by {variable}[{first_seen[pool_key]}]; declare each pool once")
-        first_seen[pool_key] = index
-        pool = {key: entry[key] for key in POOL_KEYS if entry.get(key) is not None}
-        pool.setdefault("state", "present")
-        if "pool_size" in pool:
-            pool["pool_size"] = _pool_size(pool["pool_size"], "")
-        if present_only and pool["state"] != "present":
+
+def _raise_if_any(problems: list[str]) -> None:
+    if len(problems) == 1:
+        raise AnsibleFilterError(problems[0])
+    if problems:
+        raise AnsibleFilterError(f"{len(problems)} problems in the pool definitions: " + "; ".join(problems))
+
+
+def pools_by_service(definitions: Any, project: str | None = "", purge: Any = None, allow_empty: Any = None, merge: Any = None,
+                     variable: str = "definitions", purge_variable: str = "purge", allow_empty_variable: str = "allow_empty") -> list[dict]:
+    """Group pool definitions by (project, service_name), in first-seen order; see pools_by_service.yml."""
+    if project is not None and not isinstance(project, str):
+        raise AnsibleFilterError(f"project must be a string, got {shown(project)}")
+    default_project = project or ""
+    problems: list[str] = []
+    if default_project:
+        problems.append(project_problem(default_project, option=_DEFAULT_PROJECT_OPTION) or "")
+
+    groups: dict[ServiceKey, dict] = {}
+    declared_by: dict[tuple[str, str, str], str] = {}
+    for source, entries in _sources(definitions, variable, merge):
+        if entries is None:
             continue
-        group = groups.setdefault(service_key, {"project": key_project, "service_name": entry["service_name"], "purge": False, "pools": []})
-        group["pools"].append(pool)
+        if not isinstance(entries, (list, tuple)):
+            problems.append(f"{source} must be a list of dictionaries, got {type(entries).__name__}")
+            continue
+        for index, entry in enumerate(entries):
+            if not isinstance(entry, dict):
+                problems.append(f"{source}[{index}] must be a dictionary, got {type(entry).__name__}: {shown(entry)}")
+                continue
+            label = _describe(source, index, entry)
+            entry_problems = _identity_problems(entry)
+            problems.extend(f"{label}: {problem}" for problem in entry_problems)
+            key_project = entry.get("project") or default_project
+            if entry_problems:
+                continue
+            if not key_project:
+                problems.append(f"{label}: no project; set project on the entry or a default project (connection_pools_project in the role)")
+                continue
+            pool_key = (key_project, entry["service_name"], entry["pool_name"])
+            if pool_key in declared_by:
+                problems.append(f"{label}: pool {entry['pool_name']} of {key_project}/{entry['service_name']} is already declared by"
+                                f" {declared_by[pool_key]}; declare each pool once")
+                continue
+            declared_by[pool_key] = f"{source}[{index}]"
+            group = groups.setdefault(pool_key[:2], _service(*pool_key[:2]))
+            # Unset (null) settings are left out: the module keeps an existing pool's value for them.
+            group["pools"].append({key: entry[key] for key in ("pool_name",) + SETTING_KEYS if entry.get(key) is not None})
 
-    for index, item in enumerate(purge):
-        service_key = _purge_key(item, index, default_project, purge_variable)
-        group = groups.setdefault(service_key, {"project": service_key[0], "service_name": service_key[1], "purge": False, "pools": []})
-        group["purge"] = True
+    for key in _service_list(purge, purge_variable, default_project, problems):
+        groups.setdefault(key, _service(*key))["purge"] = True
+    for key in _service_list(allow_empty, allow_empty_variable, default_project, problems):
+        # Only for services of the call: a service named only here has nothing a purge could empty.
+        if key in groups:
+            groups[key]["allow_empty"] = True
+    _raise_if_any([problem for problem in problems if problem])
     return list(groups.values())
+
+
+def _service(project: str, service_name: str) -> dict:
+    return {"project": project, "service_name": service_name, "purge": False, "allow_empty": False, "pools": []}
 
 
 class FilterModule:

@@ -19,6 +19,18 @@ needs the whole reply, body included.
   or 503, else a 429's "try again in Ns") replaces it, up to twice the backoff
   ceiling. A 429's wait also holds the client's other requests: attempts spent
   inside a rate-limit window would only be refused again.
+- Rate-limit pacing (``_pacing``): nothing is paced until a 429 names a limit
+  ("Rate limit N exceeded"). From then on every attempt of every thread takes a
+  slot from one shared pacer, at 90% of the refill rate the client's own replies
+  prove: ``(accepted - N) / seconds since the first request``, or, once a 429 has
+  shown the bucket empty, ``(accepted since - 1) / seconds since``; ``N`` per 60 s
+  when neither proves a rate yet. That first rate grows (doubling each second)
+  until a paced attempt is refused, then settles at 90% of the rate proved by
+  then; a later refusal of a paced attempt halves it. A 429 without a limit in its
+  text (a proxy's) is only waited out. Under the emulator's 100 requests per 10 s,
+  300 creates from 8 threads see about 3% refused and take about 1.15 times the
+  limit's own minimum; refusals of requests already on the way when the limit is
+  first hit cannot be avoided (up to one per thread).
 - Writes stay safe because the callers reconcile: a retried create answered
   "already exists" was applied by an earlier attempt whose reply was lost, and a
   delete of a pool that is gone is a success. A write answered 2xx was applied,
@@ -38,6 +50,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any, Callable
 from urllib.parse import quote
 
+from ansible_collections.dbpools.aiven.plugins.module_utils._pacing import RatePacer, Turn
 from ansible_collections.dbpools.aiven.plugins.module_utils._version import COLLECTION_VERSION
 
 try:
@@ -66,6 +79,7 @@ _WRITE_METHODS = frozenset(["POST", "PUT", "PATCH", "DELETE"])
 
 # Aiven's 429 text: "... Rate limit 120 exceeded - try again in 28s".
 _TRY_AGAIN_IN = re.compile(r"try again in\s+(\d+(?:\.\d+)?)\s*s", re.IGNORECASE)
+_RATE_LIMIT = re.compile(r"Rate limit\s+(\d+)\s+exceeded", re.IGNORECASE)
 # The 404 of a service just created (the pattern of Aiven's Go client, retry.go).
 _SERVICE_MISSING = re.compile(r"Service \S+ does not exist")
 
@@ -453,9 +467,8 @@ class AivenClient:
         self.server_wait_max = max(self.backoff_max * 2.0, 0.0)
         self._sleep = sleep
         self._clock = clock
-        # No request of this client starts before this clock reading (a 429's window).
-        self._rate_limit_lock = threading.Lock()
-        self._not_before = 0.0
+        # Holds every request through a 429's window, and paces them once a limit has been hit.
+        self._pacer = RatePacer()
         # validate_certs=false turns checking off even with a ca_path (as in Ansible's own modules).
         self._verify: bool | str = (ca_path or True) if validate_certs else False
         if not HAS_REQUESTS:
@@ -628,14 +641,28 @@ class AivenClient:
         return min(max(seconds, 0.0), self.server_wait_max)
 
     def _hold_until(self, seconds: float) -> None:
-        with self._rate_limit_lock:
-            self._not_before = max(self._not_before, self._clock() + seconds)
+        self._pacer.hold_until(self._clock() + seconds)
 
-    def _wait_for_rate_limit(self) -> None:
-        with self._rate_limit_lock:
-            remaining = self._not_before - self._clock()
-        if remaining > 0:
-            self._sleep(remaining)
+    def _wait_for_turn(self) -> Turn:
+        """Sleep until this attempt may go (see ``_pacing``)."""
+        while True:
+            now = self._clock()
+            turn = self._pacer.reserve(now)
+            if turn.start > now:
+                self._sleep(turn.start - now)
+            # A 429 answered to another thread meanwhile moves the turn past its wait.
+            if self._pacer.still_free(turn):
+                return turn
+
+    def _tell_pacer(self, got: _Exchange, turn: Turn, sent: float, server_wait: float | None) -> None:
+        if got.status == 429:
+            if server_wait is not None:
+                # Recorded even when this request gives up: the client's next one must not start inside the window.
+                self._hold_until(server_wait)
+            found = _RATE_LIMIT.search(got.body.decode("utf-8", "replace"))
+            self._pacer.refused(turn, sent, self._clock(), int(found.group(1)) if found else None)
+        elif got.status is not None and got.status < 500 and got.status not in _NOT_APPLIED_STATUSES:
+            self._pacer.accepted(sent)
 
     # -- the request loop -------------------------------------------------
 
@@ -651,15 +678,14 @@ class AivenClient:
         maybe_applied = False
         while True:
             attempt += 1
-            self._wait_for_rate_limit()
+            turn = self._wait_for_turn()
+            sent = self._clock()
             got = self._exchange(method, url, body)
+            server_wait = self._server_wait(got) if got.status in _RETRY_AFTER_STATUSES else None
+            self._tell_pacer(got, turn, sent, server_wait)
             if got.status is not None and 200 <= got.status < 300 and (got.complete or method != "GET"):
                 return self._success(got, method, path, attempt)
             error = self._error_of(got, method, path)
-            server_wait = self._server_wait(got) if got.status in _RETRY_AFTER_STATUSES else None
-            if server_wait is not None and got.status == 429:
-                # Recorded even when this request gives up: the client's next one must not start inside the window.
-                self._hold_until(server_wait)
             # A status of None: no usable reply (none at all, or a read cut off).
             retryable = not got.fatal and (error.status is None or error.status in RETRY_STATUSES or (pool_write and error.service_missing))
             if not retryable or attempt > self.max_retries:
@@ -743,6 +769,17 @@ class AivenClient:
             path = self._path("GET", ["project", project, "service", service])
             raise AivenApiError(200, "reply has no 'service' object", method="GET", path=path)
         return document
+
+    def list_services(self, project: str, include_secrets: bool = False) -> list[dict]:
+        """The project's services, each the same document as :meth:`get_service` gives."""
+        query = "include_secrets=true" if include_secrets else ""
+        data = self.request("GET", ["project", project, "service"], query=query)
+        services = data.get("services")
+        if not isinstance(services, list) or not all(isinstance(item, dict) for item in services):
+            path = self._path("GET", ["project", project, "service"])
+            what = "reply has no 'services' list" if not isinstance(services, list) else "reply's 'services' list holds a non-object"
+            raise AivenApiError(200, what, method="GET", path=path)
+        return services
 
     def create_pool(self, project: str, service: str, body: dict) -> bool:
         """Create a pool. True when created; False when a retried create was answered

@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 import ipaddress
-import math
 import os
 import re
 from typing import Any, Mapping
@@ -21,12 +20,17 @@ from ansible_collections.dbpools.aiven.plugins.module_utils._api import (
     AivenApiError,
     AivenClient,
 )
-from ansible_collections.dbpools.aiven.plugins.module_utils._pools import project_problem, service_problem, shown, unusable_character
+from ansible_collections.dbpools.aiven.plugins.module_utils._rules import (
+    project_problem,
+    retries_problem,
+    service_problem,
+    shown,
+    timeout_problem,
+    unusable_character,
+)
 
-# A longer attempt is a hung connection; far beyond this, the socket layer overflows.
-TIMEOUT_MAX = 3600
-RETRIES_MAX = 20
 TOKEN_VARIABLES = ("AIVEN_TOKEN", "AIVEN_AUTH_TOKEN")
+NO_TOKEN = f"no API token: set api_token, or the environment variable {TOKEN_VARIABLES[0]} or {TOKEN_VARIABLES[1]}"
 URL_VARIABLE = "AIVEN_WEB_URL"
 
 
@@ -46,7 +50,8 @@ def env_if_set(*names: str) -> str:
 def common_argument_spec() -> dict[str, Any]:
     """Options of doc fragment dbpools.aiven.aiven, in one place."""
     spec: dict[str, Any] = {
-        "api_token": {"type": "str", "required": True, "no_log": True, "fallback": (env_if_set, list(TOKEN_VARIABLES))},
+        # Not required here: check_common_options says where a token can come from, Ansible's message would not.
+        "api_token": {"type": "str", "no_log": True, "fallback": (env_if_set, list(TOKEN_VARIABLES))},
         # Fallbacks apply before defaults: AIVEN_WEB_URL, as Aiven's own tools read it, then the public API.
         "api_url": {"type": "str", "default": DEFAULT_API_URL, "fallback": (env_if_set, [URL_VARIABLE])},
         "validate_certs": {"type": "bool", "default": True},
@@ -129,6 +134,8 @@ def api_url_problem(url: str) -> str | None:
 def check_common_options(module: AnsibleModule) -> None:
     """Reject unusable connection options before any request."""
     params = module.params
+    if not (params["api_token"] or "").strip():
+        module.fail_json(msg=NO_TOKEN)
     api_url = params["api_url"] or DEFAULT_API_URL
     problem = api_url_problem(api_url)
     if problem:
@@ -137,11 +144,9 @@ def check_common_options(module: AnsibleModule) -> None:
     if host is not None:
         module.warn(f"api_url is plain http: the API token goes over plain http to {host}, readable on the way; use https:// "
                     "(plain http is only safe to 127.0.0.0/8, ::1 or localhost)")
-    timeout = params["timeout"]
-    if not math.isfinite(timeout) or not 0 < timeout <= TIMEOUT_MAX:
-        module.fail_json(msg=f"timeout must be more than 0 and at most {TIMEOUT_MAX} seconds, got {timeout}")
-    if not 0 <= params["api_retries"] <= RETRIES_MAX:
-        module.fail_json(msg=f"api_retries must be from 0 to {RETRIES_MAX}, got {params['api_retries']}")
+    problem = timeout_problem(params["timeout"]) or retries_problem(params["api_retries"])
+    if problem:
+        module.fail_json(msg=problem)
     ca_path = params["ca_path"]
     if ca_path is not None and not os.path.exists(ca_path):
         module.fail_json(msg=f"ca_path {shown(ca_path)} does not exist")

@@ -1,5 +1,5 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Pure connection pool logic: normalise, validate, plan, predict and diff.
+"""Pure connection pool logic: normalise, plan, predict, check against the service, and shape results.
 
 Nothing here does I/O or imports Ansible: the modules feed in what the API returned
 and what the user asked for, and get back the writes to make and the results to
@@ -16,42 +16,21 @@ Shapes used throughout:
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from ansible_collections.dbpools.aiven.plugins.module_utils._rules import PlanError, pool_state, shown, validate_desired
+
 SETTINGS = ("database_name", "username", "pool_mode", "pool_size")
 API_FIELD = {"database_name": "database", "username": "username", "pool_mode": "pool_mode", "pool_size": "pool_size"}
 API_DEFAULTS = {"pool_mode": "transaction", "pool_size": 10}
-
-POOL_MODES = ("session", "transaction", "statement")
-STATES = ("present", "absent")
-POOL_SIZE_MIN = 1
-POOL_SIZE_MAX = 10000
-NAME_MAX = 63
-USERNAME_MAX = 64
-SERVICE_MAX = 64
-PROJECT_MAX = 63
-# The one confirmed name pattern: projects are 1 to PROJECT_MAX of these. Pool, database,
-# user and service names have only lengths; they are sent URL-quoted, whatever they hold.
-PROJECT_CHARACTERS = "a-z, A-Z, 0-9, '_' and '-'"
-_PROJECT_NAME = re.compile(rf"[a-zA-Z0-9_-]{{1,{PROJECT_MAX}}}")
-# Control characters (NUL, newline, ...) cannot be part of a PostgreSQL or PgBouncer name,
-# and unpaired surrogates cannot be encoded for the URL or the JSON body.
-_UNUSABLE_CATEGORIES = ("Cc", "Cs")
-_SHOWN_MAX = 80
 
 # Keys of a pool that are not settings but come from the API's connection_uri.
 _CONNECTION_KEYS = ("connection_uri", "host", "port", "sslmode")
 # What the API writes in place of a secret it does not give out.
 REDACTED = "<redacted>"
-
-
-class PlanError(ValueError):
-    """The user's request cannot be planned; the message names the pool and says why."""
 
 
 class ReplyError(ValueError):
@@ -183,133 +162,6 @@ def select(pools: Sequence[dict[str, Any]], names: Sequence[str] | None) -> list
     return chosen
 
 
-# --- validating what the user asked for --------------------------------------------
-
-
-def shown(value: Any) -> str:
-    """A value for an error message: its repr (control characters escaped), shortened when long."""
-    text = repr(value)
-    if len(text) <= _SHOWN_MAX:
-        return text
-    size = f" ({len(value)} characters)" if isinstance(value, str) else ""
-    return f"{text[:_SHOWN_MAX - 20]}...{size}"
-
-
-def unusable_character(text: str) -> int | None:
-    """Position of the first control character or unpaired surrogate in ``text``, or None."""
-    for position, char in enumerate(text):
-        if unicodedata.category(char) in _UNUSABLE_CATEGORIES:
-            return position
-    return None
-
-
-def text_problem(option: str, value: Any, max_len: int, allow_empty: bool = False) -> str | None:
-    """Why ``value`` cannot be a name for ``option``, or None when it can."""
-    low = 0 if allow_empty else 1
-    if not isinstance(value, str) or not low <= len(value) <= max_len:
-        return f"{option} must be a string of {low} to {max_len} characters, got {shown(value)}"
-    position = unusable_character(value)
-    if position is not None:
-        return f"{option} must not contain control characters or unpaired surrogates, got {shown(value)} ({value[position]!r} at position {position})"
-    return None
-
-
-def project_problem(value: Any, option: str = "project") -> str | None:
-    """Why ``value`` cannot be an Aiven project name, or None when it can."""
-    if isinstance(value, str) and _PROJECT_NAME.fullmatch(value):
-        return None
-    return f"{option} must be 1 to {PROJECT_MAX} characters of {PROJECT_CHARACTERS}, got {shown(value)}"
-
-
-def service_problem(value: Any, option: str = "service_name") -> str | None:
-    """Why ``value`` cannot be an Aiven service name, or None when it can."""
-    return text_problem(option, value, SERVICE_MAX)
-
-
-def _label(entry: Mapping[str, Any], index: int, where: str | None) -> str:
-    """How to name an entry in an error: by a usable pool_name, else by position in ``where`` (or not at all)."""
-    name = entry.get("pool_name")
-    if text_problem("pool_name", name, NAME_MAX) is None:
-        return f"pool {name}"
-    return f"{where}[{index}]" if where else ""
-
-
-def _prefixed(label: str, text: str) -> str:
-    return f"{label}: {text}" if label else text
-
-
-def _state(entry: Mapping[str, Any]) -> Any:
-    """A missing or null state means present, as in the module's argument spec."""
-    state = entry.get("state")
-    return "present" if state is None else state
-
-
-def _check_string(label: str, option: str, value: Any, max_len: int, allow_empty: bool = False) -> None:
-    problem = text_problem(option, value, max_len, allow_empty)
-    if problem:
-        raise PlanError(_prefixed(label, problem))
-
-
-def pool_size_problem(value: Any) -> str | None:
-    """Why ``value`` cannot be a pool_size, or None when it can."""
-    # bool is an int subclass; True must not pass as a pool size of 1.
-    if isinstance(value, bool) or not isinstance(value, int) or not POOL_SIZE_MIN <= value <= POOL_SIZE_MAX:
-        return f"pool_size must be an integer from {POOL_SIZE_MIN} to {POOL_SIZE_MAX}, got {shown(value)}"
-    return None
-
-
-def _check_pool_size(label: str, value: Any) -> None:
-    problem = pool_size_problem(value)
-    if problem:
-        raise PlanError(_prefixed(label, problem))
-
-
-def _check_choice(label: str, option: str, value: Any, choices: Sequence[str]) -> None:
-    if value not in choices:
-        raise PlanError(_prefixed(label, f"{option} must be one of {', '.join(choices)}, got {shown(value)}"))
-
-
-def _validate_entry(entry: Any, index: int, where: str | None) -> None:
-    if not isinstance(entry, Mapping):
-        raise PlanError(f"{where or 'pools'}[{index}] must be a dictionary, got {shown(entry)}")
-    label = _label(entry, index, where)
-    _check_string(label, "pool_name", entry.get("pool_name"), NAME_MAX)
-    _check_choice(label, "state", _state(entry), STATES)
-    if entry.get("database_name") is not None:
-        _check_string(label, "database_name", entry["database_name"], NAME_MAX)
-    if entry.get("username") is not None:
-        # "" is the explicit unpin request, so it is allowed here.
-        _check_string(label, "username", entry["username"], USERNAME_MAX, allow_empty=True)
-    if entry.get("pool_mode") is not None:
-        _check_choice(label, "pool_mode", entry["pool_mode"], POOL_MODES)
-    if entry.get("pool_size") is not None:
-        _check_pool_size(label, entry["pool_size"])
-
-
-def _check_unique(desired: Sequence[Mapping[str, Any]]) -> None:
-    seen = set()
-    for entry in desired:
-        name = entry.get("pool_name")
-        if name in seen:
-            raise PlanError(f"pool {name} is listed more than once; each pool_name may appear only once")
-        seen.add(name)
-
-
-def validate_desired(desired: Sequence[Mapping[str, Any]], where: str | None = "pools") -> None:
-    """Raise PlanError for the first entry that the API would reject or that cannot be planned.
-
-    Keys other than pool_name, state and SETTINGS are ignored, so callers may pass
-    whole argument-spec items. ``where`` names the list in messages about an entry
-    without a usable pool_name (``pools[2]: ...``); None for a single pool, whose
-    options are named alone.
-    """
-    if not isinstance(desired, (list, tuple)):
-        raise PlanError(f"{where or 'pools'} must be a list, got {shown(desired)}")
-    for index, entry in enumerate(desired):
-        _validate_entry(entry, index, where)
-    _check_unique(desired)
-
-
 # --- planning ----------------------------------------------------------------------
 
 
@@ -401,7 +253,7 @@ def plan(current: Sequence[dict[str, Any]], desired: Sequence[Mapping[str, Any]]
 
 
 def _plan_entry(entry: Mapping[str, Any], pool: dict[str, Any] | None) -> Change | None:
-    if _state(entry) == "absent":
+    if pool_state(entry) == "absent":
         return _plan_delete(pool) if pool is not None else None
     if pool is None:
         return _plan_create(entry)
@@ -452,17 +304,127 @@ def write_not_reflected(change: Change, pool: Mapping[str, Any] | None) -> str |
     return "; ".join(f"{option} is {shown(pool.get(option))}, not {shown(wanted.get(option))}" for option in differing)
 
 
-def diff(changes: Sequence[Change]) -> dict[str, dict[str, dict[str, Any]]]:
-    """Ansible's diff dict, keyed by pool_name, for the pools the plan touches only.
+# --- checking a plan against the service it is for --------------------------------
 
-    before/after are already public views, but public_view is applied again so a
-    hand-built Change can never leak a URI into the output.
+# Plans whose names start so have no connection pooling (Aiven answers a create with 403).
+_PLANS_WITHOUT_POOLING = ("hobbyist", "free")
+
+
+def creation_problems(label: str, current: Sequence[Mapping[str, Any]], desired: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Every present entry that would create a pool without the database_name a create needs."""
+    existing = {pool["pool_name"] for pool in current}
+    return [f"{label}/{entry['pool_name']}: pool does not exist and database_name is required to create it"
+            for entry in desired
+            if pool_state(entry) == "present" and entry["pool_name"] not in existing and entry.get("database_name") is None]
+
+
+def _names(items: Any, key: str | None = None) -> list[str] | None:
+    """The names a service document lists under ``databases`` or ``users``; None when it lists none to check against."""
+    if not isinstance(items, list):
+        return None
+    if key is None:
+        return [item for item in items if isinstance(item, str)]
+    return [item[key] for item in items if isinstance(item, Mapping) and isinstance(item.get(key), str)]
+
+
+def powered_off_problem(label: str, document: Mapping[str, Any]) -> str | None:
+    """Why a powered-off service cannot take pool changes, or None when it is not powered off."""
+    if document.get("state") == "POWEROFF":
+        return f"{label}: the service is powered off (state POWEROFF); power it on before changing its pools"
+    return None
+
+
+def document_problems(label: str, document: Mapping[str, Any], changes: Sequence[Change]) -> list[str]:
+    """What in the service document makes ``changes`` fail, each naming ``project/service[/pool]``.
+
+    A powered-off service is reported as that alone: it may list no databases, and
+    "missing database" would send its owner the wrong way.
     """
-    before: dict[str, dict[str, Any]] = {}
-    after: dict[str, dict[str, Any]] = {}
+    if not changes:
+        return []
+    powered_off = powered_off_problem(label, document)
+    if powered_off:
+        return [powered_off]
+    problems = []
+    service_plan = document.get("plan")
+    if isinstance(service_plan, str) and service_plan.startswith(_PLANS_WITHOUT_POOLING) and any(c.action == "create" for c in changes):
+        problems.append(f"{label}: plan {service_plan} does not include connection pooling (needs startup or larger)")
+    databases = _names(document.get("databases"))
+    users = _names(document.get("users"), "username")
     for change in changes:
-        if change.before is not None:
-            before[change.pool_name] = public_view(change.before)
-        if change.after is not None:
-            after[change.pool_name] = public_view(change.after)
-    return {"before": before, "after": after}
+        database, username = change.body.get("database"), change.body.get("username")
+        if databases is not None and database is not None and database not in databases:
+            problems.append(f"{label}/{change.pool_name}: database_name {shown(database)} does not exist on the service "
+                            f"(databases: {', '.join(databases) or 'none'})")
+        if users is not None and username is not None and username not in users:
+            problems.append(f"{label}/{change.pool_name}: username {shown(username)} is not a user of the service "
+                            f"(users: {', '.join(users) or 'none'})")
+    return problems
+
+
+def emptying_problem(label: str, current: Sequence[dict[str, Any]], changes: Sequence[Change]) -> str | None:
+    """Why a purge may not run: it would leave the service without pools (unless the caller allows that)."""
+    deleted = [change.pool_name for change in changes if change.action == "delete"]
+    if not deleted or predict(current, changes):
+        return None
+    return f"{label}: purge would delete every pool ({', '.join(deleted)}): set allow_empty: true if the service should have no pools"
+
+
+# --- results for the user: changes, diff and pools, without secrets ----------------------
+
+
+def settings_of(view: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """Only the settings of a pool (no connection details, no secret), None for no pool."""
+    if view is None:
+        return None
+    return {option: view.get(option) for option in SETTINGS}
+
+
+def change_entry(project: str, service_name: str, change: Change) -> dict[str, Any]:
+    """One item of the result's ``changes``: who, what, and the settings before and after."""
+    entry: dict[str, Any] = {"project": project, "service_name": service_name, "pool_name": change.pool_name, "action": change.action}
+    if change.action == "update":
+        entry["fields"] = sorted(option for option in SETTINGS if API_FIELD[option] in change.body)
+    entry["before"] = settings_of(change.before)
+    entry["after"] = settings_of(change.after)
+    return entry
+
+
+def settings_text(view: Mapping[str, Any] | None) -> str:
+    """A pool's settings as YAML-like lines in a fixed order, so that unified diffs read well; "" for no pool."""
+    settings = settings_of(view)
+    if settings is None:
+        return ""
+    lines = []
+    for option, value in settings.items():
+        shown_value = "null" if value is None else (f"'{value}'" if value == "" else str(value))
+        lines.append(f"{option}: {shown_value}\n")
+    return "".join(lines)
+
+
+def diff_entry(label: str, before: Mapping[str, Any] | None, after: Mapping[str, Any] | None) -> dict[str, str]:
+    """One item of the result's diff list, for the pool ``label`` (``project/service/pool``)."""
+    return {"before_header": label, "after_header": label, "before": settings_text(before), "after": settings_text(after)}
+
+
+def pool_password(pool: Mapping[str, Any]) -> str | None:
+    """The password inside the pool's URI; None when there is none or the API hid it."""
+    uri = pool.get("connection_uri")
+    if not isinstance(uri, str) or password_redacted(pool):
+        return None
+    try:
+        password = urlsplit(uri).password
+    except ValueError:
+        return None
+    return unquote(password) if password else None
+
+
+def public_pool(project: str, service_name: str, pool: Mapping[str, Any], include_secrets: bool = False) -> dict[str, Any]:
+    """A pool as the modules return it: identity, settings, how to connect; the secrets only when asked for."""
+    result: dict[str, Any] = {"project": project, "service_name": service_name, "pool_name": pool.get("pool_name")}
+    result.update(settings_of(pool) or {})
+    result.update(host=pool.get("host"), port=pool.get("port"), dbname=pool.get("pool_name"),
+                  user=pool.get("username"), sslmode=pool.get("sslmode"))
+    if include_secrets:
+        result.update(connection_uri=pool.get("connection_uri"), password=pool_password(pool))
+    return result

@@ -6,21 +6,32 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 module: aiven_connection_pool
-short_description: Manage PgBouncer connection pools of an Aiven for PostgreSQL service
+short_description: Manage PgBouncer connection pools of Aiven for PostgreSQL services
 version_added: 1.0.0
 description:
-  - Creates, updates and deletes PgBouncer connection pools of one Aiven for PostgreSQL service
+  - Creates, updates and deletes PgBouncer connection pools of Aiven for PostgreSQL services
     through the Aiven API.
-  - Manages one pool (O(pool_name) and its settings) or a batch of pools of one service (O(pools)),
-    optionally deleting the pools the batch does not name (O(purge)).
-  - Idempotent. The service is read once, and only the writes that are needed are made.
+  - "Three forms, one code path: one pool (O(pool_name) and its settings), the pools of one service
+    (O(pools), optionally with O(purge)), or the pools of many services in one call (O(services))."
+  - Idempotent. Each project is read once (through the project's service list when two or more of its
+    services are declared, else the service alone), and only the writes that are needed are made.
     A second identical run reports no change and makes no write request.
+  - Before any write, and in check mode too, the whole declaration is checked against the services
+    as read. Every C(database_name) must be a database of its service, every pinned C(username) a user
+    of it, the service plan must include connection pooling and the service must not be powered off.
+    All problems are reported at once, each naming C(project/service/pool); nothing is written when
+    there is any.
+  - The writes of all services run under one bound, O(concurrency), paced by the client's handling of
+    the API's rate limit. Only the services that got a create or update are read back, again one request
+    per project.
   - Settings left out are left as they are on an existing pool; on a new pool the API's defaults
     apply (O(pool_mode=transaction), O(pool_size=10), unpinned).
+  - The results carry no secret unless O(include_secrets=true); the module asks the API for secrets
+    only then. A task without C(no_log) can therefore print its result and its C(--diff).
   - The service's reply is checked before anything is decided. A reply that is not what the API
     promises (C(connection_pools) not a list, an entry that is not an object, a pool without a usable
     C(pool_name), a pool listed twice) fails the task before any write, naming the service and the problem.
-  - After the writes the service is read back. A write the API accepted but the read back does not show
+  - After the writes the services are read back. A write the API accepted but the read back does not show
     (a setting it did not take) is not repeated; the task fails naming the pool and the setting, with
     RV(applied). A 404 on an update means the pool was deleted meanwhile only when the read back no
     longer lists it (the pool is then created again if O(database_name) is given); otherwise the task fails
@@ -32,10 +43,12 @@ extends_documentation_fragment:
 attributes:
   check_mode:
     support: full
-    description: Reads the service and predicts the result; makes no write request.
+    description: Reads the services, checks the declaration against them and predicts the result; makes no write request.
   diff_mode:
     support: full
-    description: Shows each touched pool before and after, without connection URIs or passwords.
+    description:
+      - One diff per touched pool, headed C(project/service/pool), with its settings only
+        (C(database_name), C(username), C(pool_mode), C(pool_size)); never a host, URI or password.
   action_group:
     support: full
     description: Use C(group/dbpools.aiven.aiven) in C(module_defaults) to set the options of this module.
@@ -45,28 +58,30 @@ options:
   project:
     description:
       - Name of the Aiven project, 1 to 63 characters of V(a-z), V(A-Z), V(0-9), V(_) and V(-).
+      - Required with O(pool_name) or O(pools). With O(services), the project of every item that does not name its own.
     type: str
-    required: true
   service_name:
     description:
       - Name of the Aiven for PostgreSQL service, 1 to 64 characters without control characters.
+      - Required with O(pool_name) or O(pools); with O(services), each item names its service instead.
     type: str
-    required: true
   pool_name:
     description:
       - Name of the pool (the database name clients connect to through PgBouncer).
       - 1 to 63 characters, no control characters. Other characters (such as C(/), C(..), C(%)
         or non-ASCII letters) are sent URL-quoted and the API decides whether it accepts them.
       - A pool cannot be renamed.
-      - Mutually exclusive with O(pools); one of them is required.
+      - O(pool_name), O(pools) and O(services) are mutually exclusive; one of them is required.
     type: str
   database_name:
     description:
       - Database of the service the pool connects to. Required to create a pool.
+      - Must be one of the service's databases; checked before any write.
     type: str
   username:
     description:
       - Service user the pool is pinned to; clients then share that user's server connections.
+        Must be one of the service's users; checked before any write.
       - V("") (empty string) unpins the pool, so clients connect with their own credentials.
       - Left out, an existing pool keeps its user and a new pool is unpinned.
     type: str
@@ -84,8 +99,7 @@ options:
     default: present
   pools:
     description:
-      - Pools of the service to manage in one call, each with the options of the single form.
-      - One read of the service, then only the writes that are needed, at most O(concurrency) at once.
+      - Pools of the service O(service_name) to manage in one call, each with the options of the single form.
     type: list
     elements: dict
     suboptions:
@@ -116,32 +130,94 @@ options:
       - With O(pools), delete every pool of the service that O(pools) does not name.
       - Only the pools of the first read of the service are deleted, the ones check mode and diff
         show. A pool another writer creates during the run is left for the next run, and a warning names it.
+      - A purge that would leave the service without any pool fails before any write unless O(allow_empty=true).
+    type: bool
+    default: false
+  allow_empty:
+    description:
+      - With O(purge=true), allow the purge to delete every pool of the service.
+      - Without it, such a purge fails before any write (check mode too), naming the service and the pools it would delete.
+    type: bool
+    default: false
+  services:
+    description:
+      - The pools of many services, in one call. Each item declares one service; a service may appear once.
+      - With O(services), O(service_name), O(purge), O(allow_empty) and the pool settings go inside the items.
+    type: list
+    elements: dict
+    suboptions:
+      project:
+        description: Project of the service; defaults to O(project).
+        type: str
+      service_name:
+        description: Name of the service.
+        type: str
+        required: true
+      purge:
+        description: Delete the pools of this service that O(services[].pools) does not name (see O(purge)).
+        type: bool
+        default: false
+      allow_empty:
+        description: With O(services[].purge=true), allow the purge to delete every pool of this service.
+        type: bool
+        default: false
+      pools:
+        description: The pools of this service, each with the options of the single form.
+        type: list
+        elements: dict
+        default: []
+        suboptions:
+          pool_name:
+            description: Name of the pool.
+            type: str
+            required: true
+          database_name:
+            description: Database the pool connects to. Required to create the pool.
+            type: str
+          username:
+            description: Service user to pin the pool to; V("") unpins it.
+            type: str
+          pool_mode:
+            description: PgBouncer pool mode.
+            type: str
+            choices: [session, transaction, statement]
+          pool_size:
+            description: Number of server connections, 1 to 10000.
+            type: int
+          state:
+            description: Whether the pool should exist.
+            type: str
+            choices: [present, absent]
+            default: present
+  include_secrets:
+    description:
+      - Add each pool's C(connection_uri) and C(password) to the results. Only then is the API asked
+        for secrets, which needs the permission C(service:secrets:read).
+      - A token without it (the API answers 403) gets the pools read without secrets and a warning; their
+        C(connection_uri) then holds C(<redacted>) where the password goes, and C(password) is V(null).
+      - With it, the results are secrets, so use C(no_log) on the task.
     type: bool
     default: false
   concurrency:
-    description: Most writes sent at once in a batch.
+    description:
+      - Most writes in flight at once, across all the services of the call, 1 to 32.
     type: int
-    default: 4
+    default: 8
   wait:
     description:
-      - Wait until the service is C(RUNNING) or C(REBALANCING) before writing.
-      - A powered-off service fails at once either way.
+      - Wait until each service with writes to make is C(RUNNING) or C(REBALANCING) before writing to it.
+      - A powered-off service fails at once either way, before any write.
     type: bool
     default: true
   wait_timeout:
-    description: Seconds to wait for the service with O(wait=true).
+    description: Seconds to wait for a service with O(wait=true).
     type: int
     default: 600
 notes:
-  - The returned C(connection_uri) of a pinned pool contains that user's password, and an unpinned
-    pool's URI may contain the service's admin password. Treat results as secrets, use C(no_log) on
-    tasks whose results could be logged, and never print them.
-  - The service is read with C(include_secrets=true), which needs the permission C(service:secrets:read).
-    A token without it (the API answers 403) gets the pools read without secrets and a warning, and their
-    C(connection_uri) then holds C(<redacted>) where the password goes. A C(<redacted>) password in a
-    reply to C(include_secrets=true) is warned about too.
+  - Without O(include_secrets), no result, diff or warning holds a password or a URI with one.
 seealso:
   - module: dbpools.aiven.aiven_connection_pool_info
+    description: Read pools with their connection URIs (secrets).
 """
 
 EXAMPLES = r"""
@@ -154,7 +230,11 @@ EXAMPLES = r"""
     username: app
     pool_mode: transaction
     pool_size: 20
-  no_log: true  # the result holds the pool's connection URI
+  register: app_pool
+
+- name: Show how to connect (the result holds no password)
+  ansible.builtin.debug:
+    msg: "{{ app_pool.connection_pool.host }}:{{ app_pool.connection_pool.port }}/{{ app_pool.connection_pool.dbname }}"
 
 - name: Unpin a pool (clients use their own credentials)
   dbpools.aiven.aiven_connection_pool:
@@ -178,6 +258,45 @@ EXAMPLES = r"""
       - pool_name: legacy
         state: absent
 
+- name: Pools of several services in one call (each project read once)
+  dbpools.aiven.aiven_connection_pool:
+    project: demo-project
+    services:
+      - service_name: pg-orders
+        purge: true
+        pools:
+          - {pool_name: orders, database_name: orders, pool_size: 30}
+          - {pool_name: orders-reports, database_name: orders, pool_mode: session}
+      - service_name: pg-scratch
+        purge: true
+        allow_empty: true  # this purge may delete every pool of the service
+        pools: []
+      - project: other-project
+        service_name: pg-billing
+        pools:
+          - {pool_name: billing, database_name: billing}
+
+- name: What would change, with a diff per pool (run with --check --diff)
+  dbpools.aiven.aiven_connection_pool:
+    project: demo-project
+    service_name: pg-demo
+    pools:
+      - pool_name: app-pool
+        pool_size: 25
+  check_mode: true
+  diff: true
+  register: planned
+
+- name: Pool with its connection URI and password, for a secret store
+  dbpools.aiven.aiven_connection_pool:
+    project: demo-project
+    service_name: pg-demo
+    pool_name: app-pool
+    database_name: appdb
+    include_secrets: true
+  no_log: true  # the result now holds the password
+  register: app_pool_secret
+
 - name: Remove a pool
   dbpools.aiven.aiven_connection_pool:
     project: demo-project
@@ -190,7 +309,7 @@ RETURN = r"""
 connection_pool:
   description:
     - The pool after the run (the prediction in check mode); empty when it does not exist.
-    - Only with O(pool_name).
+    - Only with O(pool_name). The keys of RV(connection_pools).
   returned: success and O(pool_name) is given
   type: dict
   sample:
@@ -201,10 +320,19 @@ connection_pool:
     username: app
     pool_mode: transaction
     pool_size: 20
-    connection_uri: postgres://app:SECRET@pg-demo-demo-project.aivencloud.com:12692/app-pool?sslmode=require
     host: pg-demo-demo-project.aivencloud.com
     port: 12692
+    dbname: app-pool
+    user: app
     sslmode: require
+connection_pools:
+  description:
+    - The pools the call declares present, after the run (the prediction in check mode),
+      service by service and pool by pool in the order given.
+    - No secret unless O(include_secrets=true).
+  returned: success
+  type: list
+  elements: dict
   contains:
     project:
       description: Project of the service.
@@ -227,45 +355,94 @@ connection_pool:
     pool_size:
       description: Server connections of the pool.
       type: int
-    connection_uri:
-      description:
-        - URI to connect through the pool. It contains a password, so it is a secret.
-        - V(null) in check mode for a pool that is not created yet.
-        - The password reads C(<redacted>) when the API did not give it out; a warning then says so.
-      type: str
     host:
-      description: Host of the URI.
+      description: Host to connect to; V(null) in check mode for a pool not created yet.
       type: str
     port:
-      description: PgBouncer port of the URI.
+      description: PgBouncer port to connect to; V(null) in check mode for a pool not created yet.
       type: int
-    sslmode:
-      description: C(sslmode) of the URI.
+    dbname:
+      description: Database name a client connects to, the pool's name.
       type: str
-connection_pools:
+    user:
+      description: User a client connects as for a pinned pool; V(null) for an unpinned pool (clients use their own).
+      type: str
+    sslmode:
+      description: C(sslmode) the API gives for the pool; V(null) when unknown.
+      type: str
+    connection_uri:
+      description:
+        - URI to connect through the pool, as the API gives it. It contains a password, so it is a secret.
+        - V(null) in check mode for a pool that is not created yet.
+      returned: O(include_secrets=true)
+      type: str
+    password:
+      description:
+        - Password inside RV(connection_pools[].connection_uri); V(null) when the API did not give it out
+          (a warning then says so).
+      returned: O(include_secrets=true)
+      type: str
+  sample:
+    - project: demo-project
+      service_name: pg-demo
+      pool_name: app-pool
+      database_name: appdb
+      username: null
+      pool_mode: transaction
+      pool_size: 10
+      host: pg-demo-demo-project.aivencloud.com
+      port: 12692
+      dbname: app-pool
+      user: null
+      sslmode: require
+check_mode:
   description:
-    - The pools the call declares present, after the run (the prediction in check mode),
-      in the order given, with the keys of RV(connection_pool).
+    - Whether the task ran in check mode, so RV(changes) lists writes that would be made, not writes made.
   returned: success
-  type: list
-  elements: dict
+  type: bool
+  sample: false
 changes:
-  description: What was done (or would be done in check mode), one entry per pool touched.
+  description:
+    - One entry per write made (in check mode, that would be made), in order.
+    - C(fields) (updates only) names the settings changed. C(before) and C(after) hold the settings
+      (C(database_name), C(username), C(pool_mode), C(pool_size)); V(null) for a pool that does not exist.
   returned: success
   type: list
   elements: dict
   sample:
-    - pool_name: app-pool
+    - project: demo-project
+      service_name: pg-demo
+      pool_name: app-pool
       action: update
       fields: [pool_size]
-    - pool_name: legacy
+      before: {database_name: appdb, username: null, pool_mode: transaction, pool_size: 10}
+      after: {database_name: appdb, username: null, pool_mode: transaction, pool_size: 20}
+    - project: demo-project
+      service_name: pg-demo
+      pool_name: legacy
       action: delete
+      before: {database_name: appdb, username: null, pool_mode: session, pool_size: 5}
+      after: null
+diff:
+  description:
+    - With C(--diff), one entry per touched pool, headed C(project/service/pool), settings only,
+      one line per setting (C(pool_size), a colon, the value); the empty string for a side where the pool does not exist.
+  returned: success, in diff mode
+  type: list
+  elements: dict
+  sample:
+    - before_header: demo-project/pg-demo/app-pool
+      after_header: demo-project/pg-demo/app-pool
+      before: "database_name: appdb\nusername: null\npool_mode: transaction\npool_size: 10\n"
+      after: "database_name: appdb\nusername: null\npool_mode: transaction\npool_size: 20\n"
 failure:
   description:
-    - Machine-readable details of the API failure.
-    - C(status) is null when no HTTP reply came (connection or TLS error); C(attempts) counts the
+    - Machine-readable details of the failure.
+    - On an API error, C(status) is null when no HTTP reply came (connection or TLS error); C(attempts) counts the
       HTTP attempts, more than 1 when the request was retried until O(api_retries) ran out.
-  returned: failed on an API error
+    - When the declaration does not fit the services, C(problems) lists every problem, each naming
+      C(project/service/pool) or C(project/service); nothing was written.
+  returned: failed on an API error or a declaration with problems
   type: dict
   sample:
     status: 403
@@ -277,43 +454,52 @@ failure:
     attempts: 1
 applied:
   description:
-    - On a failed run, the changes the API accepted before it stopped, also when the read after
-      the writes failed. C(changed) is V(true) when it is not empty.
+    - On a failed run, the writes the API accepted before it stopped, also when the read after
+      the writes failed, each with C(project), C(service_name), C(pool_name) and C(action).
+      C(changed) is V(true) when it is not empty.
   returned: failed during or after writes
   type: list
   elements: dict
 failed_changes:
   description:
-    - On a failed run, the changes that failed, with the HTTP status and Aiven's message.
+    - On a failed run, the writes that failed, with the HTTP status and Aiven's message.
     - A write the API accepted but the read back does not show has no C(status); its C(message) names
       the setting, its value read back and the value written.
   returned: failed during or after writes
   type: list
   elements: dict
   sample:
-    - pool_name: reports
+    - project: demo-project
+      service_name: pg-demo
+      pool_name: reports
       action: create
       status: 403
       message: Service database username ghost does not exist
-    - pool_name: app-pool
-      action: update
-      fields: [pool_size]
-      message: pool_size is 10, not 20
 not_attempted:
-  description: On a failed run, the changes not attempted after the failure.
+  description: On a failed run, the writes not attempted after the failure, with the same keys.
   returned: failed during or after writes
   type: list
   elements: dict
 """
 
 from collections.abc import Mapping
+from typing import Any
 
 from ansible.module_utils.basic import AnsibleModule, _load_params
 from ansible.module_utils.common.validation import check_type_dict
 
 from ansible_collections.dbpools.aiven.plugins.module_utils._common import check_identity, common_argument_spec, make_client
-from ansible_collections.dbpools.aiven.plugins.module_utils._executor import PoolSync, SyncError
-from ansible_collections.dbpools.aiven.plugins.module_utils._pools import POOL_MODES, STATES
+from ansible_collections.dbpools.aiven.plugins.module_utils._engine import EngineResult, PoolEngine, ServiceDeclaration, SyncError
+from ansible_collections.dbpools.aiven.plugins.module_utils._pools import public_pool
+from ansible_collections.dbpools.aiven.plugins.module_utils._rules import (
+    CONCURRENCY_DEFAULT,
+    POOL_MODES,
+    STATES,
+    concurrency_problem,
+    pool_state,
+    shown,
+    wait_timeout_problem,
+)
 
 SETTING_OPTIONS = {
     "database_name": {"type": "str"},
@@ -321,23 +507,35 @@ SETTING_OPTIONS = {
     "pool_mode": {"type": "str", "choices": list(POOL_MODES)},
     "pool_size": {"type": "int"},
 }
+POOL_ITEM_OPTIONS = dict(SETTING_OPTIONS, pool_name={"type": "str", "required": True},
+                         state={"type": "str", "choices": list(STATES), "default": "present"})
+# The options that declare one service: with services, they go inside each item.
+SERVICE_LEVEL = ("service_name", "pool_name", "pools") + tuple(SETTING_OPTIONS)
 
 
 def argument_spec() -> dict:
     spec = common_argument_spec()
     spec.update(
-        project={"type": "str", "required": True},
-        service_name={"type": "str", "required": True},
+        project={"type": "str"},
+        service_name={"type": "str"},
         pool_name={"type": "str"},
         state={"type": "str", "choices": list(STATES), "default": "present"},
-        pools={
+        pools={"type": "list", "elements": "dict", "options": POOL_ITEM_OPTIONS},
+        purge={"type": "bool", "default": False},
+        allow_empty={"type": "bool", "default": False},
+        services={
             "type": "list",
             "elements": "dict",
-            "options": dict(SETTING_OPTIONS, pool_name={"type": "str", "required": True},
-                            state={"type": "str", "choices": list(STATES), "default": "present"}),
+            "options": {
+                "project": {"type": "str"},
+                "service_name": {"type": "str", "required": True},
+                "purge": {"type": "bool", "default": False},
+                "allow_empty": {"type": "bool", "default": False},
+                "pools": {"type": "list", "elements": "dict", "default": [], "options": POOL_ITEM_OPTIONS},
+            },
         },
-        purge={"type": "bool", "default": False},
-        concurrency={"type": "int", "default": 4},
+        include_secrets={"type": "bool", "default": False},
+        concurrency={"type": "int", "default": CONCURRENCY_DEFAULT},
         wait={"type": "bool", "default": True},
         wait_timeout={"type": "int", "default": 600},
         **SETTING_OPTIONS,
@@ -345,9 +543,9 @@ def argument_spec() -> dict:
     return spec
 
 
-def items_are_dicts(pools: object) -> bool:
-    """True when every item of ``pools`` is a dict, or a string Ansible turns into one."""
-    for item in pools if isinstance(pools, list) else [pools]:
+def items_are_dicts(items: object) -> bool:
+    """True when every item of ``items`` is a dict, or a string Ansible turns into one."""
+    for item in items if isinstance(items, list) else [items]:
         if isinstance(item, str):
             try:
                 item = check_type_dict(item)
@@ -358,82 +556,140 @@ def items_are_dicts(pools: object) -> bool:
     return True
 
 
+def _services_are_dicts(services: object) -> bool:
+    if not items_are_dicts(services) or not isinstance(services, list):
+        return False
+    return all(not isinstance(item, Mapping) or item.get("pools") is None or items_are_dicts(item["pools"]) for item in services)
+
+
 def safe_argument_spec() -> dict:
-    """The argument spec, with pools taken as it is when an item is no dict.
+    """The argument spec, with pools or services taken as they are when an item is no dict.
 
     ansible-core gives up collecting the no_log values when an item of a list of
     sub-options is no dict, and its failure then shows api_token in clear in the
-    result's invocation. Taken as it is, such a value reaches validate_desired,
-    which names the item, and the token stays masked.
+    result's invocation. Taken as it is, such a value reaches our own checks, which
+    name the item, and the token stays masked.
     """
     spec = argument_spec()
     raw = _load_params()  # None where the module is only introspected (ansible-test validate-modules)
-    pools = raw.get("pools") if isinstance(raw, Mapping) else None
-    if pools is not None and not items_are_dicts(pools):
+    raw = raw if isinstance(raw, Mapping) else {}
+    if raw.get("pools") is not None and not items_are_dicts(raw["pools"]):
         spec["pools"] = {"type": "raw"}
+    if raw.get("services") is not None and not _services_are_dicts(raw["services"]):
+        spec["services"] = {"type": "raw"}
     return spec
 
 
-def desired_pools(params: dict) -> list:
-    """The single form is a batch of one: one code path."""
-    if params["pools"] is not None:
-        return params["pools"]
-    entry = {key: params[key] for key in SETTING_OPTIONS}
-    entry.update(pool_name=params["pool_name"], state=params["state"])
-    return [entry]
+def _shape_problem(services: object) -> str | None:
+    """Why ``services`` taken as it is (see safe_argument_spec) is no list of dicts with lists of dicts."""
+    if not isinstance(services, list):
+        return f"services must be a list, got {shown(services)}"
+    for index, item in enumerate(services):
+        if not isinstance(item, Mapping):
+            return f"services[{index}] must be a dictionary, got {shown(item)}"
+        pools = item.get("pools")
+        if pools is not None and not isinstance(pools, list):
+            return f"services[{index}].pools must be a list, got {shown(pools)}"
+        for position, entry in enumerate(pools or []):
+            if not isinstance(entry, Mapping):
+                return f"services[{index}].pools[{position}] must be a dictionary, got {shown(entry)}"
+    return None
 
 
 def check_options(module: AnsibleModule) -> None:
     params = module.params
-    if params["pools"] is not None and any(params[key] is not None for key in SETTING_OPTIONS):
-        module.fail_json(msg="database_name, username, pool_mode and pool_size go inside each item of pools, not beside it")
-    if params["purge"] and params["pools"] is None:
-        module.fail_json(msg="purge needs the batch form (pools)")
-    if not 1 <= params["concurrency"] <= 32:
-        module.fail_json(msg=f"concurrency must be from 1 to 32, got {params['concurrency']}")
-    if params["wait_timeout"] < 0:
-        module.fail_json(msg=f"wait_timeout must be 0 or more seconds, got {params['wait_timeout']}")
-    check_identity(module)
+    if params["services"] is not None:
+        check_services_options(module)
+    else:
+        missing = [key for key in ("project", "service_name") if params[key] is None]
+        if missing:
+            form = "pools" if params["pools"] is not None else "pool_name"
+            module.fail_json(msg=f"{' and '.join(missing)} required with {form}")
+        if params["pools"] is not None and any(params[key] is not None for key in SETTING_OPTIONS):
+            module.fail_json(msg="database_name, username, pool_mode and pool_size go inside each item of pools, not beside it")
+        if params["purge"] and params["pools"] is None:
+            module.fail_json(msg="purge needs the batch form (pools)")
+        if params["allow_empty"] and not params["purge"]:
+            module.fail_json(msg="allow_empty applies to purge: set purge: true, or leave allow_empty out")
+        check_identity(module)
+    problem = concurrency_problem(params["concurrency"]) or wait_timeout_problem(params["wait_timeout"])
+    if problem:
+        module.fail_json(msg=problem)
 
 
-def warn_all(module: AnsibleModule, warnings: list) -> None:
-    for warning in warnings:
-        module.warn(warning)
+def check_services_options(module: AnsibleModule) -> None:
+    params = module.params
+    problem = _shape_problem(params["services"])
+    if problem:
+        module.fail_json(msg=problem)
+    beside = [key for key in SERVICE_LEVEL if params[key] is not None]
+    beside += [key for key in ("purge", "allow_empty") if params[key]]
+    if params["state"] != "present":
+        beside.append("state")
+    if beside:
+        module.fail_json(msg=f"with services, {', '.join(beside)} go inside each item of services (top level: project only, "
+                             "as the default project of the items)")
+    for index, item in enumerate(params["services"]):
+        if item.get("project") is None and params["project"] is None:
+            module.fail_json(msg=f"services[{index}] has no project: set project in the item or at the top level")
 
 
-def with_identity(pool: dict, params: dict) -> dict:
-    return dict(pool, project=params["project"], service_name=params["service_name"])
+def declarations(params: dict) -> list[ServiceDeclaration]:
+    """The three forms as one list of service declarations: one code path."""
+    if params["services"] is not None:
+        return [ServiceDeclaration(item.get("project") or params["project"], item["service_name"], item.get("pools") or [],
+                                   purge=bool(item.get("purge")), allow_empty=bool(item.get("allow_empty")))
+                for item in params["services"]]
+    if params["pools"] is not None:
+        return [ServiceDeclaration(params["project"], params["service_name"], params["pools"],
+                                   purge=params["purge"], allow_empty=params["allow_empty"])]
+    entry = {key: params[key] for key in SETTING_OPTIONS}
+    entry.update(pool_name=params["pool_name"], state=params["state"])
+    # The single form's options are named alone in messages.
+    return [ServiceDeclaration(params["project"], params["service_name"], [entry], list_name=None)]
+
+
+def declared_pools(result: EngineResult, include_secrets: bool) -> list[dict[str, Any]]:
+    """The pools declared present, service by service in the order given, as the module returns them."""
+    pools = []
+    for service in result.services:
+        declaration = service.declaration
+        by_name = {pool["pool_name"]: pool for pool in service.pools}
+        for entry in declaration.pools:
+            if pool_state(entry) == "present" and entry["pool_name"] in by_name:
+                pools.append(public_pool(declaration.project, declaration.service_name, by_name[entry["pool_name"]], include_secrets))
+    return pools
 
 
 def main() -> None:
     module = AnsibleModule(
         argument_spec=safe_argument_spec(),
-        mutually_exclusive=[("pool_name", "pools")],
-        required_one_of=[("pool_name", "pools")],
+        mutually_exclusive=[("pool_name", "pools", "services")],
+        required_one_of=[("pool_name", "pools", "services")],
         supports_check_mode=True,
     )
     params = module.params
     check_options(module)
-    desired = desired_pools(params)
+    declared = declarations(params)
     client = make_client(module, params["concurrency"])
-    sync = PoolSync(client, params["project"], params["service_name"], params["concurrency"])
+    engine = PoolEngine(client, params["concurrency"], include_secrets=params["include_secrets"])
     try:
-        result = sync.run(desired, purge=params["purge"], check_mode=module.check_mode,
-                          wait=params["wait"], wait_timeout=params["wait_timeout"],
-                          # The single form's options are named alone in messages.
-                          list_name="pools" if params["pools"] is not None else None)
+        result = engine.run(declared, check_mode=module.check_mode, wait=params["wait"], wait_timeout=params["wait_timeout"])
     except SyncError as err:
-        warn_all(module, sync.warnings)
+        for warning in engine.warnings:
+            module.warn(warning)
         module.fail_json(msg=err.message, changed=bool(err.applied), **err.details())
     finally:
         client.close()
-    warn_all(module, sync.warnings)
+    for warning in engine.warnings:
+        module.warn(warning)
 
-    by_name = {pool["pool_name"]: with_identity(pool, params) for pool in result.pools}
-    declared = [by_name[entry["pool_name"]] for entry in desired if entry["state"] == "present" and entry["pool_name"] in by_name]
-    output = {"changed": result.changed, "changes": result.changes, "connection_pools": declared}
-    if params["pools"] is None:
-        output["connection_pool"] = by_name.get(params["pool_name"], {})
+    pools = declared_pools(result, params["include_secrets"])
+    # Whether the changes were made or only predicted: a check_mode keyword around a role is invisible to its tasks.
+    output: dict[str, Any] = {"changed": result.changed, "changes": result.changes, "connection_pools": pools,
+                              "check_mode": module.check_mode}
+    if params["pool_name"] is not None:
+        output["connection_pool"] = next((pool for pool in pools if pool["pool_name"] == params["pool_name"]), {})
     if module._diff:
         output["diff"] = result.diff
     module.exit_json(**output)

@@ -10,7 +10,8 @@ short_description: Read PgBouncer connection pools of an Aiven for PostgreSQL se
 version_added: 1.0.0
 description:
   - Returns the connection pools of one Aiven for PostgreSQL service, all of them or the ones named,
-    with their connection URI and its parsed connection details.
+    with their connection details and their secrets (C(connection_uri), C(password)); reading those is
+    this module's purpose. To manage pools without handling secrets, use M(dbpools.aiven.aiven_connection_pool).
   - One API request per call (two when the token may not read secrets). Never changes anything.
   - A reply that is not what the API promises (C(connection_pools) not a list, an entry that is not an
     object, a pool without a usable C(pool_name), a pool listed twice) fails the task, naming the
@@ -50,7 +51,7 @@ options:
     type: list
     elements: str
 notes:
-  - C(connection_uri) contains a password, so treat the result as a secret.
+  - The result holds secrets (C(connection_uri) and C(password)), so use C(no_log) on the task and never print it.
   - The service is read with C(include_secrets=true), which needs the permission C(service:secrets:read).
     A token without it (the API answers 403) gets the pools read without secrets and a warning, and their
     C(connection_uri) then holds C(<redacted>) where the password goes. A C(<redacted>) password in a
@@ -123,6 +124,15 @@ connection_pools:
     sslmode:
       description: C(sslmode) of the URI.
       type: str
+    dbname:
+      description: Database name a client connects to, the pool's name.
+      type: str
+    user:
+      description: User a client connects as for a pinned pool; V(null) for an unpinned pool.
+      type: str
+    password:
+      description: Password inside the URI, a secret; V(null) when the API did not give it out (a warning then says so).
+      type: str
   sample:
     - project: demo-project
       service_name: pg-demo
@@ -134,7 +144,10 @@ connection_pools:
       connection_uri: postgres://avnadmin:SECRET@pg-demo-demo-project.aivencloud.com:12692/app-pool?sslmode=require
       host: pg-demo-demo-project.aivencloud.com
       port: 12692
+      dbname: app-pool
+      user: null
       sslmode: require
+      password: SECRET
 failure:
   description:
     - Machine-readable details of the API failure.
@@ -147,8 +160,9 @@ failure:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.dbpools.aiven.plugins.module_utils._common import check_identity, common_argument_spec, make_client
-from ansible_collections.dbpools.aiven.plugins.module_utils._executor import PoolSync, SyncError
-from ansible_collections.dbpools.aiven.plugins.module_utils._pools import NAME_MAX, text_problem
+from ansible_collections.dbpools.aiven.plugins.module_utils._pools import public_pool
+from ansible_collections.dbpools.aiven.plugins.module_utils._reading import ReadError, read_service_pools
+from ansible_collections.dbpools.aiven.plugins.module_utils._rules import NAME_MAX, text_problem
 
 
 def main() -> None:
@@ -166,17 +180,16 @@ def main() -> None:
         if problem:
             module.fail_json(msg=problem)
     client = make_client(module)
-    sync = PoolSync(client, params["project"], params["service_name"])
     try:
-        pools = sync.read_pools(params["pool_name"])
-    except SyncError as err:
-        module.fail_json(msg=err.message, **err.details())
+        pools, warnings = read_service_pools(client, params["project"], params["service_name"], params["pool_name"])
+    except ReadError as err:
+        module.fail_json(msg=err.message, **({"failure": err.failure} if err.failure else {}))
     finally:
         client.close()
-    for warning in sync.warnings:
+    for warning in warnings:
         module.warn(warning)
-    identity = {"project": params["project"], "service_name": params["service_name"]}
-    module.exit_json(changed=False, connection_pools=[dict(pool, **identity) for pool in pools])
+    module.exit_json(changed=False, connection_pools=[public_pool(params["project"], params["service_name"], pool, include_secrets=True)
+                                                      for pool in pools])
 
 
 if __name__ == "__main__":

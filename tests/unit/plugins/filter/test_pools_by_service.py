@@ -21,6 +21,10 @@ def error_of(definitions, **kwargs) -> str:
     return str(caught.value)
 
 
+def service(project, service_name, pools, purge=False, allow_empty=False) -> dict:
+    return {"project": project, "service_name": service_name, "purge": purge, "allow_empty": allow_empty, "pools": pools}
+
+
 def test_registered_under_its_name():
     assert FilterModule().filters() == {"pools_by_service": pools_by_service}
 
@@ -33,14 +37,14 @@ def test_groups_by_service_in_first_seen_order_and_keeps_pool_order():
         {"service_name": "pg-a", "pool_name": "a0", "state": "absent"},
     ]
     assert group(definitions, project="prod") == [
-        {"project": "prod", "service_name": "pg-b", "purge": False, "pools": [
-            {"pool_name": "b1", "database_name": "db", "state": "present"},
-            {"pool_name": "b2", "database_name": "db", "pool_mode": "session", "state": "present"},
-        ]},
-        {"project": "prod", "service_name": "pg-a", "purge": False, "pools": [
-            {"pool_name": "a1", "database_name": "db", "pool_size": 5, "state": "present"},
+        service("prod", "pg-b", [
+            {"pool_name": "b1", "database_name": "db"},
+            {"pool_name": "b2", "database_name": "db", "pool_mode": "session"},
+        ]),
+        service("prod", "pg-a", [
+            {"pool_name": "a1", "database_name": "db", "pool_size": 5},
             {"pool_name": "a0", "state": "absent"},
-        ]},
+        ]),
     ]
 
 
@@ -65,13 +69,15 @@ def test_without_default_project_every_entry_names_one():
 
 def test_null_settings_are_dropped_and_empty_username_is_kept_to_unpin():
     result = group([{"service_name": "pg", "pool_name": "p", "username": "", "pool_mode": None, "pool_size": None,
-                     "database_name": None, "state": None}], project="prod")
-    assert result[0]["pools"] == [{"pool_name": "p", "username": "", "state": "present"}]
+                     "database_name": None, "state": None, "project": None}], project="prod")
+    assert result[0]["pools"] == [{"pool_name": "p", "username": ""}]
 
 
-def test_pool_size_as_digit_string_becomes_int():
-    result = group([{"service_name": "pg", "pool_name": "p", "pool_size": "20"}], project="prod")
-    assert result[0]["pools"][0]["pool_size"] == 20
+def test_settings_pass_through_unchecked_for_the_module_to_judge():
+    # The module validates settings (and reports every problem at once); the filter must not drop or fix them.
+    entry = {"service_name": "pg", "pool_name": "p", "pool_size": "twenty", "pool_mode": "fast", "state": "gone", "database_name": 5}
+    assert group([entry], project="prod")[0]["pools"] == [
+        {"pool_name": "p", "database_name": 5, "pool_mode": "fast", "pool_size": "twenty", "state": "gone"}]
 
 
 def test_input_is_not_modified():
@@ -109,6 +115,13 @@ def test_purge_of_service_with_other_project_prefix_is_distinct():
     assert [(g["project"], g["purge"]) for g in result] == [("prod", False), ("staging", True)]
 
 
+def test_allow_empty_marks_the_services_of_the_call_only():
+    result = group([{"service_name": "pg-a", "pool_name": "a1"}], project="prod",
+                   purge=["pg-a", "pg-b", "pg-c"], allow_empty=["prod/pg-b", "pg-a", "pg-elsewhere"])
+    assert [(g["service_name"], g["purge"], g["allow_empty"]) for g in result] == [
+        ("pg-a", True, True), ("pg-b", True, True), ("pg-c", True, False)]
+
+
 @pytest.mark.parametrize("item, message", [
     ("pg", "purge[0] (pg) names no project and there is no default project; write it as project/pg"),
     ("", "purge[0] must be a non-empty string"),
@@ -116,21 +129,15 @@ def test_purge_of_service_with_other_project_prefix_is_distinct():
     ("a/b/c", "purge[0] must be service_name or project/service_name, got 'a/b/c'"),
     ("/pg", "purge[0] must be service_name or project/service_name"),
     ("proj/", "purge[0] must be service_name or project/service_name"),
+    ("bad project/pg", "purge[0]: project must be 1 to 63 characters"),
 ])
 def test_bad_purge_entries(item, message):
     assert message in error_of([], purge=[item])
 
 
-def test_present_only_drops_absent_entries_and_empty_services_after_checking_them():
-    definitions = [
-        {"service_name": "pg-a", "pool_name": "gone", "state": "absent"},
-        {"service_name": "pg-b", "pool_name": "b1"},
-        {"service_name": "pg-b", "pool_name": "b0", "state": "absent"},
-        {"service_name": "pg-b", "pool_name": "b2", "state": "present"},
-    ]
-    result = group(definitions, project="prod", present_only=True)
-    assert [(g["service_name"], [p["pool_name"] for p in g["pools"]]) for g in result] == [("pg-b", ["b1", "b2"])]
-    assert "already declared" in error_of(definitions + [{"service_name": "pg-a", "pool_name": "gone"}], project="prod", present_only=True)
+def test_bad_allow_empty_entries_are_named_by_their_variable():
+    message = error_of([], purge=["p/pg"], allow_empty=["p/pg", "x/y/z"], allow_empty_variable="connection_pools_allow_empty")
+    assert message == "connection_pools_allow_empty[1] must be service_name or project/service_name, got 'x/y/z'"
 
 
 def test_purge_variable_name_in_messages():
@@ -138,8 +145,9 @@ def test_purge_variable_name_in_messages():
     assert message.startswith("connection_pools_purge[0] (pg) names no project")
 
 
-def test_purge_must_be_a_list():
-    assert "purge must be a list" in error_of([], project="p", purge="pg")
+@pytest.mark.parametrize("option", ["purge", "allow_empty"])
+def test_service_lists_must_be_lists(option):
+    assert f"{option} must be a list of service names, got str" in error_of([], project="p", **{option: "pg"})
 
 
 def test_duplicate_names_both_entries():
@@ -174,23 +182,28 @@ def test_missing_project_names_the_entry():
     ({"service_name": "pg"}, "connection_pools_definitions[0] (service_name pg): pool_name is required"),
     ({"service_name": "pg", "pool_name": ""}, "pool_name is required and must be a non-empty string, got ''"),
     ({"service_name": "pg", "pool_name": 7}, "pool_name is required and must be a non-empty string, got 7"),
+    ({"service_name": "pg", "pool_name": "x" * 64}, "pool_name must be a string of 1 to 63 characters"),
+    ({"service_name": "pg", "pool_name": "a\nb"}, "(service_name pg): pool_name must not contain control characters"),
+    ({"service_name": "s" * 65, "pool_name": "p"}, "(pool_name p): service_name must be a string of 1 to 64 characters"),
     ({"project": "", "service_name": "pg", "pool_name": "p"}, "project must be a non-empty string when given"),
-    ({"service_name": "pg", "pool_name": "p", "pool_mode": "fast"}, "(service_name pg, pool_name p): pool_mode must be one of session, transaction, statement"),
-    ({"service_name": "pg", "pool_name": "p", "pool_size": "twenty"}, "pool_size must be an integer, got 'twenty'"),
-    ({"service_name": "pg", "pool_name": "p", "pool_size": 2.5}, "pool_size must be an integer, got 2.5"),
-    ({"service_name": "pg", "pool_name": "p", "pool_size": True}, "pool_size must be an integer, got True"),
-    ({"service_name": "pg", "pool_name": "p", "state": "gone"}, "state must be one of present, absent"),
-    ({"service_name": "pg", "pool_name": "p", "database_name": 5}, "database_name must be a string"),
-    ({"service_name": "pg", "pool_name": "p", "username": False}, "username must be a string"),
+    ({"project": "bad project", "service_name": "pg", "pool_name": "p"}, "project must be 1 to 63 characters"),
     ({"service_name": "pg", "pool_name": "p", "pool": 1, "size": 2}, "unknown key(s) pool, size; the keys are project, service_name"),
 ])
-def test_invalid_entries_are_named(entry, message):
+def test_invalid_identities_are_named(entry, message):
     assert message in error_of([entry], project="prod")
 
 
-def test_first_invalid_entry_is_reported_before_later_duplicates():
+def test_every_problem_is_reported_at_once():
     definitions = [{"service_name": "pg", "pool_name": "p"}, {"service_name": "pg", "pool_name": "p"}, {"service_name": "pg"}]
-    assert error_of(definitions, project="prod").startswith("connection_pools_definitions[1]")
+    message = error_of(definitions, project="prod", purge=["a/b/c"])
+    assert message.startswith("3 problems in the pool definitions: ")
+    assert "connection_pools_definitions[1] (service_name pg, pool_name p): pool p of prod/pg is already declared" in message
+    assert "connection_pools_definitions[2] (service_name pg): pool_name is required" in message
+    assert "purge[0] must be service_name or project/service_name" in message
+
+
+def test_a_bad_default_project_is_named_as_such():
+    assert error_of([], project="bad project").startswith("project (the default project, connection_pools_project in the role) must be")
 
 
 @pytest.mark.parametrize("value", ["pg", {"service_name": "pg"}, 3])
@@ -209,3 +222,39 @@ def test_project_must_be_a_string():
 def test_default_variable_name_in_messages():
     with pytest.raises(AnsibleFilterError, match=r"^definitions\[0\]"):
         pools_by_service([{"service_name": "pg", "pool_name": "p"}])
+
+
+# --- merged variables (connection_pools_definitions__* in the role) ---------------------------
+
+
+def test_merged_variables_follow_the_main_list_sorted_by_name():
+    merge = {
+        "connection_pools_definitions__team_b": [{"service_name": "pg", "pool_name": "b"}, {"service_name": "pg-2", "pool_name": "b2"}],
+        "connection_pools_definitions__team_a": [{"service_name": "pg", "pool_name": "a"}],
+    }
+    result = group([{"service_name": "pg", "pool_name": "main"}], project="prod", merge=merge)
+    assert [(g["service_name"], [p["pool_name"] for p in g["pools"]]) for g in result] == [("pg", ["main", "a", "b"]), ("pg-2", ["b2"])]
+
+
+def test_a_pool_in_two_variables_names_both():
+    merge = {
+        "connection_pools_definitions__z": [{"service_name": "pg", "pool_name": "other"}, {"project": "prod", "service_name": "pg", "pool_name": "p"}],
+        "connection_pools_definitions__a": [{"service_name": "pg", "pool_name": "p", "pool_size": 3}],
+    }
+    assert error_of([], project="prod", merge=merge) == (
+        "connection_pools_definitions__z[1] (project prod, service_name pg, pool_name p): pool p of prod/pg"
+        " is already declared by connection_pools_definitions__a[0]; declare each pool once")
+
+
+def test_merged_variables_are_checked_and_named_like_the_main_list():
+    merge = {"connection_pools_definitions__x": [{"service_name": "pg", "pool_name": "p", "pool_sise": 3}],
+             "connection_pools_definitions__y": "pg/p",
+             "connection_pools_definitions__empty": None}
+    message = error_of([], project="prod", merge=merge)
+    assert "connection_pools_definitions__x[0] (service_name pg, pool_name p): unknown key(s) pool_sise" in message
+    assert "connection_pools_definitions__y must be a list of dictionaries, got str" in message
+    assert "__empty" not in message
+
+
+def test_merge_must_be_a_dictionary():
+    assert "merge must be a dictionary" in error_of([], project="prod", merge=[[]])

@@ -12,6 +12,7 @@ Every request is recorded, with its arrival time.
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
 from collections import deque
@@ -57,6 +58,8 @@ class StubServer:
         self._lock = threading.Lock()
         self._scripts: dict[tuple[str, str], Deque[Reply]] = {}
         self.requests: List[Recorded] = []
+        # Seconds every reply is delayed by (a server far away; the behaviour under test, not a wait).
+        self.latency = 0.0
         stub = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -65,10 +68,17 @@ class StubServer:
             def log_message(self, format: str, *args: Any) -> None:  # pylint: disable=redefined-builtin
                 return
 
+            def setup(self) -> None:
+                super().setup()
+                # Headers and body go out as two writes: without this, delayed ACKs add 40 ms to every reply.
+                self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
             def _handle(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
                 reply = stub._record_and_pop(Recorded(self.command, self.path, dict(self.headers), body, time.monotonic()))
+                if stub.latency:
+                    time.sleep(stub.latency)
                 if isinstance(reply, Raw):
                     self.close_connection = True
                     self._write_raw(reply)

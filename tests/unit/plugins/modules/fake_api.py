@@ -8,8 +8,11 @@ updates, deletes and the read-backs after them behave like the real API. Any
 project and service exist, RUNNING, unless listed in ``missing``.
 ``pool_name_pattern`` mimics the emulator's unconfirmed name rule (400 on create).
 Passwords in the URIs read ``<redacted>`` unless the read asks for ``include_secrets``;
-``secrets`` plays a token that may not ask (``forbidden``: 403) or an API that redacts
-anyway (``redacted``). ``ignored_fields`` are answered 200 on a write but not stored.
+``secrets`` plays a token that may not ask (``forbidden``: 403), an API that redacts
+anyway (``redacted``) or one that never redacts pool URIs (``unredacted``, which the
+contract leaves open). ``ignored_fields`` are answered 200 on a write but not stored.
+``service_fields`` adds fields (state, plan, databases, users) to a service's document;
+GET of the project's service list answers every service that has pools or fields.
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
 from ansible_collections.dbpools.aiven.tests.unit.plugins.module_utils.stub_server import Recorded, Reply, StubServer
+
+PASSWORD = "fake-P00L-secret"
 
 
 def aiven_error(status: int, message: str) -> tuple[int, dict, dict]:
@@ -33,6 +38,7 @@ class FakeAivenApi(StubServer):
         self.pools: dict[tuple[str, str], dict[str, dict[str, Any]]] = {}
         self.secrets = "readable"
         self.ignored_fields: set[str] = set()
+        self.service_fields: dict[tuple[str, str], dict[str, Any]] = {}
 
     def reset(self, pool_name_pattern: str | None = None) -> None:
         """Forget requests, scripts and pools, as a new server would."""
@@ -44,6 +50,7 @@ class FakeAivenApi(StubServer):
             self.pool_name_pattern = pool_name_pattern
             self.secrets = "readable"
             self.ignored_fields = set()
+            self.service_fields.clear()
 
     def calls(self) -> list[str]:
         """``METHOD /raw/path`` of every request, in order (query strings left out)."""
@@ -58,6 +65,9 @@ class FakeAivenApi(StubServer):
         target = urlsplit(recorded.path)
         raw = target.path.split("/")
         segments = [unquote(segment) for segment in raw[1:]]
+        include_secrets = "include_secrets=true" in target.query.split("&")
+        if recorded.method == "GET" and len(segments) == 4 and segments[:2] == ["v1", "project"] and segments[3] == "service":
+            return self._list(segments[2], include_secrets)
         if len(segments) < 5 or segments[:2] != ["v1", "project"] or segments[3] != "service":
             return aiven_error(404, "Not found")
         project, service = segments[2], segments[4]
@@ -66,7 +76,7 @@ class FakeAivenApi(StubServer):
         pools = self.pools.setdefault((project, service), {})
         rest = segments[5:]
         if recorded.method == "GET" and not rest:
-            return self._read(service, pools, "include_secrets=true" in target.query.split("&"))
+            return self._read(project, service, pools, include_secrets)
         if rest[:1] != ["connection_pool"] or len(rest) > 2:
             return aiven_error(404, "Not found")
         body = {key: value for key, value in (recorded.json() or {}).items() if key not in self.ignored_fields}
@@ -96,17 +106,30 @@ class FakeAivenApi(StubServer):
         pools[name] = pool
         return (200, {}, {"message": "created"})
 
-    def _read(self, service: str, pools: dict[str, dict[str, Any]], include_secrets: bool) -> Reply:
+    def _password(self, include_secrets: bool) -> str:
+        given = self.secrets == "unredacted" or (include_secrets and self.secrets == "readable")
+        return PASSWORD if given else "<redacted>"
+
+    def _read(self, project: str, service: str, pools: dict[str, dict[str, Any]], include_secrets: bool) -> Reply:
         if include_secrets and self.secrets == "forbidden":
             return aiven_error(403, "Permission denied: the token lacks service:secrets:read")
-        password = "pw" if include_secrets and self.secrets == "readable" else "<redacted>"
-        return (200, {}, {"service": self._document(service, pools, password)})
+        return (200, {}, {"service": self._document(project, service, pools, self._password(include_secrets))})
 
-    def _document(self, service: str, pools: dict[str, dict[str, Any]], password: str) -> dict[str, Any]:
+    def _list(self, project: str, include_secrets: bool) -> Reply:
+        if include_secrets and self.secrets == "forbidden":
+            return aiven_error(403, "Permission denied: the token lacks service:secrets:read")
+        names = sorted({service for (owner, service) in list(self.pools) + list(self.service_fields)
+                        if owner == project and (owner, service) not in self.missing})
+        password = self._password(include_secrets)
+        return (200, {}, {"services": [self._document(project, name, self.pools.setdefault((project, name), {}), password) for name in names]})
+
+    def _document(self, project: str, service: str, pools: dict[str, dict[str, Any]], password: str) -> dict[str, Any]:
         listed = []
         for pool in pools.values():
             entry = {key: value for key, value in pool.items() if value is not None}
             user = quote(entry.get("username") or "avnadmin", safe="")
             entry["connection_uri"] = f"postgres://{user}:{password}@pg.example.com:12692/{quote(entry['pool_name'], safe='')}?sslmode=require"
             listed.append(entry)
-        return {"service_name": service, "state": "RUNNING", "plan": "startup-4", "connection_pools": listed}
+        document = {"service_name": service, "state": "RUNNING", "plan": "startup-4", "connection_pools": listed}
+        document.update(self.service_fields.get((project, service), {}))
+        return document

@@ -17,12 +17,14 @@ import pytest
 from ansible.module_utils.common import warnings as ansible_warnings
 
 from ansible_collections.dbpools.aiven.plugins.modules import aiven_connection_pool, aiven_connection_pool_info
-from ansible_collections.dbpools.aiven.tests.unit.plugins.modules.fake_api import aiven_error
+from ansible_collections.dbpools.aiven.tests.unit.plugins.modules.fake_api import PASSWORD, aiven_error
 from ansible_collections.dbpools.aiven.tests.unit.plugins.modules.module_runner import run_module
 
 TOKEN = "odd-replies-T0KEN-0123456789abcdef"
 SERVICE = "/v1/project/proj/service/pg"
+# The info module reads with secrets; aiven_connection_pool only with include_secrets.
 READ = SERVICE + "?include_secrets=true"
+FIRST_READ = {"pool": SERVICE, "info": READ}
 POOLS = SERVICE + "/connection_pool"
 MAIN = {"pool": aiven_connection_pool.main, "info": aiven_connection_pool_info.main}
 
@@ -90,7 +92,7 @@ MODULE_ARGS = {
     ],
 )
 def test_malformed_service_document_fails_cleanly(fake_api, capsys, module, reply, problem) -> None:
-    fake_api.script("GET", READ, reply)
+    fake_api.script("GET", FIRST_READ[module], reply)
     result = run(fake_api, capsys, module, **MODULE_ARGS[module])
     assert result["failed"] is True and not result.get("changed")
     assert result["msg"] == f"unexpected reply for service proj/pg: {problem}"
@@ -99,11 +101,12 @@ def test_malformed_service_document_fails_cleanly(fake_api, capsys, module, repl
 
 def test_failed_read_back_fails_with_changed_and_the_applied_writes(fake_api, capsys) -> None:
     fake_api.add_pool("proj", "pg", "old")
-    fake_api.script("GET", READ, document(entry("old")), aiven_error(502, "Bad Gateway"))
+    fake_api.script("GET", SERVICE, document(entry("old")), aiven_error(502, "Bad Gateway"))
     result = run(fake_api, capsys, pools=[{"pool_name": "a", "database_name": "appdb"}, {"pool_name": "old", "state": "absent"}], concurrency=1)
     assert fake_api.calls() == ["GET " + SERVICE, "POST " + POOLS, "DELETE " + POOLS + "/old", "GET " + SERVICE]
     assert result["failed"] is True and result["changed"] is True
-    assert result["applied"] == [{"pool_name": "a", "action": "create"}, {"pool_name": "old", "action": "delete"}]
+    assert result["applied"] == [{"project": "proj", "service_name": "pg", "pool_name": "a", "action": "create"},
+                                 {"project": "proj", "service_name": "pg", "pool_name": "old", "action": "delete"}]
     assert "were applied" in result["msg"] and "reading the service back failed" in result["msg"] and "HTTP 502: Bad Gateway" in result["msg"]
     assert result["failure"]["status"] == 502
 
@@ -111,11 +114,11 @@ def test_failed_read_back_fails_with_changed_and_the_applied_writes(fake_api, ca
 def test_purge_leaves_a_pool_that_appeared_during_the_run_and_warns(fake_api, capsys) -> None:
     fake_api.add_pool("proj", "pg", "old")
     # The read back shows a pool another writer created after the first read.
-    fake_api.script("GET", READ, document(entry("old")), document(entry("a"), entry("late")))
+    fake_api.script("GET", SERVICE, document(entry("old")), document(entry("a"), entry("late")))
     result = run(fake_api, capsys, pools=[{"pool_name": "a", "database_name": "appdb"}], purge=True)
     assert result.get("failed") is not True, result.get("msg")
     assert "DELETE " + POOLS + "/late" not in fake_api.calls()
-    assert result["changes"] == [{"pool_name": "a", "action": "create"}, {"pool_name": "old", "action": "delete"}]
+    assert [(change["action"], change["pool_name"]) for change in result["changes"]] == [("create", "a"), ("delete", "old")]
     assert any("late" in warning and "next run" in warning for warning in warnings_of(result))
 
 
@@ -126,7 +129,7 @@ def test_a_field_the_api_does_not_take_is_reported_once(fake_api, capsys) -> Non
     assert fake_api.calls() == ["GET " + SERVICE, "PUT " + POOLS + "/x", "GET " + SERVICE]
     assert result["failed"] is True and result["changed"] is True
     assert "pool 'x'" in result["msg"] and "pool_size is 10, not 30" in result["msg"] and "another writer" not in result["msg"]
-    assert result["applied"] == [{"pool_name": "x", "action": "update", "fields": ["pool_size"]}]
+    assert result["applied"] == [{"project": "proj", "service_name": "pg", "pool_name": "x", "action": "update", "fields": ["pool_size"]}]
     assert [item["pool_name"] for item in result["failed_changes"]] == ["x"]
 
 
@@ -144,7 +147,7 @@ def test_update_404_about_the_database_keeps_aivens_answer(fake_api, capsys) -> 
 def test_token_that_may_not_read_secrets_gets_the_pools_and_a_warning(fake_api, capsys, module) -> None:
     fake_api.add_pool("proj", "pg", "x")
     fake_api.secrets = "forbidden"
-    args = {"pool_name": "x"} if module == "pool" else {}
+    args = {"pool_name": "x", "include_secrets": True} if module == "pool" else {}
     result = run(fake_api, capsys, module, **args)
     assert result.get("failed") is not True, result.get("msg")
     assert [item.path for item in fake_api.requests] == [READ, SERVICE]
@@ -157,7 +160,7 @@ def test_token_that_may_not_read_secrets_gets_the_pools_and_a_warning(fake_api, 
 def test_redacted_password_despite_include_secrets_is_warned_about(fake_api, capsys, module) -> None:
     fake_api.add_pool("proj", "pg", "x")
     fake_api.secrets = "redacted"
-    args = {"pool_name": "x"} if module == "pool" else {}
+    args = {"pool_name": "x", "include_secrets": True} if module == "pool" else {}
     result = run(fake_api, capsys, module, **args)
     assert "<redacted>" in result["connection_pools"][0]["connection_uri"]
     (warning,) = warnings_of(result)
@@ -167,5 +170,6 @@ def test_redacted_password_despite_include_secrets_is_warned_about(fake_api, cap
 def test_readable_secrets_give_no_warning(fake_api, capsys) -> None:
     fake_api.add_pool("proj", "pg", "x")
     result = run(fake_api, capsys, "info")
-    assert ":pw@" in result["connection_pools"][0]["connection_uri"]
+    assert f":{PASSWORD}@" in result["connection_pools"][0]["connection_uri"]
+    assert result["connection_pools"][0]["password"] == PASSWORD
     assert warnings_of(result) == []

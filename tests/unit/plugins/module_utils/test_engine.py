@@ -1,4 +1,4 @@
-"""PoolSync: read, plan, write, read back — against a fake client, no network."""
+"""PoolEngine: read, check, plan, write, read back — against a fake client, no network."""
 
 from __future__ import annotations
 
@@ -8,22 +8,28 @@ import time
 import pytest
 
 from ansible_collections.dbpools.aiven.plugins.module_utils._api import AivenApiError
-from ansible_collections.dbpools.aiven.plugins.module_utils._executor import PoolSync, SyncError
+from ansible_collections.dbpools.aiven.plugins.module_utils._engine import PoolEngine, ServiceDeclaration, SyncError
+from ansible_collections.dbpools.aiven.plugins.module_utils._reading import ReadError, read_service_pools
 
 SECRET = "s3cret-password"
 
 
 class FakeClient:
-    """Behaves like AivenClient against one service; records every call."""
+    """Behaves like AivenClient against the services of some projects; records every call.
+
+    The service proj/svc is there from the start (``pools``, ``state``, ``states``,
+    ``documents`` and ``read_errors`` script it); ``add_service`` adds others.
+    """
 
     def __init__(self, pools=None, state="RUNNING", states=None):
-        self.pools = {p["pool_name"]: dict(p) for p in (pools or [])}
-        self.state = state
-        self.states = list(states or [])  # successive states returned by reads
-        self.calls = []
+        self.services = {}      # (project, service) -> {"pools": {...}, "state": ..., "extra": {...}}
+        self.add_service("proj", "svc", pools, state=state)
+        self.states = list(states or [])  # successive states of proj/svc returned by reads
+        self.calls = []         # (method, pool_name or None) of every call
+        self.requests = []      # (method, project, service or None, pool_name or None) of every call
         self.secret_reads = []  # include_secrets of every read, in order
         self.secrets = "readable"  # "forbidden": 403 on include_secrets; "redacted": passwords always "<redacted>"
-        self.documents = []     # successive raw service documents returned by reads, before the stateful one
+        self.documents = []     # successive raw documents returned by reads of proj/svc, before the stateful one
         self.read_errors = []   # successive read outcomes: an AivenApiError to raise, or None for a normal read
         self.ignored_fields = set()  # API fields a write answers 200 to but does not store
         self.before_write = {}  # pool_name -> what another writer does just before our write of that pool
@@ -34,29 +40,56 @@ class FakeClient:
         self.max_in_flight = 0
         self.lock = threading.Lock()
 
+    def add_service(self, project, service, pools=None, state="RUNNING", **extra):
+        self.services[(project, service)] = {"pools": {p["pool_name"]: dict(p) for p in (pools or [])}, "state": state, "extra": extra}
+
+    @property
+    def pools(self):
+        return self.services[("proj", "svc")]["pools"]
+
+    @property
+    def state(self):
+        return self.services[("proj", "svc")]["state"]
+
     def _uri(self, pool, include_secrets):
         user = pool.get("username") or "avnadmin"
         password = SECRET if include_secrets and self.secrets == "readable" else "<redacted>"
         return f"postgres://{user}:{password}@pg.example:12692/{pool['pool_name']}?sslmode=require"
 
-    def get_service(self, project, service, include_secrets=False):
-        self.calls.append(("GET", None))
+    def _document(self, project, service, include_secrets):
+        if (project, service) == ("proj", "svc"):
+            if self.states:
+                self.services[("proj", "svc")]["state"] = self.states.pop(0)
+            if self.documents:
+                return self.documents.pop(0)
+        stored = self.services[(project, service)]
+        pools = [dict(p, connection_uri=self._uri(p, include_secrets)) for p in stored["pools"].values()]
+        return dict(stored["extra"], service_name=service, state=stored["state"], connection_pools=pools)
+
+    def _read(self, method, project, service, include_secrets):
+        self.calls.append((method, None))
+        self.requests.append((method, project, service, None))
         self.secret_reads.append(include_secrets)
         error = self.read_errors.pop(0) if self.read_errors else None
         if error is not None:
             raise error
         if include_secrets and self.secrets == "forbidden":
             raise AivenApiError(403, "Permission denied: service:secrets:read", method="GET", path="/v1/project/proj/service/svc")
-        if self.states:
-            self.state = self.states.pop(0)
-        if self.documents:
-            return self.documents.pop(0)
-        pools = [dict(p, connection_uri=self._uri(p, include_secrets)) for p in self.pools.values()]
-        return {"state": self.state, "connection_pools": pools}
 
-    def _enter(self, method, name):
+    def get_service(self, project, service, include_secrets=False):
+        self._read("GET", project, service, include_secrets)
+        if (project, service) not in self.services:
+            raise AivenApiError(404, f"Service {service} does not exist", method="GET", path=f"/v1/project/{project}/service/{service}")
+        return self._document(project, service, include_secrets)
+
+    def list_services(self, project, include_secrets=False):
+        self._read("LIST", project, None, include_secrets)
+        return [self._document(p, s, include_secrets) for (p, s) in self.services if p == project]
+
+    def _enter(self, method, project, service, name):
         with self.lock:
             self.calls.append((method, name))
+            self.requests.append((method, project, service, name))
             self.in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self.in_flight)
         time.sleep(0.01)
@@ -66,16 +99,17 @@ class FakeClient:
             self.before_write.pop(name)()
         if name in self.fail_on:
             raise self.fail_on[name]
+        return self.services[(project, service)]["pools"]
 
     def _stored(self, body):
         return {key: value for key, value in body.items() if key not in self.ignored_fields}
 
     def create_pool(self, project, service, body):
         name = body["pool_name"]
-        self._enter("POST", name)
+        pools = self._enter("POST", project, service, name)
         if name in self.sneak_in:
-            self.pools[name] = self.sneak_in.pop(name)
-        if name in self.pools:
+            pools[name] = self.sneak_in.pop(name)
+        if name in pools:
             if name in self.lost_reply:
                 return False
             raise AivenApiError(409, f"Connection pool {name} already exists", method="POST", path="/v1/x")
@@ -84,31 +118,55 @@ class FakeClient:
                 "pool_size": stored.get("pool_size", 10)}
         if stored.get("username"):
             pool["username"] = stored["username"]
-        self.pools[name] = pool
+        pools[name] = pool
         if name in self.lost_reply:
             return False
         return True
 
     def update_pool(self, project, service, name, body):
-        self._enter("PUT", name)
-        if name not in self.pools:
+        pools = self._enter("PUT", project, service, name)
+        if name not in pools:
             raise AivenApiError(404, f"Connection pool {name} does not exist", method="PUT", path="/v1/x")
         for key, value in self._stored(body).items():
             if key == "username" and value is None:
-                self.pools[name].pop("username", None)
+                pools[name].pop("username", None)
             else:
-                self.pools[name][key] = value
+                pools[name][key] = value
 
     def delete_pool(self, project, service, name):
-        self._enter("DELETE", name)
-        return self.pools.pop(name, None) is not None
+        pools = self._enter("DELETE", project, service, name)
+        return pools.pop(name, None) is not None
 
     def methods(self):
         return [call[0] for call in self.calls]
 
 
+class OneService:
+    """The engine run on the one service proj/svc."""
+
+    def __init__(self, client, **kwargs):
+        kwargs.setdefault("sleep", lambda s: None)
+        self.engine = PoolEngine(client, **kwargs)
+
+    def run(self, desired, purge=False, allow_empty=False, **kwargs):
+        return self.engine.run([ServiceDeclaration("proj", "svc", desired, purge=purge, allow_empty=allow_empty)], **kwargs)
+
+    @property
+    def warnings(self):
+        return self.engine.warnings
+
+
 def sync(client, **kwargs):
-    return PoolSync(client, "proj", "svc", sleep=lambda s: None, **kwargs)
+    return OneService(client, **kwargs)
+
+
+def pools_of(result):
+    return result.services[0].pools
+
+
+def actions(items):
+    """(action, pool_name) of each item of changes, applied, failed_changes or not_attempted."""
+    return [(item["action"], item["pool_name"]) for item in items]
 
 
 def pool(name, database="appdb", **extra):
@@ -124,7 +182,7 @@ def test_converged_is_one_read_and_no_write():
     result = sync(client).run([want("a", database_name="appdb", pool_size=20)])
     assert client.methods() == ["GET"]
     assert not result.changed and result.changes == []
-    assert result.diff == {"before": {}, "after": {}}
+    assert result.diff == []
 
 
 def test_creating_k_pools_is_get_k_posts_get():
@@ -134,7 +192,7 @@ def test_creating_k_pools_is_get_k_posts_get():
     assert client.methods().count("POST") == 5
     assert client.methods()[0] == "GET" and client.methods()[-1] == "GET" and len(client.calls) == 7
     assert result.changed and sorted(c["pool_name"] for c in result.changes) == [f"p{i}" for i in range(5)]
-    assert all(p["connection_uri"] for p in result.pools)
+    assert all(p["host"] == "pg.example" for p in pools_of(result))
     assert client.max_in_flight <= 3
 
 
@@ -142,26 +200,28 @@ def test_check_mode_makes_no_write_and_predicts():
     client = FakeClient([pool("old")])
     result = sync(client).run([want("new", database_name="appdb", pool_size=7)], purge=True, check_mode=True)
     assert client.methods() == ["GET"]
-    assert [(c["action"], c["pool_name"]) for c in result.changes] == [("create", "new"), ("delete", "old")]
-    assert [(p["pool_name"], p["pool_size"], p["connection_uri"]) for p in result.pools] == [("new", 7, None)]
+    assert actions(result.changes) == [("create", "new"), ("delete", "old")]
+    assert [(p["pool_name"], p["pool_size"], p["connection_uri"]) for p in pools_of(result)] == [("new", 7, None)]
 
 
 def test_delete_only_needs_no_read_back():
     client = FakeClient([pool("a"), pool("b")])
     result = sync(client).run([want("a", state="absent")])
     assert client.methods() == ["GET", "DELETE"]
-    assert [p["pool_name"] for p in result.pools] == ["b"]
-    assert result.diff["before"].keys() == {"a"} and result.diff["after"] == {}
+    assert [p["pool_name"] for p in pools_of(result)] == ["b"]
+    assert [(d["before_header"], d["after"]) for d in result.diff] == [("proj/svc/a", "")] and "pool_size: 10" in result.diff[0]["before"]
 
 
 def test_update_diff_has_before_and_after_without_secrets():
     client = FakeClient([pool("a", username="app")])
     result = sync(client).run([want("a", pool_size=30, username="")])
     assert client.methods() == ["GET", "PUT", "GET"]
-    assert result.diff["before"]["a"]["pool_size"] == 10 and result.diff["before"]["a"]["username"] == "app"
-    assert result.diff["after"]["a"]["pool_size"] == 30 and result.diff["after"]["a"]["username"] is None
+    (entry,) = result.diff
+    assert "pool_size: 10\n" in entry["before"] and "username: app\n" in entry["before"]
+    assert "pool_size: 30\n" in entry["after"] and "username: null\n" in entry["after"]
     assert SECRET not in repr(result.diff) and "connection_uri" not in repr(result.diff)
-    assert result.changes == [{"pool_name": "a", "action": "update", "fields": ["pool_size", "username"]}]
+    assert [(c["action"], c["pool_name"], c["fields"]) for c in result.changes] == [("update", "a", ["pool_size", "username"])]
+    assert result.changes[0]["before"]["username"] == "app" and result.changes[0]["after"]["username"] is None
 
 
 def test_lost_reply_create_is_reconciled_and_reported_once():
@@ -169,8 +229,8 @@ def test_lost_reply_create_is_reconciled_and_reported_once():
     client.lost_reply.add("a")
     result = sync(client).run([want("a", database_name="appdb")])
     assert client.methods() == ["GET", "POST", "GET"]
-    assert result.changes == [{"pool_name": "a", "action": "create"}]
-    assert [p["pool_name"] for p in result.pools] == ["a"]
+    assert actions(result.changes) == [("create", "a")]
+    assert [p["pool_name"] for p in pools_of(result)] == ["a"]
 
 
 def test_pool_created_by_another_writer_is_adopted_and_corrected():
@@ -178,8 +238,8 @@ def test_pool_created_by_another_writer_is_adopted_and_corrected():
     client.sneak_in["a"] = pool("a", pool_size=3)
     result = sync(client).run([want("a", database_name="appdb", pool_size=8)])
     assert client.methods() == ["GET", "POST", "GET", "PUT", "GET"]
-    assert result.pools[0]["pool_size"] == 8
-    assert result.changes == [{"pool_name": "a", "action": "update", "fields": ["pool_size"]}]
+    assert pools_of(result)[0]["pool_size"] == 8
+    assert [(c["action"], c["pool_name"], c["fields"]) for c in result.changes] == [("update", "a", ["pool_size"])]
 
 
 def test_failure_reports_applied_failed_and_not_attempted():
@@ -194,7 +254,9 @@ def test_failure_reports_applied_failed_and_not_attempted():
     assert [f["pool_name"] for f in err.failed_changes] == ["p1"] and err.failed_changes[0]["status"] == 403
     assert [n["pool_name"] for n in err.not_attempted] == ["p2", "p3"]
     assert err.failure["status"] == 403
-    assert "applied before the failure: create p0" in err.message and "not attempted: create p2, create p3" in err.message
+    assert "applied before the failure: create proj/svc/p0" in err.message
+    assert "not attempted: create proj/svc/p2, create proj/svc/p3" in err.message
+    assert err.applied == [{"project": "proj", "service_name": "svc", "pool_name": "p0", "action": "create"}]
 
 
 def test_poweroff_fails_at_once_without_writes():
@@ -224,7 +286,7 @@ def test_wait_gives_up_after_timeout():
     def sleep(seconds):
         now[0] += seconds
 
-    runner = PoolSync(client, "proj", "svc", sleep=sleep, clock=lambda: now[0])
+    runner = OneService(client, sleep=sleep, clock=lambda: now[0])
     with pytest.raises(SyncError) as caught:
         runner.run([want("a", database_name="appdb")], wait=True, wait_timeout=30)
     assert "still REBUILDING after waiting 30 s" in caught.value.message
@@ -267,9 +329,8 @@ def test_read_failure_becomes_sync_error():
 def test_diff_after_shows_the_pool_as_read_back():
     client = FakeClient()
     result = sync(client).run([want("a", database_name="appdb")])
-    assert result.diff["before"] == {}
-    assert result.diff["after"]["a"]["host"] == "pg.example" and result.diff["after"]["a"]["port"] == 12692
-    assert "connection_uri" not in result.diff["after"]["a"]
+    assert result.diff == [{"before_header": "proj/svc/a", "after_header": "proj/svc/a", "before": "",
+                            "after": "database_name: appdb\nusername: null\npool_mode: transaction\npool_size: 10\n"}]
 
 
 def test_check_mode_on_a_powered_off_service_fails_like_the_real_run():
@@ -290,7 +351,7 @@ def test_purge_leaves_a_pool_another_writer_creates_during_the_run():
     runner = sync(client, concurrency=1)
     result = runner.run(desired, purge=True)
     assert ("DELETE", "late") not in client.calls and "late" in client.pools
-    assert result.changes == shown.changes == [{"pool_name": "a", "action": "create"}, {"pool_name": "old", "action": "delete"}]
+    assert result.changes == shown.changes and actions(result.changes) == [("create", "a"), ("delete", "old")]
     assert len(runner.warnings) == 1
     assert "late" in runner.warnings[0] and "proj/svc" in runner.warnings[0] and "next run" in runner.warnings[0]
 
@@ -354,8 +415,8 @@ def test_malformed_service_document_is_a_clear_error_before_any_write(document, 
 def test_malformed_service_document_fails_a_plain_read(document, problem):
     client = FakeClient()
     client.documents = [document]
-    with pytest.raises(SyncError) as caught:
-        sync(client).read_pools()
+    with pytest.raises(ReadError) as caught:
+        read_service_pools(client, "proj", "svc")
     assert problem in caught.value.message and "proj/svc" in caught.value.message
 
 
@@ -396,7 +457,7 @@ def test_update_the_api_does_not_take_is_reported_not_repeated():
     assert client.methods() == ["GET", "PUT", "GET"]
     assert "pool 'a'" in err.message and "pool_size is 10, not 30" in err.message and "pool_mode" not in err.message
     assert "another writer" not in err.message
-    assert err.applied == [{"pool_name": "a", "action": "update", "fields": ["pool_mode", "pool_size"]}]
+    assert err.applied == [{"project": "proj", "service_name": "svc", "pool_name": "a", "action": "update", "fields": ["pool_mode", "pool_size"]}]
     assert [f["pool_name"] for f in err.failed_changes] == ["a"] and "pool_size" in err.failed_changes[0]["message"]
 
 
@@ -424,7 +485,7 @@ def test_update_404_on_a_pool_that_is_still_listed_fails_with_aivens_message():
     assert "cannot update pool 'a' on proj/svc" in err.message and "HTTP 404: Database nodb does not exist" in err.message
     assert "another writer" not in err.message
     assert err.failure["status"] == 404 and err.failure["message"] == "Database nodb does not exist"
-    assert err.failed_changes == [{"pool_name": "a", "action": "update", "fields": ["database"], "status": 404,
+    assert err.failed_changes == [{"project": "proj", "service_name": "svc", "pool_name": "a", "action": "update", "fields": ["database_name"], "status": 404,
                                    "message": "Database nodb does not exist"}]
 
 
@@ -445,7 +506,7 @@ def test_update_of_a_pool_that_vanished_recreates_it():
     client.before_write["a"] = lambda: client.pools.pop("a")
     result = sync(client).run([want("a", database_name="appdb", pool_size=30)])
     assert client.methods() == ["GET", "PUT", "GET", "POST", "GET"]
-    assert result.changes == [{"pool_name": "a", "action": "create"}]
+    assert actions(result.changes) == [("create", "a")]
     assert client.pools["a"]["pool_size"] == 30
 
 
@@ -462,14 +523,22 @@ def test_create_409_for_a_pool_that_is_not_listed_fails_with_aivens_message():
 # --- secrets ----------------------------------------------------------------------------------
 
 
-def test_token_that_may_not_read_secrets_falls_back_and_warns():
+def test_without_include_secrets_reads_ask_for_no_secret_and_give_no_warning():
     client = FakeClient([pool("a")])
     client.secrets = "forbidden"
     runner = sync(client)
+    runner.run([want("a", pool_size=30)])
+    assert client.secret_reads == [False, False] and runner.warnings == []
+
+
+def test_token_that_may_not_read_secrets_falls_back_and_warns():
+    client = FakeClient([pool("a")])
+    client.secrets = "forbidden"
+    runner = sync(client, include_secrets=True)
     result = runner.run([want("a"), want("b", database_name="appdb")])
     # asked once; the read back goes without secrets at once
     assert client.secret_reads == [True, False, False]
-    assert [p["pool_name"] for p in result.pools] == ["a", "b"] and result.pools[0]["host"] == "pg.example"
+    assert [p["pool_name"] for p in pools_of(result)] == ["a", "b"] and pools_of(result)[0]["host"] == "pg.example"
     assert len(runner.warnings) == 1
     assert "may not read secrets" in runner.warnings[0] and "HTTP 403" in runner.warnings[0] and "proj/svc" in runner.warnings[0]
 
@@ -477,28 +546,211 @@ def test_token_that_may_not_read_secrets_falls_back_and_warns():
 def test_uri_with_a_redacted_password_despite_include_secrets_is_not_returned_silently():
     client = FakeClient([pool("a"), pool("b")])
     client.secrets = "redacted"
-    runner = sync(client)
+    runner = sync(client, include_secrets=True)
     runner.run([want("a")])
     assert client.secret_reads == [True]
     assert len(runner.warnings) == 1
     assert "<redacted>" in runner.warnings[0] and "a, b" in runner.warnings[0]
 
 
-def test_read_pools_selects_and_warns():
+def test_read_service_pools_selects_and_warns():
     client = FakeClient([pool("a"), pool("b")])
     client.secrets = "forbidden"
-    runner = sync(client)
-    assert [p["pool_name"] for p in runner.read_pools(["b", "zz"])] == ["b"]
+    pools, warnings = read_service_pools(client, "proj", "svc", ["b", "zz"])
+    assert [p["pool_name"] for p in pools] == ["b"]
     assert client.secret_reads == [True, False]
-    assert len(runner.warnings) == 1 and "may not read secrets" in runner.warnings[0]
+    assert len(warnings) == 1 and "may not read secrets" in warnings[0]
 
 
 def test_a_token_refused_without_secrets_too_fails_with_that_answer():
     client = FakeClient([pool("a")])
     client.read_errors = [AivenApiError(403, "Permission denied: service:secrets:read", method="GET", path="/v1/s"),
                           AivenApiError(403, "Not a project member", method="GET", path="/v1/s")]
-    runner = sync(client)
-    with pytest.raises(SyncError) as caught:
-        runner.read_pools()
+    with pytest.raises(ReadError) as caught:
+        read_service_pools(client, "proj", "svc")
     assert "Not a project member" in caught.value.message and caught.value.failure["status"] == 403
-    assert runner.warnings == []
+
+
+# --- many services in one run ------------------------------------------------------------------
+
+FIELDS = {"plan": "startup-4", "databases": ["appdb"], "users": [{"username": "avnadmin"}, {"username": "app"}]}
+
+
+def declare(service, *pools, project="proj", **options):
+    return ServiceDeclaration(project, service, list(pools), **options)
+
+
+def engine(client, **kwargs):
+    kwargs.setdefault("sleep", lambda s: None)
+    return PoolEngine(client, **kwargs)
+
+
+def two_services():
+    client = FakeClient([pool("a")])
+    client.add_service("proj", "svc2", [pool("b")], **FIELDS)
+    return client
+
+
+def test_two_services_of_one_project_are_read_with_one_list_request():
+    client = two_services()
+    result = engine(client).run([declare("svc", want("a")), declare("svc2", want("b"))])
+    assert client.requests == [("LIST", "proj", None, None)]
+    assert not result.changed and [[p["pool_name"] for p in s.pools] for s in result.services] == [["a"], ["b"]]
+
+
+def test_one_read_per_project_list_for_two_services_get_for_one():
+    client = two_services()
+    client.add_service("other", "pg", [pool("c")], **FIELDS)
+    engine(client).run([declare("svc", want("a")), declare("pg", want("c"), project="other"), declare("svc2", want("b"))])
+    assert sorted(client.requests, key=str) == sorted([("LIST", "proj", None, None), ("GET", "other", "pg", None)], key=str)
+
+
+def test_read_back_is_one_list_request_when_two_services_of_the_project_changed():
+    client = two_services()
+    result = engine(client).run([declare("svc", want("a", pool_size=5)), declare("svc2", want("b", pool_size=6))])
+    reads = [request for request in client.requests if request[0] in ("GET", "LIST")]
+    assert reads == [("LIST", "proj", None, None), ("LIST", "proj", None, None)]
+    assert [(c["service_name"], c["pool_name"]) for c in result.changes] == [("svc", "a"), ("svc2", "b")]
+
+
+def test_only_the_services_that_changed_are_read_back():
+    client = two_services()
+    engine(client).run([declare("svc", want("a", pool_size=5)), declare("svc2", want("b"))])
+    reads = [request for request in client.requests if request[0] in ("GET", "LIST")]
+    assert reads == [("LIST", "proj", None, None), ("GET", "proj", "svc", None)]
+
+
+def test_a_service_the_project_does_not_list_is_a_problem_naming_the_services_it_has():
+    client = two_services()
+    with pytest.raises(SyncError) as caught:
+        engine(client).run([declare("svc", want("n", database_name="appdb")), declare("nope", want("x", database_name="appdb"))])
+    assert "proj/nope: service does not exist in project proj (services: svc, svc2)" in caught.value.message
+    assert client.methods() == ["LIST"]
+
+
+def test_a_service_declared_twice_is_refused_before_any_request():
+    client = two_services()
+    with pytest.raises(SyncError) as caught:
+        engine(client).run([declare("svc", want("a")), declare("svc", want("b"))])
+    assert "proj/svc: declared more than once (services[0] and services[1])" in caught.value.message
+    assert client.calls == []
+
+
+def test_rule_problems_of_every_service_are_reported_at_once_before_any_request():
+    client = two_services()
+    with pytest.raises(SyncError) as caught:
+        engine(client).run([declare("svc", want("a", pool_size=0)), declare("svc2", want("b", pool_mode="fast"), want("b"))])
+    problems = caught.value.failure["problems"]
+    assert problems == ["proj/svc/a: pool_size must be an integer from 1 to 10000, got 0",
+                        "proj/svc2/b: pool_mode must be one of session, transaction, statement, got 'fast'",
+                        "proj/svc2/b is listed more than once; each pool_name may appear only once"]
+    assert caught.value.message == "3 problem(s) in the declaration, nothing was changed: " + "; ".join(problems)
+    assert client.calls == []
+
+
+@pytest.mark.parametrize("check_mode", [False, True], ids=["run", "check"])
+def test_every_problem_against_the_services_is_reported_at_once_with_no_write(check_mode):
+    client = FakeClient([pool("a")])
+    client.services[("proj", "svc")]["extra"] = dict(FIELDS)
+    client.add_service("proj", "off", [], state="POWEROFF", plan="startup-4", databases=[], users=[])
+    client.add_service("proj", "tiny", [], plan="hobbyist", databases=["appdb"], users=[])
+    declared = [
+        declare("svc", want("a", database_name="nodb"), want("n", database_name="appdb", username="ghost")),
+        declare("off", want("p", database_name="appdb")),
+        declare("tiny", want("q", database_name="appdb")),
+    ]
+    with pytest.raises(SyncError) as caught:
+        engine(client).run(declared, check_mode=check_mode)
+    assert caught.value.failure["problems"] == [
+        "proj/svc/a: database_name 'nodb' does not exist on the service (databases: appdb)",
+        "proj/svc/n: username 'ghost' is not a user of the service (users: avnadmin, app)",
+        "proj/off: the service is powered off (state POWEROFF); power it on before changing its pools",
+        "proj/tiny: plan hobbyist does not include connection pooling (needs startup or larger)",
+    ]
+    assert caught.value.message.startswith("4 problem(s) in the declaration, nothing was changed: ")
+    assert client.methods() == ["LIST"]
+
+
+def test_powered_off_service_listing_no_databases_is_reported_as_powered_off():
+    client = FakeClient(state="POWEROFF")
+    client.services[("proj", "svc")]["extra"] = {"databases": [], "users": []}
+    with pytest.raises(SyncError) as caught:
+        sync(client).run([want("a", database_name="appdb")])
+    assert caught.value.failure["problems"] == [
+        "proj/svc: the service is powered off (state POWEROFF); power it on before changing its pools"]
+    assert "database_name" not in caught.value.message
+
+
+def test_powered_off_service_with_a_create_without_database_name_is_reported_as_powered_off():
+    client = FakeClient(state="POWEROFF")
+    with pytest.raises(SyncError) as caught:
+        sync(client).run([want("a")])
+    assert caught.value.failure["problems"] == [
+        "proj/svc: the service is powered off (state POWEROFF); power it on before changing its pools"]
+
+
+def test_every_create_without_database_name_is_reported():
+    client = FakeClient()
+    with pytest.raises(SyncError) as caught:
+        sync(client).run([want("a"), want("b")])
+    assert caught.value.failure["problems"] == ["proj/svc/a: pool does not exist and database_name is required to create it",
+                                                "proj/svc/b: pool does not exist and database_name is required to create it"]
+    assert client.methods() == ["GET"]
+
+
+@pytest.mark.parametrize("check_mode", [False, True], ids=["run", "check"])
+def test_purge_that_would_empty_a_service_fails_before_any_write(check_mode):
+    client = FakeClient([pool("a"), pool("b")])
+    with pytest.raises(SyncError) as caught:
+        sync(client).run([], purge=True, check_mode=check_mode)
+    assert caught.value.failure["problems"] == [
+        "proj/svc: purge would delete every pool (a, b): set allow_empty: true if the service should have no pools"]
+    assert client.methods() == ["GET"]
+
+
+def test_allow_empty_lets_a_purge_delete_every_pool():
+    client = FakeClient([pool("a"), pool("b")])
+    result = sync(client).run([], purge=True, allow_empty=True)
+    assert actions(result.changes) == [("delete", "a"), ("delete", "b")] and client.pools == {}
+
+
+def test_one_concurrency_bound_across_services():
+    client = FakeClient()
+    for name in ("s1", "s2", "s3"):
+        client.add_service("proj", name, [])
+    declared = [declare(name, *[want(f"{name}-{i}", database_name="appdb") for i in range(6)]) for name in ("s1", "s2", "s3")]
+    result = engine(client, concurrency=4).run(declared)
+    assert client.methods().count("POST") == 18 and len(result.changes) == 18
+    assert 1 <= client.max_in_flight <= 4
+
+
+def test_a_failed_write_stops_the_writes_of_every_service():
+    client = two_services()
+    client.fail_on["a"] = AivenApiError(403, "no", method="PUT", path="/v1/x")
+    with pytest.raises(SyncError) as caught:
+        engine(client, concurrency=1).run([declare("svc", want("a", pool_size=5)), declare("svc2", want("b", pool_size=6))])
+    err = caught.value
+    assert [(f["service_name"], f["pool_name"]) for f in err.failed_changes] == [("svc", "a")]
+    assert [(n["project"], n["service_name"], n["pool_name"]) for n in err.not_attempted] == [("proj", "svc2", "b")]
+    assert ("PUT", "b") not in client.calls
+
+
+def test_services_results_keep_the_declared_order_and_the_diff_names_each_pool():
+    client = two_services()
+    result = engine(client).run([declare("svc2", want("b", pool_size=6)), declare("svc", want("new", database_name="appdb"))],
+                                check_mode=True)
+    assert [s.declaration.service_name for s in result.services] == ["svc2", "svc"]
+    assert [entry["before_header"] for entry in result.diff] == ["proj/svc2/b", "proj/svc/new"]
+    assert result.changes[0] == {"project": "proj", "service_name": "svc2", "pool_name": "b", "action": "update", "fields": ["pool_size"],
+                                 "before": {"database_name": "appdb", "username": None, "pool_mode": "transaction", "pool_size": 10},
+                                 "after": {"database_name": "appdb", "username": None, "pool_mode": "transaction", "pool_size": 6}}
+    assert client.methods() == ["LIST"]
+
+
+def test_include_secrets_asks_the_list_for_secrets_and_falls_back_once_per_project():
+    client = two_services()
+    client.secrets = "forbidden"
+    runner = engine(client, include_secrets=True)
+    runner.run([declare("svc", want("a", pool_size=5)), declare("svc2", want("b", pool_size=6))])
+    assert client.secret_reads == [True, False, False]
+    assert len(runner.warnings) == 1 and "the services of project proj" in runner.warnings[0]

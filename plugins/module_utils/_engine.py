@@ -1,0 +1,498 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Brings the pools of many services to a declared state: read, check, write, read back.
+
+The decisions are ``_pools``'s and the rules ``_rules``'s; this file only orders the
+requests: one read per project, every problem of the declaration found before any
+write, every write of every service under one concurrency bound, one read back per
+project of the services that changed. No Ansible here: the module turns
+``EngineResult`` and ``SyncError`` into results and ``PoolEngine.warnings`` into warnings.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from threading import Event
+from typing import Any
+
+from ansible_collections.dbpools.aiven.plugins.module_utils import _pools, _rules
+from ansible_collections.dbpools.aiven.plugins.module_utils._api import AivenApiError, AivenClient
+from ansible_collections.dbpools.aiven.plugins.module_utils._reading import ReadError, ServiceReader, listed, pools_of, redacted_warning
+
+WRITABLE_STATES = ("RUNNING", "REBALANCING")
+# Rounds of writes, each read back; a later round only repairs races with other writers.
+MAX_ROUNDS = 3
+# A project whose declared services are at least this many is read through its service list.
+LIST_READ_FROM = 2
+
+
+class SyncError(Exception):
+    """A run that could not finish; says what was applied before it stopped."""
+
+    def __init__(self, message: str, failure: dict | None = None, applied: list | None = None,
+                 failed_changes: list | None = None, not_attempted: list | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.failure = failure or {}
+        self.applied = applied or []
+        # Not "failed": Ansible's own result key of that name would overwrite it.
+        self.failed_changes = failed_changes or []
+        self.not_attempted = not_attempted or []
+
+    def details(self) -> dict[str, Any]:
+        """Extra fail_json keys: only those that say something."""
+        details: dict[str, Any] = {}
+        if self.failure:
+            details["failure"] = self.failure
+        if self.applied or self.failed_changes:
+            details.update(applied=self.applied, failed_changes=self.failed_changes, not_attempted=self.not_attempted)
+        return details
+
+
+def declaration_error(problems: Sequence[str]) -> SyncError:
+    """The one failure for a declaration that breaks rules or does not fit its services: all problems at once."""
+    return SyncError(f"{len(problems)} problem(s) in the declaration, nothing was changed: " + "; ".join(problems),
+                     failure={"problems": list(problems)})
+
+
+@dataclass
+class ServiceDeclaration:
+    """One service of a declaration and the pools it should have."""
+
+    project: str
+    service_name: str
+    pools: Sequence[Mapping[str, Any]]
+    purge: bool = False
+    allow_empty: bool = False
+    list_name: str | None = "pools"  # how messages name the pool list; None: a single pool, named by its options
+
+    @property
+    def label(self) -> str:
+        return _rules.service_label(self.project, self.service_name)
+
+    def as_rules_item(self) -> dict[str, Any]:
+        return {"project": self.project, "service_name": self.service_name, "pools": self.pools, "list_name": self.list_name}
+
+
+@dataclass
+class Outcome:
+    """What became of one write."""
+
+    service: _Service
+    change: _pools.Change
+    applied: bool = False          # the API made the change (maybe on an earlier, lost attempt)
+    error: AivenApiError | None = None
+    # The refusal was a 409 on create or a 404 on update: another writer's doing,
+    # if the next read agrees (the pool exists, or is gone).
+    conflict: bool = False
+    # False for a retried create answered "already exists": the pool may be another
+    # writer's, so its settings are not held against this write.
+    surely_ours: bool = True
+    attempted: bool = True
+
+    @property
+    def failed(self) -> bool:
+        return self.error is not None and not self.conflict
+
+    def summary(self) -> dict[str, Any]:
+        declaration = self.service.declaration
+        entry: dict[str, Any] = {"project": declaration.project, "service_name": declaration.service_name,
+                                 "pool_name": self.change.pool_name, "action": self.change.action}
+        if self.change.action == "update":
+            entry["fields"] = sorted(option for option in _pools.SETTINGS if _pools.API_FIELD[option] in self.change.body)
+        if self.error is not None:
+            entry["status"] = self.error.status
+            entry["message"] = self.error.message
+        return entry
+
+    def described(self) -> str:
+        return f"{self.change.action} {self.service.declaration.label}/{self.change.pool_name}"
+
+
+class _Service:
+    """One declared service during a run: what was read, planned and written."""
+
+    def __init__(self, declaration: ServiceDeclaration) -> None:
+        self.declaration = declaration
+        self.document: dict[str, Any] | None = None
+        self.current: list[dict[str, Any]] = []   # the pools as last read
+        self.changes: list[_pools.Change] = []    # the writes still to make
+        self.purgeable: set[str] = set()          # what purge may delete: the undeclared pools of the first read
+        self.left: set[str] = set()               # undeclared pools that appeared after it, left for the next run
+        self.applied: list[Outcome] = []
+        self.before: dict[str, dict[str, Any] | None] = {}  # pool -> settings before the run's first write to it
+        self.after: dict[str, dict[str, Any] | None] = {}   # pool -> after its last write (None: deleted)
+        self.pools: list[dict[str, Any]] = []     # the pools after the run (predicted in check mode)
+
+    @property
+    def label(self) -> str:
+        return self.declaration.label
+
+    def plan(self) -> list[_pools.Change]:
+        declaration = self.declaration
+        if declaration.purge:
+            self.left.update(set(_pools.undeclared(self.current, declaration.pools)) - self.purgeable)
+        return _pools.plan(self.current, declaration.pools, declaration.purge, purgeable=self.purgeable)
+
+    def record(self, outcomes: Sequence[Outcome]) -> None:
+        for outcome in outcomes:
+            if not outcome.applied:
+                continue
+            change = outcome.change
+            self.applied.append(outcome)
+            self.before.setdefault(change.pool_name, change.before)
+            self.after[change.pool_name] = change.after
+
+    def show_read_back(self) -> None:
+        """The diff and changes show created and updated pools as read back."""
+        read_back = {pool["pool_name"]: pool for pool in self.current}
+        for name, after in self.after.items():
+            if after is not None and name in read_back:
+                self.after[name] = _pools.public_view(read_back[name])
+
+
+@dataclass
+class ServiceResult:
+    declaration: ServiceDeclaration
+    pools: list[dict[str, Any]]   # every pool of the service after the run (predicted in check mode)
+
+
+@dataclass
+class EngineResult:
+    services: list[ServiceResult]
+    changes: list[dict[str, Any]] = field(default_factory=list)   # what was (or would be) done, with settings before and after
+    diff: list[dict[str, str]] = field(default_factory=list)      # one entry per touched pool
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.changes)
+
+
+def _write(client: AivenClient, outcome: Outcome) -> Outcome:
+    change, declaration = outcome.change, outcome.service.declaration
+    project, service = declaration.project, declaration.service_name
+    try:
+        if change.action == "create":
+            outcome.surely_ours = client.create_pool(project, service, change.body) is not False
+        elif change.action == "update":
+            client.update_pool(project, service, change.pool_name, change.body)
+        else:
+            client.delete_pool(project, service, change.pool_name)
+        outcome.applied = True
+    except AivenApiError as err:
+        outcome.error = err
+        # A service that is gone is no other writer's doing: its 404 stands as it is.
+        vanished = change.action == "update" and err.not_found and not err.service_missing
+        outcome.conflict = (change.action == "create" and err.already_exists) or vanished
+    return outcome
+
+
+def apply_writes(client: AivenClient, writes: Sequence[Outcome], concurrency: int) -> list[Outcome]:
+    """Run the writes of every service, at most ``concurrency`` at once; after a failure no new write starts."""
+    stop = Event()
+
+    def run(outcome: Outcome) -> Outcome:
+        if stop.is_set():
+            outcome.attempted = False
+            return outcome
+        _write(client, outcome)
+        if outcome.failed:
+            stop.set()
+        return outcome
+
+    workers = max(1, min(concurrency, len(writes)))
+    if workers == 1:
+        return [run(outcome) for outcome in writes]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(run, writes))
+
+
+def _explained(outcome: Outcome, listed_names: set[str]) -> bool:
+    """Another writer explains a conflict: the pool we could not create exists, the one we could not update is gone."""
+    exists = outcome.change.pool_name in listed_names
+    return exists if outcome.change.action == "create" else not exists
+
+
+def _by_project(services: Sequence[_Service]) -> dict[str, list[_Service]]:
+    grouped: dict[str, list[_Service]] = {}
+    for service in services:
+        grouped.setdefault(service.declaration.project, []).append(service)
+    return grouped
+
+
+class PoolEngine:
+    """Brings the declared services to their declared pools, or predicts what that would change."""
+
+    def __init__(self, client: AivenClient, concurrency: int = _rules.CONCURRENCY_DEFAULT, include_secrets: bool = False,
+                 sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic) -> None:
+        self.client = client
+        self.concurrency = concurrency
+        self.include_secrets = include_secrets
+        self.reader = ServiceReader(client, include_secrets)
+        self._sleep = sleep
+        self._clock = clock
+        self._services: list[_Service] = []
+
+    @property
+    def warnings(self) -> list[str]:
+        """What the caller should warn about once the run is over."""
+        warnings = self.reader.warnings
+        for service in self._services:
+            if self.include_secrets and not self.reader.refused(service.declaration.project):
+                redacted = redacted_warning(service.label, service.pools)
+                if redacted:
+                    warnings.append(redacted)
+            if service.left:
+                warnings.append(f"purge left pool(s) {listed(sorted(service.left))} of {service.label}: they appeared during this "
+                                "run, after the plan it showed; the next run deletes them if they are still undeclared")
+        return warnings
+
+    # --- the run ------------------------------------------------------------------------
+
+    def run(self, declarations: Sequence[ServiceDeclaration], check_mode: bool = False, wait: bool = True,
+            wait_timeout: float = 600) -> EngineResult:
+        """Validate, read, plan, check against the services, then apply (or predict, in check mode)."""
+        problems = _rules.services_problems([declaration.as_rules_item() for declaration in declarations])
+        if problems:
+            raise declaration_error(problems)  # before any request
+        self._services = services = [_Service(declaration) for declaration in declarations]
+        problems = self._read_all(services)
+        problems += self._plan_all(services)
+        if problems:
+            raise declaration_error(problems)
+        changing = [service for service in services if service.changes]
+        if check_mode or not changing:
+            for service in services:
+                service.pools = _pools.predict(service.current, service.changes)
+            return self._result(services, predicted=True)
+        for service in changing:
+            self._wait_until_writable(service, wait, wait_timeout)
+        self._converge(changing)
+        for service in services:
+            if not service.applied:
+                service.pools = service.current
+        return self._result(services, predicted=False)
+
+    def _result(self, services: Sequence[_Service], predicted: bool) -> EngineResult:
+        changes: list[dict[str, Any]] = []
+        diff: list[dict[str, str]] = []
+        for service in services:
+            declaration = service.declaration
+            if predicted:
+                done = service.changes
+                touched = {change.pool_name: (change.before, change.after) for change in done}
+            else:
+                done = [self._as_read_back(service, outcome.change) for outcome in service.applied]
+                touched = {name: (before, service.after[name]) for name, before in service.before.items()}
+            changes.extend(_pools.change_entry(declaration.project, declaration.service_name, change) for change in done)
+            diff.extend(_pools.diff_entry(f"{service.label}/{name}", before, after) for name, (before, after) in touched.items())
+        return EngineResult([ServiceResult(service.declaration, service.pools) for service in services], changes, diff)
+
+    @staticmethod
+    def _as_read_back(service: _Service, change: _pools.Change) -> _pools.Change:
+        """The change with the settings the pool was read back with (the defaults the API chose for a create)."""
+        after = service.after.get(change.pool_name)
+        if change.after is None or after is None:
+            return change
+        return _pools.Change(change.action, change.pool_name, change.body, change.before, dict(change.after, **_pools.settings_of(after)))
+
+    # --- reading ------------------------------------------------------------------------
+
+    def _read_all(self, services: Sequence[_Service]) -> list[str]:
+        """Read every service, one request per project; the problems are services the project does not have."""
+        problems: list[str] = []
+        for project, members in _by_project(services).items():
+            problems += self._read_project(project, members)
+        return problems
+
+    def _read_project(self, project: str, services: Sequence[_Service]) -> list[str]:
+        try:
+            if len(services) < LIST_READ_FROM:
+                services[0].document = self.reader.service(project, services[0].declaration.service_name)
+                services[0].current = pools_of(services[0].label, services[0].document)
+                return []
+            documents = self.reader.services(project)
+        except ReadError as err:
+            raise SyncError(err.message, failure=err.failure) from None
+        by_name = {document.get("service_name"): document for document in documents if isinstance(document, Mapping)}
+        problems = []
+        for service in services:
+            document = by_name.get(service.declaration.service_name)
+            if document is None:
+                known = sorted(str(name) for name in by_name)
+                problems.append(f"{service.label}: service does not exist in project {project} (services: {listed(known) or 'none'})")
+                continue
+            service.document = dict(document)
+            try:
+                service.current = pools_of(service.label, document)
+            except ReadError as err:
+                raise SyncError(err.message) from None
+        return problems
+
+    def _read_back(self, services: Sequence[_Service]) -> None:
+        """Read the services again, one request per project; a failure reports the writes already applied."""
+        for project, members in _by_project(services).items():
+            try:
+                if len(members) < LIST_READ_FROM:
+                    documents = {members[0].declaration.service_name: self.reader.service(project, members[0].declaration.service_name)}
+                else:
+                    documents = {document.get("service_name"): document for document in self.reader.services(project)
+                                 if isinstance(document, Mapping)}
+                for service in members:
+                    if service.declaration.service_name not in documents:
+                        raise ReadError(f"service {service.label} is no longer listed in project {project}")
+                    service.current = pools_of(service.label, documents[service.declaration.service_name])
+            except ReadError as err:
+                labels = ", ".join(service.label for service in members)
+                raise SyncError(f"the writes to {labels} were applied ({listed(self._applied_texts())}), but reading the "
+                                f"service back failed: {err.message}", failure=err.failure, applied=self._summaries()) from None
+
+    # --- planning and checking ------------------------------------------------------------
+
+    def _plan_all(self, services: Sequence[_Service]) -> list[str]:
+        """Plan every service that was read; every problem of the plans against the service documents."""
+        problems: list[str] = []
+        for service in services:
+            if service.document is None:
+                continue
+            declaration = service.declaration
+            # Purge deletes what this first plan shows (check mode shows the same), nothing found later.
+            service.purgeable = set(_pools.undeclared(service.current, declaration.pools)) if declaration.purge else set()
+            missing = _pools.creation_problems(service.label, service.current, declaration.pools)
+            if missing:
+                # A create is planned either way: on a powered-off service, that is the problem to fix first.
+                powered_off = _pools.powered_off_problem(service.label, service.document)
+                problems += [powered_off] if powered_off else missing
+                continue
+            try:
+                service.changes = service.plan()
+            except _rules.PlanError as err:
+                problems.append(f"{service.label}: {err}")
+                continue
+            problems += _pools.document_problems(service.label, service.document, service.changes)
+            if declaration.purge and not declaration.allow_empty:
+                emptying = _pools.emptying_problem(service.label, service.current, service.changes)
+                if emptying:
+                    problems.append(emptying)
+        return problems
+
+    def _replan(self, service: _Service) -> list[_pools.Change]:
+        try:
+            return service.plan()
+        except _rules.PlanError as err:
+            raise SyncError(f"{service.label}: {err}", applied=self._summaries()) from None
+
+    def _wait_until_writable(self, service: _Service, wait: bool, timeout: float) -> None:
+        """Wait until the service accepts pool changes; re-plan when it had to be read again meanwhile."""
+        deadline = self._clock() + timeout
+        document = service.document or {}
+        read_again = False
+        while True:
+            state = document.get("state")
+            if state == "POWEROFF":
+                raise SyncError(f"{service.label}: the service is powered off (state POWEROFF); power it on before changing its pools",
+                                failure={"status": None, "message": "service state POWEROFF", "state": "POWEROFF"},
+                                applied=self._summaries())
+            if state in WRITABLE_STATES or not wait:
+                break
+            remaining = deadline - self._clock()
+            if remaining <= 0:
+                raise SyncError(f"service {service.label} is still {state} after waiting {timeout:g} s for RUNNING",
+                                failure={"status": None, "message": f"timed out waiting for state RUNNING, last state {state}",
+                                         "state": state}, applied=self._summaries())
+            self._sleep(min(max(timeout / 20.0, 1.0), 10.0, remaining))
+            try:
+                document = self.reader.service(service.declaration.project, service.declaration.service_name)
+                service.current = pools_of(service.label, document)
+            except ReadError as err:
+                raise SyncError(err.message, failure=err.failure, applied=self._summaries()) from None
+            read_again = True
+        if read_again:  # the pools may have moved while we waited
+            service.document = document
+            service.changes = self._replan(service)
+
+    # --- writing ------------------------------------------------------------------------------
+
+    def _converge(self, services: Sequence[_Service]) -> None:
+        """Write, read back, check, re-plan; until nothing is left to do, for at most MAX_ROUNDS rounds."""
+        pending = [service for service in services if service.changes]
+        rounds = 0
+        while pending:
+            if rounds == MAX_ROUNDS:
+                raise self._still_changing(pending)
+            rounds += 1
+            outcomes = self._apply(pending)
+            # A service whose writes were all deletes has nothing to read back: those pools are gone.
+            to_read = [service for service in pending if any(change.action != "delete" for change in service.changes)]
+            for service in pending:
+                if service not in to_read:
+                    service.pools = service.current = _pools.predict(service.current, service.changes)
+            self._read_back(to_read)
+            for service in to_read:
+                mine = [outcome for outcome in outcomes if outcome.service is service]
+                self._check_conflicts(mine, service, outcomes)
+                self._check_taken(mine, service)
+                service.show_read_back()
+                service.pools = service.current
+                service.changes = self._replan(service)
+            pending = [service for service in to_read if service.changes]
+
+    def _apply(self, services: Sequence[_Service]) -> list[Outcome]:
+        writes = [Outcome(service, change) for service in services for change in service.changes]
+        outcomes = apply_writes(self.client, writes, self.concurrency)
+        for service in services:
+            service.record([outcome for outcome in outcomes if outcome.service is service])
+        failed = [outcome for outcome in outcomes if outcome.failed]
+        if failed:
+            raise self._refused(failed, outcomes)
+        return outcomes
+
+    def _summaries(self) -> list[dict[str, Any]]:
+        return [outcome.summary() for service in self._services for outcome in service.applied]
+
+    def _applied_texts(self) -> list[str]:
+        return [outcome.described() for service in self._services for outcome in service.applied]
+
+    def _check_conflicts(self, mine: Sequence[Outcome], service: _Service, outcomes: Sequence[Outcome]) -> None:
+        """A conflict the read does not explain was the API refusing the write: its answer stands."""
+        names = {pool["pool_name"] for pool in service.current}
+        unexplained = [outcome for outcome in mine if outcome.conflict and not _explained(outcome, names)]
+        if unexplained:
+            raise self._refused(unexplained, outcomes)
+
+    def _check_taken(self, mine: Sequence[Outcome], service: _Service) -> None:
+        """A write the API accepted but the read does not show is reported; repeating it would not help."""
+        by_name = {pool["pool_name"]: pool for pool in service.current}
+        not_taken = []
+        for outcome in mine:
+            if outcome.applied and outcome.surely_ours:
+                reason = _pools.write_not_reflected(outcome.change, by_name.get(outcome.change.pool_name))
+                if reason:
+                    not_taken.append(dict(outcome.summary(), message=reason))
+        if not_taken:
+            what = "; ".join(f"{item['action']} pool {item['pool_name']!r}: {item['message']}" for item in not_taken[:10])
+            raise SyncError(f"{service.label}: the API accepted writes that the service read back does not show (not repeated): {what}",
+                            applied=self._summaries(), failed_changes=not_taken)
+
+    def _refused(self, refused: Sequence[Outcome], outcomes: Sequence[Outcome]) -> SyncError:
+        first = refused[0]
+        error = first.error or AivenApiError(None, "refused")  # refused outcomes always carry the API's answer
+        skipped = [outcome for outcome in outcomes if not outcome.attempted]
+        message = f"cannot {first.change.action} pool {first.change.pool_name!r} on {first.service.label}: {error}"
+        done = self._applied_texts()
+        if done:
+            message += f"; applied before the failure: {listed(done)}"
+        if skipped:
+            message += f"; not attempted: {listed([outcome.described() for outcome in skipped])}"
+        return SyncError(message, failure=error.failure(), applied=self._summaries(),
+                         failed_changes=[outcome.summary() for outcome in refused], not_attempted=[outcome.summary() for outcome in skipped])
+
+    def _still_changing(self, services: Sequence[_Service]) -> SyncError:
+        still = [Outcome(service, change) for service in services for change in service.changes]
+        labels = ", ".join(service.label for service in services)
+        return SyncError(f"{labels}: pools keep changing under this run (another writer?); still to do: "
+                         f"{listed([outcome.described() for outcome in still])}",
+                         applied=self._summaries(), not_attempted=[outcome.summary() for outcome in still])

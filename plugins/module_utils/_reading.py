@@ -1,0 +1,119 @@
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Reading services and their pools, with secrets when asked for and allowed.
+
+Used by the info module directly and by the write engine for its reads; no writes
+here and no Ansible: callers turn ``ReadError`` into failures and ``warnings`` into
+warnings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
+
+from ansible_collections.dbpools.aiven.plugins.module_utils import _pools
+from ansible_collections.dbpools.aiven.plugins.module_utils._api import AivenApiError, AivenClient
+from ansible_collections.dbpools.aiven.plugins.module_utils._rules import service_label
+
+# Items a message names; the result's lists hold them all.
+NAMES_SHOWN = 10
+
+Read = TypeVar("Read")
+
+
+class ReadError(Exception):
+    """A read that failed, or a reply the contract does not allow; ``failure`` is the API's answer when there was one."""
+
+    def __init__(self, message: str, failure: dict | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.failure = failure or {}
+
+
+def listed(items: Sequence[str]) -> str:
+    """Items for a message, the first NAMES_SHOWN of them and a count of the rest."""
+    rest = len(items) - NAMES_SHOWN
+    text = ", ".join(items[:NAMES_SHOWN])
+    return f"{text} and {rest} more" if rest > 0 else text
+
+
+def pools_of(label: str, document: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The normalised pools of the service ``label`` (``project/service``); ReadError for a reply the contract does not allow."""
+    try:
+        return _pools.service_pools(document)
+    except _pools.ReplyError as err:
+        raise ReadError(f"unexpected reply for service {label}: {err}") from None
+
+
+def redacted_warning(label: str, pools: Sequence[Mapping[str, Any]]) -> str | None:
+    """A warning for pools whose URI came without a password although secrets were asked for."""
+    hidden = [str(pool["pool_name"]) for pool in pools if _pools.password_redacted(pool)]
+    if not hidden:
+        return None
+    return (f"the API answered the connection_uri of pool(s) {listed(hidden)} of {label} with the password "
+            f"{_pools.REDACTED} although secrets were asked for: those URIs carry no usable password")
+
+
+class ServiceReader:
+    """Reads service documents: one service, or every service of a project in one request.
+
+    With ``include_secrets`` the reads ask for secrets; a token that may not read them
+    (403) gets the same read without them, once per project, and a warning.
+    """
+
+    def __init__(self, client: AivenClient, include_secrets: bool = False) -> None:
+        self.client = client
+        self.include_secrets = include_secrets
+        self._refusals: dict[str, tuple[str, AivenApiError]] = {}  # project -> (what was read, the 403)
+
+    def service(self, project: str, service_name: str) -> dict[str, Any]:
+        what = f"service {service_label(project, service_name)}"
+        return self._read(project, what, lambda secrets: self.client.get_service(project, service_name, include_secrets=secrets))
+
+    def services(self, project: str) -> list[dict[str, Any]]:
+        return self._read(project, f"the services of project {project}",
+                          lambda secrets: self.client.list_services(project, include_secrets=secrets))
+
+    def refused(self, project: str) -> bool:
+        """True when the token may not read the secrets of ``project``."""
+        return project in self._refusals
+
+    def _read(self, project: str, what: str, read: Callable[[bool], Read]) -> Read:
+        if not self.include_secrets or project in self._refusals:
+            return self._plain(what, read)
+        try:
+            return read(True)
+        except AivenApiError as err:
+            if err.status != 403:
+                raise ReadError(f"cannot read {what}: {err}", err.failure()) from None
+            refusal = err
+        # A 403 again means no access at all, and that is the error to report.
+        result = self._plain(what, read)
+        self._refusals[project] = (what, refusal)
+        return result
+
+    @staticmethod
+    def _plain(what: str, read: Callable[[bool], Read]) -> Read:
+        try:
+            return read(False)
+        except AivenApiError as err:
+            raise ReadError(f"cannot read {what}: {err}", err.failure()) from None
+
+    @property
+    def warnings(self) -> list[str]:
+        return [f"the API token may not read secrets of {what} (include_secrets=true was answered HTTP 403: {refusal.message}): "
+                "the pools were read without secrets, so their connection_uri carry no usable password"
+                for what, refusal in self._refusals.values()]
+
+
+def read_service_pools(client: AivenClient, project: str, service_name: str,
+                       names: Sequence[str] | None = None) -> tuple[list[dict[str, Any]], list[str]]:
+    """The pools of one service with their URIs (only ``names``, in that order, when given), and the warnings to give."""
+    reader = ServiceReader(client, include_secrets=True)
+    label = service_label(project, service_name)
+    pools = _pools.select(pools_of(label, reader.service(project, service_name)), names)
+    warnings = reader.warnings
+    if not warnings:
+        redacted = redacted_warning(label, pools)
+        warnings = [redacted] if redacted else []
+    return pools, warnings

@@ -1,0 +1,238 @@
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Every input rule and limit of the collection, in one place.
+
+The modules, the filter pools_by_service and the role's checks all read these, so a
+limit changed here changes everywhere. Pure: no I/O, no Ansible. A ``*_problem``
+function returns why a value breaks its rule, or None when it keeps it.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+POOL_MODES = ("session", "transaction", "statement")
+STATES = ("present", "absent")
+POOL_SIZE_MIN = 1
+POOL_SIZE_MAX = 10000
+NAME_MAX = 63
+USERNAME_MAX = 64
+SERVICE_MAX = 64
+PROJECT_MAX = 63
+# Writes in flight at once, across every service of one call.
+CONCURRENCY_MIN = 1
+CONCURRENCY_MAX = 32
+CONCURRENCY_DEFAULT = 8
+# A longer attempt is a hung connection; far beyond this, the socket layer overflows.
+TIMEOUT_MAX = 3600
+RETRIES_MAX = 20
+WAIT_TIMEOUT_MIN = 0
+# The one confirmed name pattern: projects are 1 to PROJECT_MAX of these. Pool, database,
+# user and service names have only lengths; they are sent URL-quoted, whatever they hold.
+PROJECT_CHARACTERS = "a-z, A-Z, 0-9, '_' and '-'"
+_PROJECT_NAME = re.compile(rf"[a-zA-Z0-9_-]{{1,{PROJECT_MAX}}}")
+# Control characters (NUL, newline, ...) cannot be part of a PostgreSQL or PgBouncer name,
+# and unpaired surrogates cannot be encoded for the URL or the JSON body.
+_UNUSABLE_CATEGORIES = ("Cc", "Cs")
+_SHOWN_MAX = 80
+
+
+class PlanError(ValueError):
+    """The user's request cannot be planned; the message names the pool and says why."""
+
+
+def shown(value: Any) -> str:
+    """A value for an error message: its repr (control characters escaped), shortened when long."""
+    text = repr(value)
+    if len(text) <= _SHOWN_MAX:
+        return text
+    size = f" ({len(value)} characters)" if isinstance(value, str) else ""
+    return f"{text[:_SHOWN_MAX - 20]}...{size}"
+
+
+def unusable_character(text: str) -> int | None:
+    """Position of the first control character or unpaired surrogate in ``text``, or None."""
+    for position, char in enumerate(text):
+        if unicodedata.category(char) in _UNUSABLE_CATEGORIES:
+            return position
+    return None
+
+
+def text_problem(option: str, value: Any, max_len: int, allow_empty: bool = False) -> str | None:
+    """Why ``value`` cannot be a name for ``option``, or None when it can."""
+    low = 0 if allow_empty else 1
+    if not isinstance(value, str) or not low <= len(value) <= max_len:
+        return f"{option} must be a string of {low} to {max_len} characters, got {shown(value)}"
+    position = unusable_character(value)
+    if position is not None:
+        return f"{option} must not contain control characters or unpaired surrogates, got {shown(value)} ({value[position]!r} at position {position})"
+    return None
+
+
+def project_problem(value: Any, option: str = "project") -> str | None:
+    """Why ``value`` cannot be an Aiven project name, or None when it can."""
+    if isinstance(value, str) and _PROJECT_NAME.fullmatch(value):
+        return None
+    return f"{option} must be 1 to {PROJECT_MAX} characters of {PROJECT_CHARACTERS}, got {shown(value)}"
+
+
+def service_problem(value: Any, option: str = "service_name") -> str | None:
+    """Why ``value`` cannot be an Aiven service name, or None when it can."""
+    return text_problem(option, value, SERVICE_MAX)
+
+
+def pool_size_problem(value: Any) -> str | None:
+    """Why ``value`` cannot be a pool_size, or None when it can."""
+    # bool is an int subclass; True must not pass as a pool size of 1.
+    if isinstance(value, bool) or not isinstance(value, int) or not POOL_SIZE_MIN <= value <= POOL_SIZE_MAX:
+        return f"pool_size must be an integer from {POOL_SIZE_MIN} to {POOL_SIZE_MAX}, got {shown(value)}"
+    return None
+
+
+def concurrency_problem(value: Any) -> str | None:
+    """Why ``value`` cannot be the number of writes in flight at once, or None when it can."""
+    if isinstance(value, bool) or not isinstance(value, int) or not CONCURRENCY_MIN <= value <= CONCURRENCY_MAX:
+        return f"concurrency must be from {CONCURRENCY_MIN} to {CONCURRENCY_MAX}, got {shown(value)}"
+    return None
+
+
+def wait_timeout_problem(value: Any) -> str | None:
+    """Why ``value`` cannot be wait_timeout, or None when it can."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < WAIT_TIMEOUT_MIN:
+        return f"wait_timeout must be {WAIT_TIMEOUT_MIN} or more seconds, got {shown(value)}"
+    return None
+
+
+def timeout_problem(value: float) -> str | None:
+    """Why ``value`` cannot be the per-request timeout, or None when it can."""
+    if not math.isfinite(value) or not 0 < value <= TIMEOUT_MAX:
+        return f"timeout must be more than 0 and at most {TIMEOUT_MAX} seconds, got {value}"
+    return None
+
+
+def retries_problem(value: int) -> str | None:
+    """Why ``value`` cannot be api_retries, or None when it can."""
+    if not 0 <= value <= RETRIES_MAX:
+        return f"api_retries must be from 0 to {RETRIES_MAX}, got {value}"
+    return None
+
+
+# --- one declared pool (an item of pools, or the single form's options) --------------
+
+
+def pool_state(entry: Mapping[str, Any]) -> Any:
+    """A missing or null state means present, as in the module's argument spec."""
+    state = entry.get("state")
+    return "present" if state is None else state
+
+
+def _label(entry: Mapping[str, Any], index: int, where: str | None, service: str | None = None) -> str:
+    """How to name an entry in an error: by a usable pool_name, else by position in ``where`` (or not at all).
+
+    With ``service`` (``project/service``), a named pool reads ``project/service/pool``.
+    """
+    name = entry.get("pool_name")
+    if text_problem("pool_name", name, NAME_MAX) is None:
+        return f"{service}/{name}" if service else f"pool {name}"
+    position = f"{where}[{index}]" if where else ""
+    if service:
+        return f"{service}: {position}" if position else service
+    return position
+
+
+def _prefixed(label: str, text: str) -> str:
+    return f"{label}: {text}" if label else text
+
+
+def _choice_problem(option: str, value: Any, choices: Sequence[str]) -> str | None:
+    if value not in choices:
+        return f"{option} must be one of {', '.join(choices)}, got {shown(value)}"
+    return None
+
+
+def entry_problems(entry: Any, index: int, where: str | None, service: str | None = None) -> list[str]:
+    """Every rule one desired entry breaks, each message naming the entry (within ``service`` when given)."""
+    if not isinstance(entry, Mapping):
+        return [_prefixed(service or "", f"{where or 'pools'}[{index}] must be a dictionary, got {shown(entry)}")]
+    label = _label(entry, index, where, service)
+    problems = [
+        text_problem("pool_name", entry.get("pool_name"), NAME_MAX),
+        _choice_problem("state", pool_state(entry), STATES),
+    ]
+    if entry.get("database_name") is not None:
+        problems.append(text_problem("database_name", entry["database_name"], NAME_MAX))
+    if entry.get("username") is not None:
+        # "" is the explicit unpin request, so it is allowed here.
+        problems.append(text_problem("username", entry["username"], USERNAME_MAX, allow_empty=True))
+    if entry.get("pool_mode") is not None:
+        problems.append(_choice_problem("pool_mode", entry["pool_mode"], POOL_MODES))
+    if entry.get("pool_size") is not None:
+        problems.append(pool_size_problem(entry["pool_size"]))
+    return [_prefixed(label, problem) for problem in problems if problem]
+
+
+def desired_problems(desired: Any, where: str | None = "pools", service: str | None = None) -> list[str]:
+    """Every rule a list of desired entries breaks: each entry's, then names listed twice.
+
+    Keys other than pool_name, state and the settings are ignored, so callers may pass
+    whole argument-spec items. ``where`` names the list in messages about an entry
+    without a usable pool_name (``pools[2]: ...``); None for a single pool, whose
+    options are named alone. ``service`` (``project/service``) prefixes every message.
+    """
+    if not isinstance(desired, (list, tuple)):
+        return [_prefixed(service or "", f"{where or 'pools'} must be a list, got {shown(desired)}")]
+    problems: list[str] = []
+    for index, entry in enumerate(desired):
+        problems.extend(entry_problems(entry, index, where, service))
+    seen: set[Any] = set()
+    for entry in desired:
+        name = entry.get("pool_name") if isinstance(entry, Mapping) else None
+        if not isinstance(name, str):
+            continue  # already reported above
+        if name in seen:
+            label = f"{service}/{name}" if service else f"pool {name}"
+            problems.append(f"{label} is listed more than once; each pool_name may appear only once")
+        seen.add(name)
+    return problems
+
+
+def validate_desired(desired: Sequence[Mapping[str, Any]], where: str | None = "pools") -> None:
+    """Raise PlanError for the first rule ``desired`` breaks (see desired_problems)."""
+    problems = desired_problems(desired, where)
+    if problems:
+        raise PlanError(problems[0])
+
+
+# --- the services form: many services in one declaration ---------------------------
+
+
+def service_label(project: str, service_name: str) -> str:
+    """How messages name a service: ``project/service``."""
+    return f"{project}/{service_name}"
+
+
+def services_problems(services: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Every rule a list of service declarations breaks: identities, a service declared twice, each pool.
+
+    Items are mappings with ``project``, ``service_name`` and ``pools`` (the desired entries).
+    An item whose identity is unusable is named by its position, ``services[i]``.
+    """
+    problems: list[str] = []
+    first_index: dict[tuple[str, str], int] = {}
+    for index, item in enumerate(services):
+        project, service = item.get("project"), item.get("service_name")
+        identity = [problem for problem in (project_problem(project), service_problem(service)) if problem]
+        if identity:
+            problems.extend(f"services[{index}]: {problem}" for problem in identity)
+            continue
+        label = service_label(project, service)
+        if (project, service) in first_index:
+            problems.append(f"{label}: declared more than once (services[{first_index[(project, service)]}] and "
+                            f"services[{index}]); declare each service once with all its pools")
+            continue
+        first_index[(project, service)] = index
+        problems.extend(desired_problems(item.get("pools"), item.get("list_name", "pools"), service=label))
+    return problems
