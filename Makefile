@@ -10,7 +10,7 @@ INTEGRATION_ARGS ?=
 MOLECULE_SCENARIOS ?=
 BENCH_ARGS ?=
 
-.PHONY: venv system-deps check test lint ansible-lint sanity unit emulator-test integration molecule system security awx docs package matrix demo bench bench-smoke emulator clean
+.PHONY: venv system-deps check test lint ansible-lint sanity unit emulator-test integration molecule system connection security awx docs package matrix demo bench bench-smoke emulator clean
 
 venv: $(VENV)/.installed
 
@@ -32,7 +32,7 @@ check: venv
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/ansible-lint --profile production
 
 ## test: everything CI checks
-test: lint ansible-lint sanity unit emulator-test integration molecule system security awx docs package matrix demo bench-smoke
+test: lint ansible-lint sanity unit emulator-test integration molecule system connection security awx docs package matrix demo bench-smoke
 
 ## lint: Python style and the changelog fragments
 lint: venv
@@ -66,6 +66,10 @@ molecule: venv
 ## system: faults, lost replies, concurrent runs and service states through real ansible-playbook runs
 system: venv
 	$(PYTEST) tests/system -q
+
+## connection: connection details (lookup connection_info) through real PgBouncer with TLS verify-full
+connection: venv system-deps
+	$(PYTEST) tests/connection -q
 
 ## security: TLS with a private CA (ca_path), validate_certs, secrets in diffs and errors
 security: venv system-deps

@@ -58,6 +58,7 @@ ANSIBLE_DOC = (
     (["dbpools.aiven.aiven_connection_pool"], "> MODULE dbpools.aiven.aiven_connection_pool"),
     (["dbpools.aiven.aiven_connection_pool_info"], "> MODULE dbpools.aiven.aiven_connection_pool_info"),
     (["-t", "filter", "dbpools.aiven.pools_by_service"], "> FILTER dbpools.aiven.pools_by_service"),
+    (["-t", "lookup", "dbpools.aiven.connection_info"], "> LOOKUP dbpools.aiven.connection_info"),
     (["-t", "role", "dbpools.aiven.connection_pools"], "> ROLE: dbpools.aiven.connection_pools"),
 )
 

@@ -10,8 +10,9 @@
    build/playbook-collections/ansible_collections/dbpools/aiven -> this work tree;
 3. runs playbooks/demo.yml with the inventory playbooks/inventory/demo (from
    --playbooks-dir, e.g. an installed collection's, when given): the role
-   creates the pools, the playbook prints their connection details (passwords
-   masked) and connects through one of them;
+   creates the pools, the playbook prints their connection details (no password:
+   the role's results hold none) and connects through one of them (its URI read
+   with the info module, in no_log tasks);
 4. runs it again: nothing to change, the recap must say changed=0;
 5. checks that no seeded password appeared in the output, and stops the emulator
    (also on a failure or Ctrl-C).

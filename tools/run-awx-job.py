@@ -52,8 +52,8 @@ EE_EXAMPLE = os.path.join(REPO, "docs", "examples", "execution-environment.yml")
 PROJECT = "awx-project"
 PUBLIC_API = "https://api.aiven.io"
 HOST = "localhost"
-APPLY_TASK = "Apply the pools, one batch call per service"
-SHOW_CHANGES_TASK = "Show the changes of this chunk (the modules' diffs, without URIs or passwords)"
+APPLY_TASK = "Apply the connection pools of every service"
+REPORT_TASK = "Report the changes, one line per service (no secret)"
 API_401_MESSAGE = "Missing (expired) db token"
 # What docs/awx.md hands to awx.awx.credential_type.
 TYPE_KEYS = ("name", "kind", "description", "inputs", "injectors")
@@ -88,6 +88,18 @@ INVENTORY = {"all": {"children": {"aiven_pools": {
 # What the first run must send: 4 new pools, resize-me resized, stray purged.
 FIRST_RUN_WRITES = {"POST": 4, "PUT": 1, "DELETE": 1}
 SERVICES = sorted({item["service_name"] for item in DEFINITIONS})
+# Both services are in one project: the module reads them with one request (the project's
+# service list), before the writes and again after them.
+SERVICE_LIST = f"/v1/project/{PROJECT}/service"
+# The pools the first run touches (its --diff shows one entry per pool): the writes above.
+FIRST_RUN_TOUCHED = sorted([f"{PROJECT}/pg-awx-a/{name}" for name in ("app-pool", "admin-pool", "resize-me")]
+                           + [f"{PROJECT}/pg-awx-b/{name}" for name in ("reports", "batch", "stray")])
+# The change report of the first run (the role prints it at default verbosity).
+FIRST_RUN_REPORT = [
+    f"{PROJECT}/pg-awx-a: create 2 (app-pool, admin-pool), update 1 (resize-me: pool_size 10 -> 15)",
+    f"{PROJECT}/pg-awx-b: create 2 (reports, batch), delete 1 (stray)",
+    "total: 2 services, create 4, update 1, delete 1",
+]
 
 
 def expected_pools() -> Dict[str, Dict[str, tuple]]:
@@ -232,7 +244,7 @@ def scan_job(check: Checks, job: Job, name: str, secret_values: Dict[str, str], 
     leaks = []
     for relative in scanned:
         text = job.read_artifact(relative)
-        # The role's default connection_pools_no_log: true keeps every URI out of the events, so none is allowed.
+        # Without connection_pools_include_secrets the results hold no URI at all, so none is allowed.
         leaks += [f"{relative}: {secret}" for secret in leaked_secrets(text, secret_values)]
         if "postgres://" in text or "postgresql://" in text:
             leaks.append(f"{relative}: a connection URI")
@@ -242,6 +254,16 @@ def scan_job(check: Checks, job: Job, name: str, secret_values: Dict[str, str], 
         check(f"{name}: the excluded artifact {excluded} exists and does hold the token (the reason to exclude it)",
               excluded in files and token_name in leaked_secrets(job.read_artifact(excluded), secret_values))
     return len(scanned)
+
+
+def task_results(job: Job, task: str) -> List[Dict[str, Any]]:
+    """The results (``res``) of ``task`` in the job events, in order."""
+    return [event["event_data"].get("res", {}) for event in job.of("runner_on_ok", "runner_on_failed")
+            if event["event_data"].get("task") == task]
+
+
+def read_paths(log: Dict[str, Any]) -> List[str]:
+    return [entry["path"] for entry in log["log"] if entry["method"] == "GET"]
 
 
 def check_apply(check: Checks, emulator: EmulatorProcess, root: str, injected: Dict[str, str],
@@ -254,24 +276,31 @@ def check_apply(check: Checks, emulator: EmulatorProcess, root: str, injected: D
         emulator.reset_requests()
         private = make_private_data_dir(os.path.join(workdir, f"job{number}"), INVENTORY, playbook)
         job = run_job(private, f"apply-{number}", os.path.basename(playbook), job_env(root, injected), env_file=env_file, cmdline="--diff")
-        by_method = emulator.requests_log()["by_method"]
+        log = emulator.requests_log()
+        by_method = log["by_method"]
         counts = job.host_counts(HOST)
         check(f"{name}: successful", job.status == "successful" and job.rc == 0, f"status {job.status}, rc {job.rc}")
         check(f"{name}: no failed or unreachable host", counts["failures"] == 0 and counts["dark"] == 0, repr(counts))
         changed_tasks = job.changed_results()
+        applied = task_results(job, APPLY_TASK)
+        report = [res.get("msg") for res in task_results(job, REPORT_TASK)]
         if number == 1:
-            check(f"{name}: playbook_on_stats changed=1 for {HOST}: the batch task, changed for each service",
-                  counts["changed"] == 1 and changed_tasks == [APPLY_TASK] * len(SERVICES), f"changed={counts['changed']}, changed results {changed_tasks}")
+            check(f"{name}: playbook_on_stats changed=1 for {HOST}: the one module call for both services",
+                  counts["changed"] == 1 and changed_tasks == [APPLY_TASK], f"changed={counts['changed']}, changed results {changed_tasks}")
             check(f"{name}: the API writes are {FIRST_RUN_WRITES}", writes(by_method) == FIRST_RUN_WRITES, repr(by_method))
-            shown = [diff.get("service") for event in job.of("runner_on_ok") if event["event_data"].get("task") == SHOW_CHANGES_TASK
-                     for diff in event["event_data"]["res"].get("__connection_pools_chunk_diffs", [])]
-            check(f"{name}: --diff shows the changes of each service (no_log hides the module's own diff)",
-                  sorted(shown) == [f"{PROJECT}/{service}" for service in SERVICES], repr(shown))
+            check(f"{name}: one read of the service list before the writes and one after",
+                  read_paths(log) == [SERVICE_LIST, SERVICE_LIST], repr(read_paths(log)))
+            shown = sorted(entry.get("before_header") for res in applied for entry in res.get("diff") or [])
+            check(f"{name}: --diff shows the module's own diff, one entry per touched pool (the task has no no_log)",
+                  shown == FIRST_RUN_TOUCHED, repr(shown))
+            check(f"{name}: the change report names every pool, the purged one too", report == [FIRST_RUN_REPORT], repr(report))
         else:
             check(f"{name}: playbook_on_stats changed=0 for {HOST}", counts["changed"] == 0 and changed_tasks == [], f"changed={counts['changed']}")
-            check(f"{name}: no API write, one GET per service", by_method == {"GET": len(SERVICES)}, repr(by_method))
-            # The same tasks ran, less the diff display (nothing changed, nothing to show).
-            check(f"{name}: ok={counts['ok']} is job 1's less the diff display", counts["ok"] == previous_ok - 1, f"job 1 ok={previous_ok}")
+            check(f"{name}: no API write, one request: the service list", read_paths(log) == [SERVICE_LIST] and by_method == {"GET": 1},
+                  repr(by_method))
+            check(f"{name}: the change report says no change", report == [["total: 2 services, no change"]], repr(report))
+            # The same tasks ran: nothing is shown or skipped only when something changed.
+            check(f"{name}: ok={counts['ok']} is job 1's", counts["ok"] == previous_ok, f"job 1 ok={previous_ok}")
         previous_ok = counts["ok"]
         check_job_basics(check, job, name, injected, env_file)
         scanned = scan_job(check, job, name, secret_values, "API token")
@@ -294,10 +323,36 @@ def check_wrong_token(check: Checks, emulator: EmulatorProcess, root: str, crede
     check(f"{name}: one runner_on_failed event, its msg carries the 401 and the API's message",
           len(failures) == 1 and "401" in messages[0] and API_401_MESSAGE in messages[0], repr(messages)[:600])
     check(f"{name}: playbook_on_stats failures=1 for {HOST}", job.host_counts(HOST)["failures"] == 1)
-    check(f"{name}: one GET per service (a 401 is not retried), no write", by_method == {"GET": len(SERVICES)}, repr(by_method))
+    check(f"{name}: one GET, of the service list (a 401 is not retried), no write", by_method == {"GET": 1}, repr(by_method))
     check_job_basics(check, job, name, injected, env_file=False)
     scanned = scan_job(check, job, name, dict(secret_values, **{"wrong token": wrong}), "wrong token")
     return {"name": name, "job": job, "requests": by_method, "counts": job.host_counts(HOST), "scanned": scanned}
+
+
+def module_api_url(collections_root: str, environment: Dict[str, str]) -> str:
+    """The api_url the installed module resolves when given none, under ``environment``: its own fallback and default."""
+    if collections_root not in sys.path:
+        sys.path.insert(0, collections_root)
+    from ansible.module_utils.errors import AnsibleFallbackNotFound  # noqa: PLC0415  (only this check needs Ansible here)
+
+    from ansible_collections.dbpools.aiven.plugins.module_utils._common import (  # noqa: PLC0415
+        DEFAULT_API_URL,
+        URL_VARIABLE,
+        env_if_set,
+    )
+
+    saved = {name: os.environ.get(name) for name in environment}
+    os.environ.update(environment)
+    try:
+        return env_if_set(URL_VARIABLE)
+    except AnsibleFallbackNotFound:
+        return DEFAULT_API_URL
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def check_guide(check: Checks, emulator: EmulatorProcess, token: str, root: str, installed: str,
@@ -316,7 +371,7 @@ def check_guide(check: Checks, emulator: EmulatorProcess, token: str, root: str,
             {"name": "The credential type as the guide passes it to awx.awx.credential_type",
              "ansible.builtin.debug": {"msg": {key: f"{{{{ aiven_credential_type.{key} }}}}" for key in TYPE_KEYS}}},
             {"name": "The role, nothing declared", "ansible.builtin.import_role": {"name": "dbpools.aiven.connection_pools"}},
-            {"name": "The API URL the role uses", "ansible.builtin.debug": {"var": "connection_pools_api_url"}},
+            {"name": "The AIVEN_WEB_URL the job sees", "ansible.builtin.debug": {"msg": "{{ lookup('ansible.builtin.env', 'AIVEN_WEB_URL') }}"}},
         ],
     }
     emulator.reset_requests()
@@ -329,8 +384,11 @@ def check_guide(check: Checks, emulator: EmulatorProcess, token: str, root: str,
     expected = {key: credential_type[key] for key in TYPE_KEYS}
     check(f"{name}: lookup('file') | from_yaml of the installed file gives the type with its injector templates unrendered",
           looked_up == expected, json.dumps(looked_up)[:400])
-    api_url = results.get(play["tasks"][2]["name"], {}).get("connection_pools_api_url")
-    check(f"{name}: with AIVEN_WEB_URL empty the role uses {PUBLIC_API}", api_url == PUBLIC_API, repr(api_url))
+    seen = results.get(play["tasks"][2]["name"], {}).get("msg")
+    check(f"{name}: the job sees AIVEN_WEB_URL set to an empty string", seen == "", repr(seen))
+    # The role passes no api_url of its own: the module's fallback decides, and skips a blank variable.
+    api_url = module_api_url(root, {"AIVEN_WEB_URL": ""})
+    check(f"{name}: with AIVEN_WEB_URL empty the module uses {PUBLIC_API}", api_url == PUBLIC_API, repr(api_url))
     check(f"{name}: no API request", emulator.requests_log()["total"] == 0)
     scanned = scan_job(check, job, name, secret_values, "API token")
     return {"name": name, "job": job, "requests": {}, "counts": job.host_counts(HOST), "scanned": scanned}

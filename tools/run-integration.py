@@ -9,11 +9,13 @@
 3. copies the work tree to build/ansible_collections/dbpools/aiven (ansible-test
    needs a real path of that shape, a symlink does not do);
 4. runs ``ansible-test integration --local`` there with this venv's Python, for all
-   targets or the ones named, and an ad-hoc ``ansible localhost -m ...`` check of the
-   environment fallbacks (AIVEN_TOKEN, AIVEN_AUTH_TOKEN, AIVEN_WEB_URL);
+   targets or the ones named (without any AIVEN_* variable of the caller), and an ad-hoc
+   ``ansible localhost -m ...`` check of the environment fallbacks (AIVEN_TOKEN,
+   AIVEN_AUTH_TOKEN, AIVEN_WEB_URL, and the error when there is no token);
 5. stops the emulator and scans the whole output (build/integration-output.log) for
-   the API token and every seeded password. Passwords may appear only inside
-   ``connection_uri`` values, which are stripped before the scan.
+   the API token and every seeded password: none may appear anywhere (results hold
+   secrets only with include_secrets, and such tasks, like those of the info module,
+   are no_log).
 
 With ``--build-dir DIR`` (tools/run-matrix.py runs another ansible-core that way) the
 copy, the log and the config live under DIR only: the config is written into the copy,
@@ -49,6 +51,7 @@ CONFIG_RELATIVE = os.path.join("tests", "integration", "integration_config.yml")
 PYTHON = sys.executable
 BIN = os.path.dirname(PYTHON)
 PROJECT = "integration-project"
+PROJECT_2 = "integration-project-2"
 
 
 class Paths:
@@ -87,6 +90,7 @@ def write_config(emulator: EmulatorProcess, token: str, config_file: str) -> Non
         "aiven_api_url": emulator.url,
         "aiven_api_token": token,
         "aiven_project": PROJECT,
+        "aiven_project_2": PROJECT_2,
         "aiven_service": "pg-int",
         "aiven_service_hobbyist": "pg-hobby",
         "aiven_service_poweroff": "pg-off",
@@ -107,18 +111,21 @@ def ansible_test(targets: list, verbosity: int, keep_going: bool, out, cwd: str)
     if keep_going:
         command.append("--continue-on-error")
     command += targets
-    env = dict(os.environ, PATH=BIN + os.pathsep + os.environ.get("PATH", ""), ANSIBLE_FORCE_COLOR="0")
+    # No AIVEN_* of the developer's shell: the targets decide where the token comes from
+    # (aiven_connection_pool_services checks the error when there is none at all).
+    env = {key: value for key, value in os.environ.items() if not key.startswith("AIVEN_")}
+    env.update(PATH=BIN + os.pathsep + os.environ.get("PATH", ""), ANSIBLE_FORCE_COLOR="0")
     return run_logged(command, out, cwd, env)
 
 
 # --- ad-hoc check: the module from the command line, auth from the environment -----
 
-def adhoc(emulator: EmulatorProcess, token: str, out, env_token: str, args: str, build: str) -> dict:
-    """Run the module ad hoc with auth from the environment only; return its parsed result."""
-    env = ansible_env(build, {"AIVEN_WEB_URL": emulator.url, env_token: token})
+def adhoc(emulator: EmulatorProcess, token: str, out, env_token: str | None, args: str, build: str) -> dict:
+    """Run the module ad hoc with auth from the environment only (none when ``env_token`` is None); return its parsed result."""
+    env = ansible_env(build, {"AIVEN_WEB_URL": emulator.url, **({env_token: token} if env_token else {})})
     command = [os.path.join(BIN, "ansible"), "localhost", "-e", f"ansible_python_interpreter={PYTHON}",
                "-m", "dbpools.aiven.aiven_connection_pool", "-a", args]
-    out.write(f"\n$ {env_token}=... AIVEN_WEB_URL={emulator.url} {' '.join(command)}\n")
+    out.write(f"\n$ {env_token or 'no token'}{'=...' if env_token else ''} AIVEN_WEB_URL={emulator.url} {' '.join(command)}\n")
     proc = subprocess.run(command, cwd=build, env=env, capture_output=True, text=True, check=False)
     out.write(proc.stdout + proc.stderr)
     out.flush()
@@ -133,6 +140,12 @@ def adhoc(emulator: EmulatorProcess, token: str, out, env_token: str, args: str,
     return result
 
 
+# The keys of a pool in a result without include_secrets: connection details, no URI, no password.
+POOL_KEYS = {"project", "service_name", "pool_name", "database_name", "username", "pool_mode", "pool_size",
+             "host", "port", "dbname", "user", "sslmode"}
+NO_TOKEN_MESSAGE = "no API token: set api_token, or the environment variable AIVEN_TOKEN or AIVEN_AUTH_TOKEN"
+
+
 def adhoc_checks(emulator: EmulatorProcess, token: str, out, build: str) -> list:
     """The env fallbacks, end to end; returns the failed checks."""
     failures = []
@@ -145,7 +158,7 @@ def adhoc_checks(emulator: EmulatorProcess, token: str, out, build: str) -> list
             failures.append(name)
 
     base = f"project={PROJECT} service_name=pg-int pool_name=adhoc-pool"
-    app_password = emulator.password(PROJECT, "pg-int", "app")
+    passwords = [password for secret, password in secrets_of(emulator.credentials, token).items() if secret != "API token"]
     emulator.reset_requests()
     created = adhoc(emulator, token, out, "AIVEN_TOKEN", f"{base} database_name=appdb username=app pool_size=7", build)
     requests_made = emulator.requests_log()["by_method"]
@@ -155,8 +168,13 @@ def adhoc_checks(emulator: EmulatorProcess, token: str, out, build: str) -> list
     check("created pool has the settings asked for",
           (pool.get("pool_name"), pool.get("database_name"), pool.get("username"), pool.get("pool_size"), pool.get("pool_mode"))
           == ("adhoc-pool", "appdb", "app", 7, "transaction"))
-    check("created pool URI carries the pinned user's password",
-          str(pool.get("connection_uri", "")).startswith(f"postgres://app:{app_password}@"))
+    check("created pool has its connection details (dbname, user, host, port, sslmode) and no URI or password",
+          set(pool) == POOL_KEYS and (pool.get("dbname"), pool.get("user"), pool.get("sslmode")) == ("adhoc-pool", "app", "require")
+          and bool(pool.get("host")) and isinstance(pool.get("port"), int))
+    check("no seeded password anywhere in the result", not any(password in json.dumps(created) for password in passwords))
+    check("the change names the pool with its settings after",
+          [(c.get("project"), c.get("service_name"), c.get("pool_name"), c.get("action"), c.get("before"), (c.get("after") or {}).get("pool_size"))
+           for c in created.get("changes", [])] == [(PROJECT, "pg-int", "adhoc-pool", "create", None, 7)])
     check("create made 2 GET + 1 POST", requests_made == {"GET": 2, "POST": 1})
 
     emulator.reset_requests()
@@ -177,6 +195,12 @@ def adhoc_checks(emulator: EmulatorProcess, token: str, out, build: str) -> list
           bad["_rc"] != 0 and bad["_status"] == "FAILED" and bad.get("failure", {}).get("status") == 401
           and "Missing (expired) db token" in bad.get("msg", ""))
     check("the 401 was not retried", emulator.requests_log()["total"] == 1)
+
+    emulator.reset_requests()
+    missing = adhoc(emulator, token, out, None, f"{base} state=absent", build)
+    check("no token at all fails naming AIVEN_TOKEN and AIVEN_AUTH_TOKEN",
+          missing["_rc"] != 0 and missing["_status"] == "FAILED" and missing.get("msg") == NO_TOKEN_MESSAGE)
+    check("no token at all made no request", emulator.requests_log()["total"] == 0)
     return failures
 
 
@@ -222,11 +246,13 @@ def main() -> int:
             emulator.stop()
 
     with open(paths.log_file, encoding="utf-8") as handle:
-        leaked = leaked_secrets(handle.read(), secrets_of(emulator.credentials, token), allow_connection_uris=True)
+        # No exception for connection_uri values: results carry them only with include_secrets,
+        # and every task that asks for secrets (or runs the info module) is no_log.
+        leaked = leaked_secrets(handle.read(), secrets_of(emulator.credentials, token))
     if leaked:
-        failures.append(f"secret scan: found in {os.path.relpath(paths.log_file, REPO)} outside connection_uri: {', '.join(leaked)}")
+        failures.append(f"secret scan: found in {os.path.relpath(paths.log_file, REPO)}: {', '.join(leaked)}")
     else:
-        log(f"secret scan: no token or password outside connection_uri in {os.path.relpath(paths.log_file, REPO)}")
+        log(f"secret scan: no token or password in {os.path.relpath(paths.log_file, REPO)}")
 
     elapsed = time.monotonic() - started
     for failure in failures:

@@ -51,6 +51,7 @@ from typing import Any, Callable
 from urllib.parse import quote
 
 from ansible_collections.dbpools.aiven.plugins.module_utils._pacing import RatePacer, Turn
+from ansible_collections.dbpools.aiven.plugins.module_utils._rules import DEFAULT_API_URL
 from ansible_collections.dbpools.aiven.plugins.module_utils._version import COLLECTION_VERSION
 
 try:
@@ -66,7 +67,6 @@ except ImportError:
     REQUESTS_IMPORT_ERROR = traceback.format_exc()
 
 
-DEFAULT_API_URL = "https://api.aiven.io"
 PROJECT_URL = "https://galaxy.ansible.com/ui/repo/published/dbpools/aiven/"
 
 # Statuses worth another attempt: timeout, rate limit and transient backend faults.
@@ -780,6 +780,15 @@ class AivenClient:
             what = "reply has no 'services' list" if not isinstance(services, list) else "reply's 'services' list holds a non-object"
             raise AivenApiError(200, what, method="GET", path=path)
         return services
+
+    def get_project_ca(self, project: str) -> str:
+        """The PEM certificate of the project's CA, which signs its services' TLS certificates (for sslmode=verify-full)."""
+        data = self.request("GET", ["project", project, "kms", "ca"])
+        certificate = data.get("certificate")
+        if not isinstance(certificate, str) or "BEGIN CERTIFICATE" not in certificate:
+            path = self._path("GET", ["project", project, "kms", "ca"])
+            raise AivenApiError(200, "reply has no PEM 'certificate'", method="GET", path=path)
+        return certificate
 
     def create_pool(self, project: str, service: str, body: dict) -> bool:
         """Create a pool. True when created; False when a retried create was answered

@@ -18,7 +18,8 @@ from what the client itself saw, assuming a token bucket of ``N`` requests:
   grows (doubling every ``PROBE_DOUBLING`` s) until a 429 of a paced attempt: by then
   the second bound spans seconds and is close to the real rate; pacing settles at
   ``SHARE`` of it. Any later 429 of an attempt paced at the settled rate halves it
-  (another consumer of the same token, or a limit that is not a bucket).
+  (another consumer of the same token, or a limit that is not a bucket) and probes
+  again from there, so refusals that are not the limit's cannot slow a run for good.
 - A 429 of an attempt sent before the rate last changed says nothing about the new
   rate, and a 429 without a limit in its text (a proxy's) changes no rate: both are
   only waited out.
@@ -140,7 +141,9 @@ class RatePacer:
                     # A refusal never speeds the client up.
                     self._change(SHARE * min(estimate, current), now, probing=False)
                 else:
-                    self._change(current / 2.0, now, probing=False)
+                    # Halved, then probing again: refusals that are not the bucket's (injected
+                    # faults, another consumer now gone) must not slow the client for good.
+                    self._change(current / 2.0, now, probing=True)
             self._refusal_sent = sent
             self._refusal_answered = now
             self._accepted_since_refusal = 0

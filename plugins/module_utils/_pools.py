@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from ansible_collections.dbpools.aiven.plugins.module_utils._rules import PlanError, pool_state, shown, validate_desired
 
@@ -428,3 +428,85 @@ def public_pool(project: str, service_name: str, pool: Mapping[str, Any], includ
     if include_secrets:
         result.update(connection_uri=pool.get("connection_uri"), password=pool_password(pool))
     return result
+
+
+# --- connection details: what an application needs to connect through a pool -----------
+
+
+class DetailsError(ValueError):
+    """The connection details asked for cannot be given; the message says why (never a secret)."""
+
+
+def _user_password(document: Mapping[str, Any], username: str) -> str | None:
+    """The password of ``username`` from the service document's users; None when absent or hidden."""
+    users = document.get("users")
+    if not isinstance(users, list):
+        return None
+    for user in users:
+        if isinstance(user, Mapping) and user.get("username") == username:
+            password = user.get("password")
+            if isinstance(password, str) and password and REDACTED not in password:
+                return password
+            return None
+    return None
+
+
+def _pgbouncer_component(document: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The service's ``pgbouncer`` component (host and port), {} when it lists none."""
+    components = document.get("components")
+    if isinstance(components, list):
+        for component in components:
+            if isinstance(component, Mapping) and component.get("component") == "pgbouncer":
+                return component
+    return {}
+
+
+def connection_uri(host: str | None, port: int | None, dbname: str, user: str, password: str | None,
+                   sslmode: str | None) -> str:
+    """A ``postgres://`` URI built from its parts, each URL-quoted; no credentials for an empty user."""
+    credentials = ""
+    if user:
+        credentials = quote(user, safe="")
+        if password:
+            credentials += ":" + quote(password, safe="")
+        credentials += "@"
+    # An IPv6 address must be bracketed, or its colons read as the port.
+    where = f"[{host}]" if host and ":" in host else (host or "")
+    if port is not None:
+        where += f":{port}"
+    query = f"?sslmode={quote(sslmode, safe='')}" if sslmode else ""
+    return f"postgres://{credentials}{where}/{quote(dbname, safe='')}{query}"
+
+
+def connection_details(pool: Mapping[str, Any], document: Mapping[str, Any], unpinned_user: str | None = None) -> dict[str, Any]:
+    """How an application connects through ``pool`` (normalised) of the service ``document``.
+
+    Returns host, port, dbname (the pool name: PgBouncer routes by it, not by the
+    database), user, password, sslmode and uri. A pinned pool gives its user and that
+    user's password (from the document's users, else from the pool's URI). An unpinned
+    pool has no credentials of its own: user and password are "" unless the caller names
+    a service user in ``unpinned_user``, which then must be one; never silently the admin.
+    ``password`` is None when the API did not give it out (secrets refused or redacted).
+    ``unpinned_user`` does not apply to a pinned pool. Raises DetailsError.
+    """
+    component = _pgbouncer_component(document)
+    host = pool.get("host") or component.get("host")
+    port = pool.get("port") if pool.get("port") is not None else _as_int(component.get("port"))
+    sslmode = pool.get("sslmode") or "require"
+    dbname = str(pool.get("pool_name"))
+    pinned = pool.get("username")
+    password: str | None
+    if pinned:
+        user = pinned
+        password = _user_password(document, pinned) or pool_password(pool)
+    elif unpinned_user is None:
+        user, password = "", ""
+    else:
+        users = _names(document.get("users"), "username")
+        if users is None:
+            raise DetailsError(f"unpinned_user {shown(unpinned_user)} cannot be checked: the service lists no users")
+        if unpinned_user not in users:
+            raise DetailsError(f"unpinned_user {shown(unpinned_user)} is not a user of the service (users: {', '.join(users) or 'none'})")
+        user, password = unpinned_user, _user_password(document, unpinned_user)
+    return {"host": host, "port": port, "dbname": dbname, "user": user, "password": password, "sslmode": sslmode,
+            "uri": connection_uri(host, port, dbname, user, password, sslmode)}

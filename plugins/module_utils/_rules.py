@@ -8,11 +8,13 @@ function returns why a value breaks its rule, or None when it keeps it.
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from typing import Any
+from urllib.parse import urlsplit
 
 POOL_MODES = ("session", "transaction", "statement")
 STATES = ("present", "absent")
@@ -118,6 +120,99 @@ def retries_problem(value: int) -> str | None:
     if not 0 <= value <= RETRIES_MAX:
         return f"api_retries must be from 0 to {RETRIES_MAX}, got {value}"
     return None
+
+
+# --- connection options: the API's origin, the token, timeouts -------------------------
+# Shared by the modules (through _common) and the lookup, which runs without AnsibleModule.
+
+DEFAULT_API_URL = "https://api.aiven.io"
+TOKEN_VARIABLES = ("AIVEN_TOKEN", "AIVEN_AUTH_TOKEN")
+URL_VARIABLE = "AIVEN_WEB_URL"
+NO_TOKEN = f"no API token: set api_token, or the environment variable {TOKEN_VARIABLES[0]} or {TOKEN_VARIABLES[1]}"
+VALIDATE_CERTS_OFF = "validate_certs is false: the Aiven API's TLS certificate is not checked"
+
+
+def first_set(environ: Mapping[str, str], names: Sequence[str]) -> str | None:
+    """The value of the first of ``names`` set to a non-blank value in ``environ``, else None.
+
+    Ansible's own env_fallback takes the first one set, even to "": an empty
+    AIVEN_TOKEN would then hide a valid AIVEN_AUTH_TOKEN.
+    """
+    for name in names:
+        value = environ.get(name, "")
+        if value.strip():
+            return value
+    return None
+
+
+def url_user_info(url: object) -> str | None:
+    """What stands before ``@`` in the host part of ``url`` (``user:password``), with or without a scheme."""
+    if not isinstance(url, str):
+        return None
+    rest = url.split("//", 1)[1] if "//" in url else url
+    authority = re.split(r"[/?#]", rest, maxsplit=1)[0]
+    user_info, at, _host = authority.rpartition("@")
+    return user_info if at else None
+
+
+def _shown_url(url: str) -> str:
+    """The URL for a message, without what could hold a secret: user info, query and fragment."""
+    user_info = url_user_info(url)
+    if user_info is not None:
+        url = url.replace(user_info + "@", "<redacted>@", 1)
+    return shown(re.sub(r"[?#].*", "?<redacted>", url, flags=re.DOTALL))
+
+
+def _plain_http_host(url: str) -> str | None:
+    """The host of an ``http://`` URL that is not loopback (where the token could be read on the way), else None."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    if parts.scheme.lower() != "http" or host == "localhost":
+        return None
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host
+    mapped = getattr(address, "ipv4_mapped", None)
+    return None if address.is_loopback or (mapped is not None and mapped.is_loopback) else host
+
+
+def plain_http_warning(url: str) -> str | None:
+    """The warning for an api_url that sends the token over plain http to a host that is not loopback, else None."""
+    host = _plain_http_host(url)
+    if host is None:
+        return None
+    return (f"api_url is plain http: the API token goes over plain http to {host}, readable on the way; use https:// "
+            "(plain http is only safe to 127.0.0.0/8, ::1 or localhost)")
+
+
+def api_url_problem(url: str) -> str | None:
+    """Why ``url`` cannot be the API's origin, or None when it can (checked before any request)."""
+    if not url.startswith(("https://", "http://")):
+        return f"api_url must start with https:// or http://, got {_shown_url(url)}"
+    if unusable_character(url) is not None or any(char.isspace() for char in url):
+        return f"api_url must not contain spaces or control characters, got {_shown_url(url)}"
+    if "?" in url or "#" in url:
+        return f"api_url must not contain a query string or fragment: give the API's origin, such as {DEFAULT_API_URL}"
+    try:
+        parts = urlsplit(url)
+        port = parts.port  # a port that is not a number from 0 to 65535 raises ValueError
+    except ValueError as err:
+        return f"api_url is not a valid URL ({err}), got {_shown_url(url)}"
+    if parts.username is not None or parts.password is not None:
+        return "api_url must not contain a user name or password (the API token authenticates)"
+    if not parts.hostname:
+        return f"api_url has no host name, got {_shown_url(url)}"
+    if port == 0:
+        return f"api_url must have a port from 1 to 65535, got {_shown_url(url)}"
+    return None
+
+
+def connection_problem(api_token: str | None, api_url: str, timeout: float, api_retries: int) -> str | None:
+    """Why these connection options cannot be used, or None when they can; checked before any request."""
+    if not (api_token or "").strip():
+        return NO_TOKEN
+    return api_url_problem(api_url) or timeout_problem(timeout) or retries_problem(api_retries)
 
 
 # --- one declared pool (an item of pools, or the single form's options) --------------

@@ -23,7 +23,7 @@ from typing import Dict, Optional, Tuple
 from tests.emulator.harness import link_collection
 
 from . import report
-from .module_spec import option_default
+from .module_spec import default_concurrency
 from .scenarios import BY_NAME, LIMITED, MAIN, REPO, SCENARIOS, Bench, Measurement, RateLimit, Workload
 from .targets import Setting, targets, targets_text
 
@@ -80,8 +80,8 @@ def _interrupt(signum: int, frame: object) -> None:
 def module_concurrency() -> Tuple[Optional[int], str]:
     """The default the role_cold target is computed from, read afresh from the module each run; else why not."""
     try:
-        return int(option_default("concurrency")), ""
-    except (LookupError, OSError, SyntaxError, TypeError, ValueError) as exc:
+        return default_concurrency(), ""
+    except (AttributeError, LookupError, OSError, SyntaxError, TypeError, ValueError) as exc:
         return None, str(exc)
 
 

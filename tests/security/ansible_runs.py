@@ -48,16 +48,3 @@ def marked_json(output: str, marker: str) -> Any:
     found = re.findall(r'^\s*"msg": "' + re.escape(marker) + r' (.*)"\s*$', output, re.M)
     assert found, f"no {marker} line in the output"
     return json.loads(json.loads(f'"{found[-1]}"'))
-
-
-def printed_var(output: str, name: str) -> list:
-    """Every value of ``name`` that a ``debug: var: NAME`` task printed (default callback, JSON result)."""
-    values = []
-    for text in re.findall(r"^(?:ok|changed): \[localhost\] => (\{.*?^\})", output, re.S | re.M):
-        try:
-            printed = json.loads(text)
-        except ValueError:
-            continue
-        if name in printed:
-            values.append(printed[name])
-    return values

@@ -1,4 +1,4 @@
-"""No token and no password in diffs, errors or -vvvv output; connection URIs only in module results.
+"""No token and no password in results, diffs, errors or -vvvv output unless include_secrets asks for them.
 
 Playbooks run with ``--diff -vvvv`` against the HTTPS emulator; the whole output is scanned
 with the secret scan of tools/run-integration.py for the API token and every seeded password.
@@ -14,7 +14,7 @@ import socket
 import pytest
 
 from tests.playbook import APPLY_POOLS, run_playbook
-from tests.security.ansible_runs import marked_json, printed_var
+from tests.security.ansible_runs import marked_json, run_module
 from tests.security.secret_scan import diff_blocks, leaked_secrets
 from tests.security.world import FAULTY_SERVICE, PROJECT, SERVICE, TOKEN, pools_on
 
@@ -51,55 +51,83 @@ def test_module_diffs_hold_no_secret(clean_service, pki, make_env, seeded_secret
     assert run.recap()["changed"] == 8
     assert set(pools_on(emulator, pki.ca_file)) == {"sec-d"}
 
-    # The diff values the modules returned: per pool, before/after, no URI, no password.
+    # The diff values the modules returned: a list per task, one entry per touched pool, settings only.
     diffs = marked_json(run.output, "DIFFS")
-    touched = [sorted(set(diff["before"]) | set(diff["after"])) for diff in diffs]
+    assert all(isinstance(diff, list) for diff in diffs), diffs
+    touched = [sorted(entry["before_header"].rsplit("/", 1)[1] for entry in diff) for diff in diffs]
     assert touched == [["sec-a"], ["sec-a"], ["sec-b", "sec-c", "sec-d"], ["sec-a"], ["sec-a"], ["sec-a"],
                        ["sec-b", "sec-c"], ["sec-b", "sec-c"]]
-    assert diffs[4]["before"]["sec-a"]["username"] == "app" and diffs[4]["after"]["sec-a"]["username"] == "app2"
-    assert diffs[1]["after"]["sec-a"]["host"], "the diff shows the pool's host"
+    assert all(entry["before_header"] == entry["after_header"] and entry["before_header"].startswith(f"{PROJECT}/{SERVICE}/")
+               for diff in diffs for entry in diff)
+    (updated,) = diffs[4]
+    assert "username: app\n" in updated["before"] and "username: app2\n" in updated["after"], updated
+    assert diffs[1][0]["before"] == "" and diffs[5][0]["after"] == "", "a created pool has no before, a deleted one no after"
     serialised = json.dumps(diffs)
-    assert "connection_uri" not in serialised and "postgres://" not in serialised
+    assert "connection_uri" not in serialised and "postgres://" not in serialised and "password" not in serialised
     assert leaked_secrets(serialised, seeded_secrets) == []
 
     # The diffs as Ansible printed them.
     blocks = diff_blocks(run.output)
     assert len(blocks) == 8
-    assert all("sec-" in block for block in blocks)
+    assert all(f"{PROJECT}/{SERVICE}/sec-" in block for block in blocks)
     assert leaked_secrets("".join(blocks), seeded_secrets) == []
 
-    # -vvvv prints the results, whose URIs hold the pinned users' passwords: by design, and only there.
-    assert leaked_secrets(run.output, seeded_secrets, allow_connection_uris=True) == []
-    assert f"password of {PROJECT}/{SERVICE}/app" in leaked_secrets(run.output, seeded_secrets), \
-        "the scan must see the URIs in the results (or it proves nothing)"
+    # -vvvv prints every result: without include_secrets none holds a URI or a password.
+    assert "postgres://" not in run.output
+    assert leaked_secrets(run.output, seeded_secrets) == []
+
+
+def test_include_secrets_returns_the_real_password(clean_service, pki, make_env, seeded_secrets):
+    """The one way to get secrets from aiven_connection_pool; also the scan's positive control."""
+    created = run_module(f"project={PROJECT} service_name={SERVICE} pool_name=sec-uri database_name=appdb username=app "
+                         f"ca_path={pki.ca_file}", make_env())
+    assert (created.rc, created.status) == (0, "CHANGED"), created.output[-3000:]
+    assert "connection_uri" not in created.result["connection_pool"] and "password" not in created.result["connection_pool"]
+    assert leaked_secrets(created.output, seeded_secrets) == []
+
+    shown = run_module(f"project={PROJECT} service_name={SERVICE} pool_name=sec-uri include_secrets=true "
+                       f"ca_path={pki.ca_file}", make_env())
+    assert (shown.rc, shown.status) == (0, "SUCCESS"), shown.output[-3000:]
+    pool = shown.result["connection_pool"]
+    app_password = seeded_secrets[f"password of {PROJECT}/{SERVICE}/app"]
+    assert pool["password"] == app_password
+    assert pool["connection_uri"] == f"postgres://app:{app_password}@{pool['host']}:{pool['port']}/sec-uri?sslmode=require"
+    # The scan sees a password where there is one (or its silence elsewhere would prove nothing).
+    assert leaked_secrets(shown.output, seeded_secrets) == [f"password of {PROJECT}/{SERVICE}/app"]
 
 
 def test_role_output_holds_no_secret_at_all(clean_service, pki, make_env, seeded_secrets):
-    """The role's default (connection_pools_no_log: true) keeps even the URIs out of -vvvv output; its diff is shown."""
+    """The role prints its change lines and, under --diff, the module's per-pool diffs: never a secret."""
     emulator = clean_service
     pinned = [
         {"service_name": SERVICE, "pool_name": "role-a", "database_name": "appdb", "username": "app"},
         {"service_name": SERVICE, "pool_name": "role-b", "database_name": "defaultdb", "username": "app2"},
     ]
     base = {"connection_pools_project": PROJECT, "connection_pools_ca_path": pki.ca_file}
+    label = f"{PROJECT}/{SERVICE}"
     steps = [
-        ("check", ("--check",), dict(base, connection_pools_definitions=pinned), set()),
-        ("apply", (), dict(base, connection_pools_definitions=pinned), {"role-a", "role-b"}),
+        ("check", ("--check",), dict(base, connection_pools_definitions=pinned), set(),
+         [f"{label}: would create 2 (role-a, role-b)"]),
+        ("apply", (), dict(base, connection_pools_definitions=pinned), {"role-a", "role-b"},
+         [f"{label}: create 2 (role-a, role-b)"]),
         ("update and purge", (), dict(base, connection_pools_purge=[SERVICE],
-                                      connection_pools_definitions=[dict(pinned[0], username="app2", pool_size=25)]), {"role-a"}),
+                                      connection_pools_definitions=[dict(pinned[0], username="app2", pool_size=25)]), {"role-a"},
+         [f"{label}: update 1 (role-a: ", "username app -> app2", "pool_size 10 -> 25", "delete 1 (role-b)"]),
+        # include_secrets makes the role no_log by default: the pools carry URIs, the output none.
+        ("include_secrets", (), dict(base, connection_pools_include_secrets=True,
+                                     connection_pools_definitions=[dict(pinned[0], username="app2", pool_size=25)]), {"role-a"},
+         ["total: 1 service, no change"]),
     ]
-    for step, args, variables, expected in steps:
+    for step, args, variables, expected, lines in steps:
         run = run_playbook(APPLY_POOLS, make_env(), extra_vars=variables, args=VERBOSE_DIFF + args)
         assert run.rc == 0, f"{step}: {run.output[-3000:]}"
         assert set(pools_on(emulator, pki.ca_file)) == expected, step
-        # The modules' diffs are hidden with their results (no_log); the role prints them itself.
-        (report,) = printed_var(run.output, "__connection_pools_chunk_diffs")
-        assert [entry["service"] for entry in report] == [f"{PROJECT}/{SERVICE}"], step
-        before, after = report[0]["before"], report[0]["after"]
-        assert set(before) | set(after) == {"role-a", "role-b"}, step
-        if step == "update and purge":
-            assert (before["role-a"]["username"], after["role-a"]["username"], "role-b" in after) == ("app", "app2", False)
-        assert "connection_uri" not in json.dumps(report), step
+        for line in lines:
+            assert line in run.output, f"{step}: no {line!r} in the output:\n{run.output[-3000:]}"
+        if step != "include_secrets":
+            # --diff shows the module's own diff, one block per touched pool (the module task has no no_log).
+            blocks = diff_blocks(run.output)
+            assert blocks and all(f"{label}/role-" in block for block in blocks), f"{step}: {blocks}"
         assert "postgres://" not in run.output, step
         assert leaked_secrets(run.output, seeded_secrets) == [], step
 
@@ -132,15 +160,20 @@ def test_errors_hold_no_secret(emulator, pki, make_env, seeded_secrets, tmp_path
     failures = marked_json(run.output, "ERRORS")
     assert all(item["failed"] for item in failures)
     statuses = [item.get("failure", {}).get("status") for item in failures]
-    assert statuses == [401, 403, 404, 503, 500, None, None]
+    # The missing user is refused by the module after its read, before any write: no HTTP status.
+    assert statuses == [401, None, 404, 503, 500, None, None]
     texts = [item["msg"] for item in failures]
     assert "Missing (expired) db token" in texts[0]
-    assert "ghost" in texts[1] and "pg-missing" in texts[2]
+    assert failures[1]["failure"]["problems"] == [
+        f"{PROJECT}/{SERVICE}/err-403: username 'ghost' is not a user of the service (users: avnadmin, app, app2)"]
+    assert "pg-missing" in texts[2]
     # The echoed token is scrubbed by the module itself (Ansible's own masking would print ********).
     assert "upstream rejected Authorization: aivenv1 <redacted>" in texts[3]
     assert "upstream rejected Authorization: aivenv1 <redacted>" in texts[4]
-    assert failures[4]["failed_changes"] == [{"pool_name": pinned, "action": "update", "fields": ["pool_size", "username"],
-                                              "status": 500, "message": "upstream rejected Authorization: aivenv1 <redacted>"}]
+    assert [{key: change.get(key) for key in ("project", "service_name", "pool_name", "action", "fields", "status", "message")}
+            for change in failures[4]["failed_changes"]] == [
+        {"project": PROJECT, "service_name": FAULTY_SERVICE, "pool_name": pinned, "action": "update", "fields": ["pool_size", "username"],
+         "status": 500, "message": "upstream rejected Authorization: aivenv1 <redacted>"}]
     assert "refused" in texts[5].lower() and "gave up after 2 attempts" in texts[5]
     assert "holds no usable PEM certificate" in texts[6]
     # Both GET attempts of the 503 and both PUT attempts of the 500 reached the emulator: the faults were hit.

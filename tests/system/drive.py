@@ -18,7 +18,7 @@ TOKEN = "system-token"
 DATABASES = ["defaultdb", "appdb"]
 USERS = ["avnadmin", "app"]
 PLAYBOOKS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "playbooks")
-# One module call on one service; its outcome (without URIs) lands in a JSON file.
+# One module call on one service; its outcome (without the pools) lands in a JSON file.
 POOL_BATCH = os.path.join(PLAYBOOKS, "pool_batch.yml")
 SETTINGS = ("database_name", "username", "pool_mode", "pool_size")
 
@@ -89,6 +89,11 @@ class RecordedEmulator(EmulatorProcess):
                 for pool in response.json()["service"]["connection_pools"]}
 
 
+def identities(changes: Iterable[Mapping[str, Any]]) -> List[Tuple[str, str, Any]]:
+    """(pool_name, action, fields) of each entry of changes, applied, failed_changes or not_attempted."""
+    return [(change["pool_name"], change["action"], change.get("fields")) for change in changes]
+
+
 def counts(log: Mapping[str, Any]) -> Counter:
     """(method, status) -> number of requests."""
     return Counter((entry["method"], entry["status"]) for entry in log["log"])
@@ -105,6 +110,8 @@ class Ansible:
     def __init__(self, collections_root: str, emulator: RecordedEmulator, workdir: str) -> None:
         self.env = ansible_env(collections_root, {"AIVEN_TOKEN": TOKEN, "AIVEN_WEB_URL": emulator.url})
         self.measurement = emulator.measurement
+        # Results hold no secret without include_secrets: no run may print a seeded password.
+        self.passwords = [password for entry in emulator.credentials["services"] for password in entry["users"].values() if password]
         self.workdir = workdir
         self._outcomes = 0
 
@@ -114,6 +121,7 @@ class Ansible:
         extra = {"connection_pools_definitions": list(definitions), "connection_pools_project": PROJECT, **variables}
         run = run_playbook(playbook, self.env, extra_vars=extra)
         self.measurement.add_run(label, run)
+        self.assert_no_password(run.output, label)
         return run
 
     def batch(self, service_name: str, pools: List[Mapping[str, Any]], label: str = "batch",
@@ -121,7 +129,8 @@ class Ansible:
         """One module call with ``pools``; ``options`` are concurrency, api_retries, wait, wait_timeout.
 
         Returns the run and the module's outcome without its pools (changed, changes, msg,
-        failure, applied, failed_changes, not_attempted, seconds).
+        failure, applied, failed_changes, not_attempted, seconds); the outcome must hold
+        no password, which the call checks.
         """
         self._outcomes += 1
         outcome_file = os.path.join(self.workdir, f"outcome-{self._outcomes}.json")
@@ -132,4 +141,10 @@ class Ansible:
         self.measurement.add_run(label, run)
         assert run.rc == 0 and os.path.exists(outcome_file), f"{POOL_BATCH} did not finish:\n{run.output[-3000:]}"
         with open(outcome_file, encoding="utf-8") as handle:
-            return run, json.load(handle)
+            outcome = json.load(handle)
+        self.assert_no_password(run.output + json.dumps(outcome), label)
+        return run, outcome
+
+    def assert_no_password(self, text: str, label: str) -> None:
+        leaked = sum(1 for password in self.passwords if password in text)
+        assert leaked == 0, f"{label}: {leaked} seeded password(s) in the output or the outcome"

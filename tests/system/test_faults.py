@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from tests.system.drive import DATABASES, declared, seed, service, writes
+from tests.system.drive import DATABASES, PROJECT, declared, identities, seed, service, writes
 from tests.system.retry_math import DEFAULT_RETRIES, backoff_bounds, exhaust_chance
 
 FAULT_RATE = 0.30
@@ -124,11 +124,12 @@ def test_failing_route_gives_up_in_time_and_reports_the_batch(start_emulator, an
     # The message and the failure dict say the retries ran out, not that the first answer was final.
     assert f"(gave up after {RETRIES_WHEN_FAILING + 1} attempts)" in outcome["msg"], outcome["msg"]
     assert outcome["failure"]["attempts"] == RETRIES_WHEN_FAILING + 1
-    assert outcome["applied"] == [{"pool_name": "keep-1", "action": "update", "fields": ["pool_size"]},
-                                  {"pool_name": "old-1", "action": "delete"}]
-    assert outcome["failed_changes"] == [{"pool_name": "new-1", "action": "create", "status": 503, "message": MAINTENANCE}]
-    assert outcome["not_attempted"] == [{"pool_name": "new-2", "action": "create"},
-                                        {"pool_name": "keep-2", "action": "update", "fields": ["pool_mode"]}]
+    assert identities(outcome["applied"]) == [("keep-1", "update", ["pool_size"]), ("old-1", "delete", None)]
+    assert identities(outcome["failed_changes"]) == [("new-1", "create", None)]
+    assert [(c["status"], c["message"]) for c in outcome["failed_changes"]] == [(503, MAINTENANCE)]
+    assert identities(outcome["not_attempted"]) == [("new-2", "create", None), ("keep-2", "update", ["pool_mode"])]
+    every_entry = outcome["applied"] + outcome["failed_changes"] + outcome["not_attempted"]
+    assert {(c["project"], c["service_name"]) for c in every_entry} == {(PROJECT, "pg-stuck")}
     assert outcome["changed"] is True, "the applied changes are reported as changes"
     log = emulator.requests_log()
     assert writes(log) == [("PUT", "keep-1", 200), ("DELETE", "old-1", 200)] + [("POST", "connection_pool", 503)] * (1 + RETRIES_WHEN_FAILING)

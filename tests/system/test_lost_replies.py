@@ -6,7 +6,7 @@ write at a time (concurrency 1), so the request log has a fixed order.
 
 from __future__ import annotations
 
-from tests.system.drive import seed, service, writes
+from tests.system.drive import PROJECT, seed, service, writes
 
 SERVICE = "pg-lost"
 SEEDED = [
@@ -35,10 +35,18 @@ def test_lost_replies_are_reconciled_and_reported_once(start_emulator, ansible_f
 
     assert not outcome.get("failed"), outcome.get("msg")
     assert outcome["changed"] is True
-    # Each change reported once, though each write was sent twice.
-    assert outcome["changes"] == [{"pool_name": "new-pool", "action": "create"},
-                                  {"pool_name": "resize-me", "action": "update", "fields": ["pool_size"]},
-                                  {"pool_name": "remove-me", "action": "delete"}]
+    # Each change reported once, though each write was sent twice, with its service and settings.
+    assert [(c["project"], c["service_name"], c["pool_name"], c["action"], c.get("fields")) for c in outcome["changes"]] == [
+        (PROJECT, SERVICE, "new-pool", "create", None),
+        (PROJECT, SERVICE, "resize-me", "update", ["pool_size"]),
+        (PROJECT, SERVICE, "remove-me", "delete", None),
+    ]
+    assert [(c["before"], c["after"]) for c in outcome["changes"]] == [
+        (None, {"database_name": "appdb", "username": None, "pool_mode": "transaction", "pool_size": 5}),
+        ({"database_name": "appdb", "username": None, "pool_mode": "transaction", "pool_size": 10},
+         {"database_name": "appdb", "username": None, "pool_mode": "transaction", "pool_size": 20}),
+        ({"database_name": "appdb", "username": None, "pool_mode": "transaction", "pool_size": 10}, None),
+    ]
     assert writes(emulator.requests_log()) == [
         # The retried create is refused as "already exists": the lost attempt made it.
         ("POST", "connection_pool", "dropped"), ("POST", "connection_pool", 409),

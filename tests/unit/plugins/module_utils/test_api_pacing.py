@@ -156,23 +156,37 @@ def test_the_probe_settles_at_a_share_of_the_rate_seen_since_the_first_refusal()
     assert pacer.rate_at(100.0) == pacer.rate_at(11.0)
 
 
-def test_a_refusal_while_settled_halves_the_rate():
+def test_a_refusal_while_settled_halves_the_rate_then_probes_again():
     pacer = settled(rate_wanted=4.0)
     before = pacer.rate_at(20.0)
     refuse(pacer, 20.0)
     assert pacer.rate_at(20.0) == pytest.approx(before / 2)
-    refuse(pacer, 30.0)
-    assert pacer.rate_at(30.0) == pytest.approx(before / 4)
+    # Refusals that are not the limit's (injected faults, another consumer) must not slow it for good.
+    assert pacer.rate_at(21.0) == pytest.approx(before)
+    assert pacer.rate_at(23.0) == pytest.approx(before * 4)
+
+
+def test_random_refusals_do_not_starve_the_client():
+    pacer = settled(rate_wanted=4.0)
+    before = pacer.rate_at(20.0)
+    moment = 20.0
+    for _round in range(30):
+        refuse(pacer, moment)  # one refusal in every dozen requests, as injected faults give
+        for _request in range(11):
+            moment += 0.25
+            pacer.accepted(pacer.reserve(moment).start)
+    # Halving alone would leave before / 2**30 here.
+    assert pacer.rate_at(moment) >= before / 2
 
 
 def test_refusals_of_attempts_sent_at_an_older_rate_change_nothing():
     pacer = settled(rate_wanted=4.0)
     stale = [pacer.reserve(20.0) for _dummy in range(3)]
     refuse(pacer, 20.0)
-    halved = pacer.rate_at(20.0)
+    expected = pacer.rate_at(21.0)
     for turn in stale:
         pacer.refused(turn, turn.start, 21.0, 100)
-    assert pacer.rate_at(21.0) == halved
+    assert pacer.rate_at(21.0) == expected
 
 
 def test_refusals_of_the_first_burst_start_pacing_once():

@@ -13,6 +13,8 @@ anyway (``redacted``) or one that never redacts pool URIs (``unredacted``, which
 contract leaves open). ``ignored_fields`` are answered 200 on a write but not stored.
 ``service_fields`` adds fields (state, plan, databases, users) to a service's document;
 GET of the project's service list answers every service that has pools or fields.
+Every service is PostgreSQL (``service_type`` pg) unless its fields say otherwise;
+GET of the project's CA answers ``CA_CERTIFICATE``.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from urllib.parse import quote, unquote, urlsplit
 from ansible_collections.dbpools.aiven.tests.unit.plugins.module_utils.stub_server import Recorded, Reply, StubServer
 
 PASSWORD = "fake-P00L-secret"
+CA_CERTIFICATE = "-----BEGIN CERTIFICATE-----\nZmFrZSBwcm9qZWN0IENB\n-----END CERTIFICATE-----\n"
 
 
 def aiven_error(status: int, message: str) -> tuple[int, dict, dict]:
@@ -68,6 +71,8 @@ class FakeAivenApi(StubServer):
         include_secrets = "include_secrets=true" in target.query.split("&")
         if recorded.method == "GET" and len(segments) == 4 and segments[:2] == ["v1", "project"] and segments[3] == "service":
             return self._list(segments[2], include_secrets)
+        if recorded.method == "GET" and segments[:2] == ["v1", "project"] and segments[3:] == ["kms", "ca"]:
+            return (200, {}, {"certificate": CA_CERTIFICATE})
         if len(segments) < 5 or segments[:2] != ["v1", "project"] or segments[3] != "service":
             return aiven_error(404, "Not found")
         project, service = segments[2], segments[4]
@@ -130,6 +135,6 @@ class FakeAivenApi(StubServer):
             user = quote(entry.get("username") or "avnadmin", safe="")
             entry["connection_uri"] = f"postgres://{user}:{password}@pg.example.com:12692/{quote(entry['pool_name'], safe='')}?sslmode=require"
             listed.append(entry)
-        document = {"service_name": service, "state": "RUNNING", "plan": "startup-4", "connection_pools": listed}
+        document = {"service_name": service, "service_type": "pg", "state": "RUNNING", "plan": "startup-4", "connection_pools": listed}
         document.update(self.service_fields.get((project, service), {}))
         return document

@@ -168,7 +168,8 @@ def test_redacted_password_despite_include_secrets_is_warned_about(fake_api, cap
 
 
 def test_readable_secrets_give_no_warning(fake_api, capsys) -> None:
-    fake_api.add_pool("proj", "pg", "x")
+    # Pinned: an unpinned pool has no password of its own to give.
+    fake_api.add_pool("proj", "pg", "x", username="app")
     result = run(fake_api, capsys, "info")
     assert f":{PASSWORD}@" in result["connection_pools"][0]["connection_uri"]
     assert result["connection_pools"][0]["password"] == PASSWORD

@@ -1,0 +1,359 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+name: connection_info
+short_description: How an application connects through Aiven PgBouncer connection pools
+version_added: 1.0.0
+description:
+  - Returns, for each term C(PROJECT/SERVICE/POOL), a dictionary with what a PostgreSQL client needs to connect
+    through that pool - C(host), C(port), C(dbname) (the pool's name), C(user), C(password), C(sslmode), C(uri) -
+    and with O(ca_cert=true) the project's CA certificate for C(sslmode=verify-full).
+  - Runs on the controller. Terms of the same service share one API request, however many pools they name;
+    the services of a project named in two or more terms are read with one request (the project's service
+    list); O(ca_cert=true) adds one request per project. Nothing is changed.
+  - Every term and option is checked before any request. A pool that does not exist fails with a message
+    naming C(PROJECT/SERVICE/POOL) and listing the pools the service has.
+  - The services are read with C(include_secrets=true), which needs the permission C(service:secrets:read).
+    A token without it (the API answers 403) gets the pools read without secrets and a warning; C(password)
+    is then V(null).
+author:
+  - dbpools.aiven maintainers (@dbpools)
+options:
+  _terms:
+    description:
+      - The pools, each C(PROJECT/SERVICE/POOL). The pool name is everything after the second C(/).
+      - Project names have 1 to 63 characters of V(a-z), V(A-Z), V(0-9), V(_) and V(-); service names 1 to 64
+        and pool names 1 to 63 characters, without control characters.
+    type: list
+    elements: str
+    required: true
+  api_token:
+    description:
+      - Aiven API token, as the modules' O(dbpools.aiven.aiven_connection_pool#module:api_token).
+      - When not set, the value of the environment variable E(AIVEN_TOKEN) is used, then E(AIVEN_AUTH_TOKEN).
+        A variable set to an empty value counts as unset.
+      - Never shown in errors or warnings. Keep it in Ansible Vault or an AWX/Controller credential.
+    type: str
+  api_url:
+    description:
+      - Origin of the Aiven API, as the modules' O(dbpools.aiven.aiven_connection_pool#module:api_url).
+      - When not set, the value of the environment variable E(AIVEN_WEB_URL) is used (an empty value counts as
+        unset), then V(https://api.aiven.io).
+      - V(http://) sends the token in clear; it prints a warning unless the host is loopback.
+    type: str
+  validate_certs:
+    description:
+      - Whether to check the API's TLS certificate. Turning it off prints a warning.
+    type: bool
+    default: true
+  ca_path:
+    description:
+      - PEM file of the certificate authorities to trust for the API, replacing the default bundle.
+      - The file must exist; the lookup fails before any request otherwise.
+    type: path
+  timeout:
+    description:
+      - Seconds one attempt of an HTTP request may take in all; more than 0, at most 3600.
+    type: float
+    default: 30
+  api_retries:
+    description:
+      - How many times a request is retried after no reply, HTTP 408, 429 or 5xx, as the modules'
+        O(dbpools.aiven.aiven_connection_pool#module:api_retries). From 0 to 20.
+    type: int
+    default: 6
+  ca_cert:
+    description:
+      - Also return C(ca_cert), the PEM certificate of the project's CA, which signs the services' certificates,
+        for clients that connect with C(sslmode=verify-full). One more request per project.
+    type: bool
+    default: false
+  unpinned_user:
+    description:
+      - A pool that is not pinned to a user has no credentials of its own, so its C(user) and C(password) are
+        empty strings and its C(uri) carries no credentials. Name a service user here to fill in that user and
+        its password for the unpinned pools instead. The admin is never filled in unless named here.
+      - A name that is not a user of the service fails the lookup, listing the service's users.
+      - Pinned pools always get their own user.
+    type: str
+notes:
+  - The result holds secrets (C(password), C(uri)). Use C(no_log) on every task that takes it as an argument or
+    registers or prints it; with a higher verbosity Ansible shows task arguments and results.
+  - A client connects to the pool's name as the database (C(dbname)), not to the pool's C(database_name) -
+    PgBouncer routes by the pool name.
+  - C(sslmode) is what the API gives for the pool (V(require) when it gives none). For C(sslmode=verify-full),
+    use O(ca_cert=true) and give the client C(ca_cert) as its root certificate (C(sslrootcert)).
+  - Requires the Python library C(requests) on the controller.
+seealso:
+  - module: dbpools.aiven.aiven_connection_pool_info
+  - module: dbpools.aiven.aiven_connection_pool
+"""
+
+EXAMPLES = r"""
+- name: Write the application's environment file (the password stays out of the output)
+  ansible.builtin.copy:
+    dest: /etc/myapp/db.env
+    mode: "0600"
+    content: |
+      DATABASE_URL={{ pool.uri }}
+      PGHOST={{ pool.host }}
+      PGPORT={{ pool.port }}
+      PGDATABASE={{ pool.dbname }}
+      PGUSER={{ pool.user }}
+      PGPASSWORD={{ pool.password }}
+      PGSSLMODE={{ pool.sslmode }}
+  vars:
+    pool: "{{ lookup('dbpools.aiven.connection_info', 'demo-project/pg-demo/app-pool') }}"
+  no_log: true
+
+- name: Several pools of a service in one request, with the CA for verify-full
+  ansible.builtin.set_fact:
+    pools: "{{ query('dbpools.aiven.connection_info', 'demo-project/pg-demo/app-pool', 'demo-project/pg-demo/reports',
+                     ca_cert=true) }}"
+  no_log: true
+
+- name: An unpinned pool, connecting as the service user app (never the admin unless named)
+  ansible.builtin.set_fact:
+    shared: "{{ lookup('dbpools.aiven.connection_info', 'demo-project/pg-demo/shared-pool', unpinned_user='app') }}"
+  no_log: true
+
+- name: Where a pool listens (no secret in the message)
+  ansible.builtin.debug:
+    msg: "{{ pool.host }}:{{ pool.port }}/{{ pool.dbname }}"
+  vars:
+    pool: "{{ lookup('dbpools.aiven.connection_info', 'demo-project/pg-demo/app-pool') }}"
+"""
+
+RETURN = r"""
+_raw:
+  description:
+    - One dictionary per term, in the order of the terms.
+  type: list
+  elements: dict
+  contains:
+    host:
+      description: Host to connect to (PgBouncer).
+      type: str
+    port:
+      description: PgBouncer port to connect to.
+      type: int
+    dbname:
+      description: Database name a client connects to - the pool's name, not the database the pool serves.
+      type: str
+    user:
+      description:
+        - User a client connects as - the pinned user, or O(unpinned_user) for an unpinned pool.
+        - V("") for an unpinned pool without O(unpinned_user).
+      type: str
+    password:
+      description:
+        - Password of C(user), a secret; V("") when C(user) is V("").
+        - V(null) when the API did not give it out (a warning then says so).
+      type: str
+    sslmode:
+      description: C(sslmode) the API gives for the pool, V(require) when it gives none.
+      type: str
+    uri:
+      description:
+        - C(postgres://USER:PASSWORD@HOST:PORT/POOL?sslmode=...) built from the fields above, each URL-quoted;
+          without credentials when C(user) is V(""), without a password when C(password) is V(null). A secret.
+      type: str
+    ca_cert:
+      description: PEM certificate of the project's CA; only with O(ca_cert=true).
+      type: str
+"""
+
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ansible.errors import AnsibleLookupError
+from ansible.plugins.lookup import LookupBase
+from ansible.utils.display import Display
+
+from ansible_collections.dbpools.aiven.plugins.module_utils import _pools
+from ansible_collections.dbpools.aiven.plugins.module_utils._api import HAS_REQUESTS, AivenApiError, AivenClient
+from ansible_collections.dbpools.aiven.plugins.module_utils._reading import ReadError, ServiceReader, listed, pools_of
+from ansible_collections.dbpools.aiven.plugins.module_utils._rules import (
+    DEFAULT_API_URL,
+    NAME_MAX,
+    TOKEN_VARIABLES,
+    URL_VARIABLE,
+    USERNAME_MAX,
+    VALIDATE_CERTS_OFF,
+    connection_problem,
+    first_set,
+    plain_http_warning,
+    project_problem,
+    service_label,
+    service_problem,
+    shown,
+    text_problem,
+)
+
+display = Display()
+
+TERM_SHAPE = "PROJECT/SERVICE/POOL"
+
+
+@dataclass(frozen=True)
+class Wanted:
+    """One term: the pool whose connection details are asked for."""
+
+    project: str
+    service_name: str
+    pool_name: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.project}/{self.service_name}/{self.pool_name}"
+
+
+def parse_term(term: Any) -> Wanted:
+    """The pool a term names; AnsibleLookupError for one that cannot name a pool."""
+    if not isinstance(term, str):
+        raise AnsibleLookupError(f"each term must be a string {TERM_SHAPE}, got {shown(term)}")
+    parts = term.split("/", 2)
+    if len(parts) != 3:
+        raise AnsibleLookupError(f"term {shown(term)} must be {TERM_SHAPE}")
+    project, service_name, pool_name = parts
+    problem = (project_problem(project) or service_problem(service_name)
+               or text_problem("pool_name", pool_name, NAME_MAX))
+    if problem:
+        raise AnsibleLookupError(f"term {shown(term)}: {problem}")
+    return Wanted(project, service_name, pool_name)
+
+
+def parse_terms(terms: Sequence[Any]) -> list[Wanted]:
+    """Every term parsed; a list given as one term counts as its items (``lookup(name, pool_list)``)."""
+    flat: list[Any] = []
+    for term in terms:
+        flat.extend(term if isinstance(term, (list, tuple)) else [term])
+    return [parse_term(term) for term in flat]
+
+
+def _services_by_project(wanted: Sequence[Wanted]) -> dict[str, list[str]]:
+    """The services the terms name, per project, each once, in the order first named."""
+    grouped: dict[str, list[str]] = {}
+    for item in wanted:
+        services = grouped.setdefault(item.project, [])
+        if item.service_name not in services:
+            services.append(item.service_name)
+    return grouped
+
+
+def read_documents(reader: ServiceReader, wanted: Sequence[Wanted]) -> dict[tuple[str, str], dict[str, Any]]:
+    """The service document of every service the terms name: one request per service, or per project for two or more."""
+    documents: dict[tuple[str, str], dict[str, Any]] = {}
+    for project, services in _services_by_project(wanted).items():
+        if len(services) == 1:
+            documents[(project, services[0])] = reader.service(project, services[0])
+            continue
+        listed_services = {item.get("service_name"): item for item in reader.services(project)}
+        for service_name in services:
+            if service_name not in listed_services:
+                names = sorted(name for name in listed_services if isinstance(name, str))
+                raise AnsibleLookupError(f"service {service_label(project, service_name)} does not exist "
+                                         f"(project {project} has: {listed(names) or 'no services'})")
+            documents[(project, service_name)] = listed_services[service_name]
+    return documents
+
+
+def details_of(item: Wanted, document: Mapping[str, Any], unpinned_user: str | None) -> dict[str, Any]:
+    """The connection details of one term's pool, from its service document."""
+    label = service_label(item.project, item.service_name)
+    pools = {pool["pool_name"]: pool for pool in pools_of(label, document)}
+    pool = pools.get(item.pool_name)
+    if pool is None:
+        raise AnsibleLookupError(f"pool {item.label} does not exist; service {label} has "
+                                 f"{'pools: ' + listed(sorted(pools)) if pools else 'no pools'}")
+    try:
+        return _pools.connection_details(pool, document, unpinned_user)
+    except _pools.DetailsError as err:
+        raise AnsibleLookupError(f"pool {item.label}: {err}") from None
+
+
+def connection_info(client: AivenClient, wanted: Sequence[Wanted], ca_cert: bool = False,
+                    unpinned_user: str | None = None) -> tuple[list[dict[str, Any]], list[str]]:
+    """The details of every wanted pool, in order, and the warnings to give; AnsibleLookupError on failure."""
+    reader = ServiceReader(client, include_secrets=True)
+    try:
+        documents = read_documents(reader, wanted)
+        results = [details_of(item, documents[(item.project, item.service_name)], unpinned_user) for item in wanted]
+    except ReadError as err:
+        raise AnsibleLookupError(err.message) from None
+    warnings = reader.warnings
+    for item, details in zip(wanted, results):
+        if details["user"] and details["password"] is None and not reader.refused(item.project):
+            warnings.append(f"pool {item.label}: the API gave no password for user {details['user']} although secrets "
+                            "were asked for: password is null and uri carries none")
+    if ca_cert:
+        certificates: dict[str, str] = {}
+        for item, details in zip(wanted, results):
+            if item.project not in certificates:
+                try:
+                    certificates[item.project] = client.get_project_ca(item.project)
+                except AivenApiError as err:
+                    raise AnsibleLookupError(f"cannot read the CA certificate of project {item.project}: {err}") from None
+            details["ca_cert"] = certificates[item.project]
+    return results, warnings
+
+
+class LookupModule(LookupBase):
+    def run(self, terms: list[Any], variables: dict[str, Any] | None = None, **kwargs: Any) -> list[dict[str, Any]]:
+        self.set_options(var_options=variables, direct=kwargs)
+        # Ansible ignores options it does not know; a misspelt ca_cert must not pass silently.
+        unknown = sorted(set(kwargs) - set(self._options) - {"_terms"})
+        if unknown:
+            raise AnsibleLookupError(f"unknown option(s) {', '.join(map(shown, unknown))}; "
+                                     f"valid options: {', '.join(sorted(set(self._options) - {'_terms'}))}")
+        wanted = parse_terms(terms)
+        settings = self._checked_settings()
+        if not wanted:
+            return []
+        if not HAS_REQUESTS:
+            raise AnsibleLookupError("the lookup dbpools.aiven.connection_info needs the Python library requests on the controller")
+        try:
+            client = AivenClient(token=settings["api_token"], api_url=settings["api_url"], timeout=settings["timeout"],
+                                 validate_certs=settings["validate_certs"], ca_path=settings["ca_path"],
+                                 max_retries=settings["api_retries"])
+        except AivenApiError as err:
+            raise AnsibleLookupError(str(err)) from None
+        with client:
+            results, warnings = connection_info(client, wanted, ca_cert=bool(self.get_option("ca_cert")),
+                                                unpinned_user=settings["unpinned_user"])
+        for warning in warnings:
+            display.warning(warning)
+        return results
+
+    def _checked_settings(self) -> dict[str, Any]:
+        """The connection options with the environment's fallbacks, checked before any request (warnings given)."""
+        # The environment is read here, not through env entries in DOCUMENTATION: Ansible would let
+        # the last variable set win, even an empty one, and the modules take the first non-empty one.
+        token = self.get_option("api_token")
+        if not (token or "").strip():
+            token = first_set(os.environ, TOKEN_VARIABLES)
+        # No default in DOCUMENTATION: the variable must come before it, and a default would hide that it was not given.
+        api_url = self.get_option("api_url")
+        if not (api_url or "").strip():
+            api_url = first_set(os.environ, [URL_VARIABLE]) or DEFAULT_API_URL
+        settings = {"api_token": token, "api_url": api_url, "timeout": self.get_option("timeout"),
+                    "api_retries": self.get_option("api_retries"), "validate_certs": self.get_option("validate_certs"),
+                    "ca_path": self.get_option("ca_path"), "unpinned_user": self.get_option("unpinned_user")}
+        problem = connection_problem(token, api_url, settings["timeout"], settings["api_retries"])
+        if problem:
+            raise AnsibleLookupError(problem)
+        if settings["ca_path"] is not None and not os.path.exists(settings["ca_path"]):
+            raise AnsibleLookupError(f"ca_path {shown(settings['ca_path'])} does not exist")
+        if settings["unpinned_user"] is not None:
+            problem = text_problem("unpinned_user", settings["unpinned_user"], USERNAME_MAX)
+            if problem:
+                raise AnsibleLookupError(problem)
+        for warning in (plain_http_warning(api_url), None if settings["validate_certs"] else VALIDATE_CERTS_OFF):
+            if warning:
+                display.warning(warning)
+        return settings

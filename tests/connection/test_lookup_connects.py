@@ -1,0 +1,79 @@
+"""The lookup's details connect through real PgBouncer with TLS verify-full, one request per service, no password shown."""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Dict, List
+
+import psycopg
+
+from tests.connection.world import POOLS, PROJECT, term
+from tests.emulator.harness import EmulatorProcess
+
+
+def _ca_file(details: Dict[str, Any], directory: str) -> str:
+    path = os.path.join(directory, "project-ca.pem")
+    with open(path, "w", encoding="ascii") as handle:
+        handle.write(details["ca_cert"])
+    return path
+
+
+def _connect(details: Dict[str, Any], ca_file: str) -> psycopg.Connection:
+    # The parts, not the URI: that is how an env file (PGHOST, PGPORT, ...) hands them to a client.
+    return psycopg.connect(host=details["host"], port=details["port"], dbname=details["dbname"], user=details["user"],
+                           password=details["password"], sslmode="verify-full", sslrootcert=ca_file, connect_timeout=10,
+                           autocommit=True)
+
+
+def _api_gets(emulator: EmulatorProcess) -> List[str]:
+    return sorted(f"{entry['method']} {entry['path']}" for entry in emulator.requests_log()["log"])
+
+
+def _assert_no_password(output: str, passwords: List[str]) -> None:
+    leaked = sum(1 for password in passwords if password in output)
+    assert leaked == 0, f"{leaked} seeded password(s) in the playbook's output"
+
+
+def test_details_of_two_services_connect_with_verify_full(lookup_runs, emulator, passwords, tmp_path):
+    wanted = list(POOLS)
+    run, details = lookup_runs.details([term(service, pool) for service, pool in wanted], ca_cert=True, unpinned_user="app")
+    assert run.rc == 0, run.output[-3000:]
+    _assert_no_password(run.output, passwords)
+    # Two services of one project: the project's service list, once, and the project's CA.
+    assert _api_gets(emulator) == [f"GET /v1/project/{PROJECT}/kms/ca", f"GET /v1/project/{PROJECT}/service"]
+    assert [item["dbname"] for item in details] == [pool for _service, pool in wanted]
+    ca_file = _ca_file(details[0], str(tmp_path))
+    for (service, pool), item in zip(wanted, details):
+        database, user = POOLS[(service, pool)]
+        assert (item["host"], item["user"], item["password"]) == ("127.0.0.1", user, emulator.password(PROJECT, service, user))
+        with _connect(item, ca_file) as conn:
+            assert conn.info.pgconn.ssl_in_use
+            assert conn.execute("select current_database(), current_user").fetchone() == (database, user)
+
+
+def test_the_uri_connects_too(lookup_runs, emulator, tmp_path):
+    run, [item] = lookup_runs.details([term("pg-one", "pinned")], ca_cert=True)
+    assert run.rc == 0, run.output[-3000:]
+    # Keyword arguments win over the URI's sslmode=require.
+    with psycopg.connect(item["uri"], sslmode="verify-full", sslrootcert=_ca_file(item, str(tmp_path)), connect_timeout=10) as conn:
+        assert conn.execute("select current_database(), current_user").fetchone() == ("appdb", "app")
+
+
+def test_pools_of_one_service_take_one_request(lookup_runs, emulator, passwords):
+    run, details = lookup_runs.details([term("pg-one", "pinned"), term("pg-one", "shared"), term("pg-one", "pinned")])
+    assert run.rc == 0, run.output[-3000:]
+    _assert_no_password(run.output, passwords)
+    assert _api_gets(emulator) == [f"GET /v1/project/{PROJECT}/service/pg-one"]
+    # Unpinned and no user named: no credentials at all, never the admin's.
+    assert (details[1]["dbname"], details[1]["user"], details[1]["password"]) == ("shared", "", "")
+    assert "@" not in details[1]["uri"]
+    assert all("ca_cert" not in item for item in details)
+
+
+def test_a_missing_pool_fails_naming_it_and_the_services_pools(lookup_runs, emulator, passwords):
+    run, details = lookup_runs.details([term("pg-one", "pinned"), term("pg-one", "nope")])
+    assert run.rc != 0
+    assert details == []
+    assert f"pool {PROJECT}/pg-one/nope does not exist; service {PROJECT}/pg-one has pools: pinned, shared" in run.output
+    _assert_no_password(run.output, passwords)
+    assert _api_gets(emulator) == [f"GET /v1/project/{PROJECT}/service/pg-one"]

@@ -1,0 +1,63 @@
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Fixtures for running the lookup connection_info in-process against the unit fake Aiven API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import yaml
+from ansible import constants as C
+
+from ansible_collections.dbpools.aiven.plugins.lookup import connection_info
+from ansible_collections.dbpools.aiven.tests.unit.plugins.modules.fake_api import FakeAivenApi
+
+LOAD_NAME = "dbpools.aiven.connection_info"
+ENVIRONMENT = ("AIVEN_TOKEN", "AIVEN_AUTH_TOKEN", "AIVEN_WEB_URL")
+
+
+class Warnings:
+    """Stands in for the lookup's Display: keeps the warnings it would print."""
+
+    def __init__(self) -> None:
+        self.messages: list[str] = []
+
+    def warning(self, message: str) -> None:
+        self.messages.append(message)
+
+
+@pytest.fixture(scope="module")
+def fake_api_server():
+    server = FakeAivenApi().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def fake_api(fake_api_server, monkeypatch):
+    """The shared server, emptied; the token and URL come from the options only."""
+    for name in ENVIRONMENT:
+        monkeypatch.delenv(name, raising=False)
+    fake_api_server.reset()
+    return fake_api_server
+
+
+@pytest.fixture
+def warnings(monkeypatch) -> Warnings:
+    shown = Warnings()
+    monkeypatch.setattr(connection_info, "display", shown)
+    return shown
+
+
+@pytest.fixture
+def lookup():
+    """Run the lookup as Ansible would after loading it: its options registered from DOCUMENTATION."""
+    # The plugin loader does this when it loads a plugin; these tests import the file directly.
+    C.config.initialize_plugin_configuration_definitions("lookup", LOAD_NAME, yaml.safe_load(connection_info.DOCUMENTATION)["options"])
+
+    def run(*terms: Any, **options: Any) -> list[dict[str, Any]]:
+        plugin = connection_info.LookupModule()
+        plugin._load_name = LOAD_NAME
+        return plugin.run(list(terms), variables={}, **options)
+
+    return run

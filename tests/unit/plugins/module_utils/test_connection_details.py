@@ -1,0 +1,105 @@
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Unit tests for _pools.connection_details: what an application needs to connect through a pool."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ansible_collections.dbpools.aiven.plugins.module_utils._pools import (
+    DetailsError,
+    connection_details,
+    connection_uri,
+    normalise_pool,
+)
+
+HOST = "pg-1.aivencloud.com"
+
+
+def _pool(name: str = "app", username: str | None = "alice", password: str = "pw-alice", host: str = HOST) -> dict[str, Any]:
+    user = f"{username}:{password}@" if username else ""
+    entry = {"pool_name": name, "database": "appdb", "pool_mode": "transaction", "pool_size": 10,
+             "connection_uri": f"postgres://{user}{host}:20000/{name}?sslmode=require"}
+    if username:
+        entry["username"] = username
+    return normalise_pool(entry)
+
+
+def _document(users: Any = None) -> dict[str, Any]:
+    if users is None:
+        users = [{"username": "avnadmin", "password": "admin-pw", "type": "primary"},
+                 {"username": "alice", "password": "doc-alice", "type": "regular"},
+                 {"username": "bob", "password": "b@b/:?pw", "type": "regular"}]
+    return {"users": users, "components": [{"component": "pgbouncer", "host": "bouncer.example", "port": 21000}]}
+
+
+def test_pinned_pool_gives_its_user_and_the_documents_password() -> None:
+    details = connection_details(_pool(), _document())
+    assert details == {"host": HOST, "port": 20000, "dbname": "app", "user": "alice", "password": "doc-alice",
+                       "sslmode": "require", "uri": f"postgres://alice:doc-alice@{HOST}:20000/app?sslmode=require"}
+
+
+def test_pinned_pool_password_falls_back_to_the_pool_uri_when_the_document_hides_it() -> None:
+    document = _document([{"username": "alice", "password": "<redacted>"}])
+    assert connection_details(_pool(), document)["password"] == "pw-alice"
+
+
+def test_pinned_pool_without_any_readable_password_has_none_and_a_uri_without_one() -> None:
+    details = connection_details(_pool(password="%3Credacted%3E"), _document([]))
+    assert details["password"] is None
+    assert details["uri"] == f"postgres://alice@{HOST}:20000/app?sslmode=require"
+
+
+def test_dbname_is_the_pool_name_not_the_database() -> None:
+    assert connection_details(_pool(name="reports"), _document())["dbname"] == "reports"
+
+
+def test_unpinned_pool_without_a_chosen_user_has_no_credentials() -> None:
+    details = connection_details(_pool(username=None), _document())
+    assert (details["user"], details["password"]) == ("", "")
+    assert details["uri"] == f"postgres://{HOST}:20000/app?sslmode=require"
+    assert "admin" not in details["uri"]
+
+
+def test_unpinned_pool_with_a_chosen_user_gets_that_user_and_password_quoted_in_the_uri() -> None:
+    details = connection_details(_pool(username=None), _document(), unpinned_user="bob")
+    assert (details["user"], details["password"]) == ("bob", "b@b/:?pw")
+    parts = urlsplit(details["uri"])
+    assert (unquote(parts.username), unquote(parts.password), parts.hostname, parts.port) == ("bob", "b@b/:?pw", HOST, 20000)
+
+
+def test_unpinned_user_that_is_not_a_service_user_is_an_error_listing_the_users() -> None:
+    with pytest.raises(DetailsError, match=r"unpinned_user 'carol' is not a user of the service \(users: avnadmin, alice, bob\)"):
+        connection_details(_pool(username=None), _document(), unpinned_user="carol")
+
+
+def test_unpinned_user_cannot_be_checked_without_a_user_list() -> None:
+    with pytest.raises(DetailsError, match="lists no users"):
+        connection_details(_pool(username=None), {"users": None}, unpinned_user="bob")
+
+
+def test_unpinned_user_does_not_change_a_pinned_pool() -> None:
+    assert connection_details(_pool(), _document(), unpinned_user="bob")["user"] == "alice"
+
+
+def test_host_and_port_come_from_the_pgbouncer_component_when_the_pool_has_no_uri() -> None:
+    pool = normalise_pool({"pool_name": "app", "database": "appdb", "username": "alice"})
+    details = connection_details(pool, _document())
+    assert (details["host"], details["port"], details["sslmode"]) == ("bouncer.example", 21000, "require")
+
+
+def test_ipv6_host_is_bracketed() -> None:
+    assert connection_uri("::1", 5432, "p", "", None, "require") == "postgres://[::1]:5432/p?sslmode=require"
+
+
+@given(user=st.text(min_size=1, max_size=20), password=st.text(min_size=1, max_size=20), dbname=st.text(min_size=1, max_size=20))
+def test_uri_parts_read_back_as_given(user: str, password: str, dbname: str) -> None:
+    parts = urlsplit(connection_uri("db.example", 6543, dbname, user, password, "verify-full"))
+    assert unquote(parts.username) == user
+    assert unquote(parts.password) == password
+    assert unquote(parts.path[1:]) == dbname
+    assert (parts.hostname, parts.port, parts.query) == ("db.example", 6543, "sslmode=verify-full")
