@@ -10,10 +10,8 @@ import yaml
 from ansible import constants as C
 
 from ansible_collections.dbpools.aiven.plugins.lookup import connection_info
-from ansible_collections.dbpools.aiven.tests.unit.plugins.modules.fake_api import FakeAivenApi
 
 LOAD_NAME = "dbpools.aiven.connection_info"
-ENVIRONMENT = ("AIVEN_TOKEN", "AIVEN_AUTH_TOKEN", "AIVEN_WEB_URL")
 
 
 class Warnings:
@@ -24,22 +22,6 @@ class Warnings:
 
     def warning(self, message: str) -> None:
         self.messages.append(message)
-
-
-@pytest.fixture(scope="module")
-def fake_api_server():
-    server = FakeAivenApi().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def fake_api(fake_api_server, monkeypatch):
-    """The shared server, emptied; the token and URL come from the options only."""
-    for name in ENVIRONMENT:
-        monkeypatch.delenv(name, raising=False)
-    fake_api_server.reset()
-    return fake_api_server
 
 
 @pytest.fixture

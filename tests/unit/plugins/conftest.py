@@ -1,6 +1,6 @@
 # Copyright (c) dbpools.aiven contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Fixtures for running the modules in-process against a local fake Aiven API."""
+"""Fixtures for running the modules and the lookup in-process against a local fake Aiven API."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ def fake_api_server():
 
 @pytest.fixture
 def fake_api(fake_api_server, monkeypatch):
-    """The shared server, emptied; the token and URL come from the arguments only."""
+    """The shared server, emptied; the token and URL come from the arguments or options only."""
     for name in ENVIRONMENT:
         monkeypatch.delenv(name, raising=False)
     fake_api_server.reset()
