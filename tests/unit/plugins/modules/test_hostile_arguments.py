@@ -301,5 +301,6 @@ def test_unpaired_surrogate_in_a_pool_item(fake_api, capsys) -> None:
         return
     result = run_module(aiven_connection_pool.main, args, capsys)
     assert result["failed"] is True and "exception" not in result
-    assert result["msg"] == f"pools[1]: pool_name {CONTROL}, got 'x\\ud800' ('\\ud800' at position 1)"
+    assert result["msg"] == ("1 problem(s) in the declaration, nothing was changed: "
+                             f"proj/pg: pools[1]: pool_name {CONTROL}, got 'x\\ud800' ('\\ud800' at position 1)")
     assert fake_api.requests == []
