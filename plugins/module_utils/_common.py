@@ -113,8 +113,3 @@ def make_client(module: AnsibleModule, concurrency: int = 1) -> AivenClient:
     except AivenApiError as err:
         module.fail_json(msg=str(err), failure=err.failure())
         raise  # not reached: fail_json exits
-
-
-def fail_api(module: AnsibleModule, err: AivenApiError, doing: str, **extra: Any) -> None:
-    """Fail with the HTTP status, Aiven's message and the machine-readable failure."""
-    module.fail_json(msg=f"{doing}: {err}", failure=err.failure(), **extra)
