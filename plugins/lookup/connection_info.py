@@ -250,15 +250,11 @@ def read_documents(reader: ServiceReader, wanted: Sequence[Wanted]) -> dict[tupl
     """The service document of every service the terms name: one request per service, or per project for two or more."""
     documents: dict[tuple[str, str], dict[str, Any]] = {}
     for project, services in _services_by_project(wanted).items():
-        if len(services) == 1:
-            documents[(project, services[0])] = reader.service(project, services[0])
-            continue
-        listed_services = {item.get("service_name"): item for item in reader.services(project)}
+        listed_services = reader.documents(project, services)
         for service_name in services:
             if service_name not in listed_services:
-                names = sorted(name for name in listed_services if isinstance(name, str))
                 raise AnsibleLookupError(f"service {service_label(project, service_name)} does not exist "
-                                         f"(project {project} has: {listed(names) or 'no services'})")
+                                         f"(project {project} has: {listed(sorted(listed_services)) or 'no services'})")
             documents[(project, service_name)] = listed_services[service_name]
     return documents
 

@@ -26,7 +26,6 @@ WRITABLE_STATES = ("RUNNING", "REBALANCING")
 # Rounds of writes, each read back; a later round only repairs races with other writers.
 MAX_ROUNDS = 3
 # A project whose declared services are at least this many is read through its service list.
-LIST_READ_FROM = 2
 
 
 class SyncError(Exception):
@@ -310,14 +309,9 @@ class PoolEngine:
 
     def _read_project(self, project: str, services: Sequence[_Service]) -> list[str]:
         try:
-            if len(services) < LIST_READ_FROM:
-                services[0].document = self.reader.service(project, services[0].declaration.service_name)
-                services[0].current = pools_of(services[0].label, services[0].document)
-                return []
-            documents = self.reader.services(project)
+            by_name = self.reader.documents(project, [service.declaration.service_name for service in services])
         except ReadError as err:
             raise SyncError(err.message, failure=err.failure) from None
-        by_name = {document.get("service_name"): document for document in documents if isinstance(document, Mapping)}
         problems = []
         for service in services:
             document = by_name.get(service.declaration.service_name)
@@ -336,11 +330,7 @@ class PoolEngine:
         """Read the services again, one request per project; a failure reports the writes already applied."""
         for project, members in _by_project(services).items():
             try:
-                if len(members) < LIST_READ_FROM:
-                    documents = {members[0].declaration.service_name: self.reader.service(project, members[0].declaration.service_name)}
-                else:
-                    documents = {document.get("service_name"): document for document in self.reader.services(project)
-                                 if isinstance(document, Mapping)}
+                documents = self.reader.documents(project, [service.declaration.service_name for service in members])
                 for service in members:
                     if service.declaration.service_name not in documents:
                         raise ReadError(f"service {service.label} is no longer listed in project {project}")

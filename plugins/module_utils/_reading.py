@@ -17,6 +17,8 @@ from ansible_collections.dbpools.aiven.plugins.module_utils._rules import servic
 
 # Items a message names; the result's lists hold them all.
 NAMES_SHOWN = 10
+# Services of one project from which one read of the project's service list replaces a read per service.
+LIST_READ_FROM = 2
 
 Read = TypeVar("Read")
 
@@ -74,6 +76,17 @@ class ServiceReader:
         return self._read(project, f"the services of project {project}",
                           lambda secrets: self.client.list_services(project, include_secrets=secrets))
 
+    def documents(self, project: str, service_names: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """Service documents by name, in one request: GET service for one name, the project's list for more.
+
+        The list's answer holds every service of the project, so a name missing from it
+        is a service the project does not have; callers say so with the names it has.
+        """
+        if len(service_names) < LIST_READ_FROM:
+            return {name: self.service(project, name) for name in service_names}
+        return {str(document.get("service_name")): document for document in self.services(project)
+                if isinstance(document, Mapping)}
+
     def refused(self, project: str) -> bool:
         """True when the token may not read the secrets of ``project``."""
         return project in self._refusals
@@ -104,16 +117,3 @@ class ServiceReader:
         return [f"the API token may not read secrets of {what} (include_secrets=true was answered HTTP 403: {refusal.message}): "
                 "the pools were read without secrets, so their connection_uri carry no usable password"
                 for what, refusal in self._refusals.values()]
-
-
-def read_service_pools(client: AivenClient, project: str, service_name: str,
-                       names: Sequence[str] | None = None) -> tuple[list[dict[str, Any]], list[str]]:
-    """The pools of one service with their URIs (only ``names``, in that order, when given), and the warnings to give."""
-    reader = ServiceReader(client, include_secrets=True)
-    label = service_label(project, service_name)
-    pools = _pools.select(pools_of(label, reader.service(project, service_name)), names)
-    warnings = reader.warnings
-    if not warnings:
-        redacted = redacted_warning(label, pools)
-        warnings = [redacted] if redacted else []
-    return pools, warnings

@@ -9,7 +9,8 @@ import pytest
 
 from ansible_collections.dbpools.aiven.plugins.module_utils._api import AivenApiError
 from ansible_collections.dbpools.aiven.plugins.module_utils._engine import PoolEngine, ServiceDeclaration, SyncError
-from ansible_collections.dbpools.aiven.plugins.module_utils._reading import ReadError, read_service_pools
+from ansible_collections.dbpools.aiven.plugins.module_utils._reading import ReadError, ServiceReader
+from ansible_collections.dbpools.aiven.plugins.module_utils._reading import pools_of as document_pools
 
 SECRET = "s3cret-password"
 
@@ -416,7 +417,7 @@ def test_malformed_service_document_fails_a_plain_read(document, problem):
     client = FakeClient()
     client.documents = [document]
     with pytest.raises(ReadError) as caught:
-        read_service_pools(client, "proj", "svc")
+        document_pools("proj/svc", ServiceReader(client, include_secrets=True).service("proj", "svc"))
     assert problem in caught.value.message and "proj/svc" in caught.value.message
 
 
@@ -553,13 +554,14 @@ def test_uri_with_a_redacted_password_despite_include_secrets_is_not_returned_si
     assert "<redacted>" in runner.warnings[0] and "a, b" in runner.warnings[0]
 
 
-def test_read_service_pools_selects_and_warns():
+def test_a_reader_refused_secrets_reads_without_and_warns():
     client = FakeClient([pool("a"), pool("b")])
     client.secrets = "forbidden"
-    pools, warnings = read_service_pools(client, "proj", "svc", ["b", "zz"])
-    assert [p["pool_name"] for p in pools] == ["b"]
+    reader = ServiceReader(client, include_secrets=True)
+    pools = document_pools("proj/svc", reader.service("proj", "svc"))
+    assert [p["pool_name"] for p in pools] == ["a", "b"]
     assert client.secret_reads == [True, False]
-    assert len(warnings) == 1 and "may not read secrets" in warnings[0]
+    assert len(reader.warnings) == 1 and "may not read secrets" in reader.warnings[0]
 
 
 def test_a_token_refused_without_secrets_too_fails_with_that_answer():
@@ -567,7 +569,7 @@ def test_a_token_refused_without_secrets_too_fails_with_that_answer():
     client.read_errors = [AivenApiError(403, "Permission denied: service:secrets:read", method="GET", path="/v1/s"),
                           AivenApiError(403, "Not a project member", method="GET", path="/v1/s")]
     with pytest.raises(ReadError) as caught:
-        read_service_pools(client, "proj", "svc")
+        ServiceReader(client, include_secrets=True).service("proj", "svc")
     assert "Not a project member" in caught.value.message and caught.value.failure["status"] == 403
 
 
