@@ -35,8 +35,9 @@ import yaml
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
 
-from tests.emulator.harness import EmulatorProcess, link_collection  # noqa: E402  (needs REPO on sys.path)
-from tests.playbook import ansible_env  # noqa: E402
+from tests.support.ansible import ansible_env  # noqa: E402
+from tests.support.collection import link_collection  # noqa: E402  (needs REPO on sys.path)
+from tests.support.emulator import EmulatorProcess  # noqa: E402
 
 SEED_FILE = os.path.join(REPO, "tests", "emulator", "seed.yml")
 PLAYBOOKS = os.path.join(REPO, "playbooks")

@@ -46,7 +46,7 @@ from toolkit import echo, leaked_secrets, secrets_of  # noqa: E402
 from tests.awx.builder import build_and_install, create_context, introspect, requirement_lines  # noqa: E402
 from tests.awx.credential import CREDENTIAL_TYPE_FILE, inject_env, load_credential_type, shape_problems  # noqa: E402
 from tests.awx.job import Job, clean_process_env, make_private_data_dir, run_job  # noqa: E402
-from tests.emulator.harness import EmulatorProcess  # noqa: E402
+from tests.support.emulator import EmulatorProcess  # noqa: E402
 
 EE_EXAMPLE = os.path.join(REPO, "docs", "examples", "execution-environment.yml")
 PROJECT = "awx-project"

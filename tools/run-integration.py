@@ -43,8 +43,8 @@ sys.path.insert(0, REPO)
 
 from toolkit import copy_worktree, echo, leaked_secrets, run_logged, secrets_of  # noqa: E402
 
-from tests.emulator.harness import EmulatorProcess  # noqa: E402  (needs REPO on sys.path)
-from tests.playbook import ansible_env  # noqa: E402
+from tests.support.ansible import ansible_env  # noqa: E402
+from tests.support.emulator import EmulatorProcess  # noqa: E402  (needs REPO on sys.path)
 
 SEED_FILE = os.path.join(REPO, "tests", "integration", "emulator-seed.yml")
 CONFIG_RELATIVE = os.path.join("tests", "integration", "integration_config.yml")

@@ -32,7 +32,7 @@ sys.path.insert(0, REPO)
 
 from toolkit import copy_worktree, echo, leaked_secrets, run_logged, secrets_of  # noqa: E402
 
-from tests.emulator.harness import EmulatorProcess  # noqa: E402  (needs REPO on sys.path)
+from tests.support.emulator import EmulatorProcess  # noqa: E402  (needs REPO on sys.path)
 
 MOLECULE_DIR = os.path.join(REPO, "extensions", "molecule")
 SEED_FILE = os.path.join(MOLECULE_DIR, "emulator-seed.yml")

@@ -16,8 +16,9 @@ from typing import Dict, List
 
 import yaml
 
+from tests.support.collection import REPO_ROOT
+
 BIN = os.path.dirname(sys.executable)
-REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def _run(command: List[str], cwd: str = REPO_ROOT) -> str:

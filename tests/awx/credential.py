@@ -17,7 +17,8 @@ from typing import Any, Dict, List
 import yaml
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from tests.support.collection import REPO_ROOT
+
 CREDENTIAL_TYPE_FILE = os.path.join(REPO_ROOT, "extensions", "awx", "credential_type_aiven.yml")
 # The variables the modules and the role read; anything else injected would be unused or,
 # for ANSIBLE_* / PATH and the like, refused by AWX.

@@ -7,7 +7,8 @@ from typing import Any, Iterator
 import pytest
 
 from tests.connection.world import SEED, LookupRuns
-from tests.emulator.harness import EmulatorProcess, link_collection
+from tests.support.collection import link_collection
+from tests.support.emulator import EmulatorProcess
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,7 @@ from typing import Any, Dict, List
 import psycopg
 
 from tests.connection.world import POOLS, PROJECT, term
-from tests.emulator.harness import EmulatorProcess
+from tests.support.emulator import EmulatorProcess
 
 
 def _ca_file(details: Dict[str, Any], directory: str) -> str:

@@ -18,8 +18,8 @@ import pytest
 import yaml
 
 from tests.connection.world import PLAYBOOKS, POOLS, PROJECT, TOKEN, term
-from tests.emulator.harness import EmulatorProcess
-from tests.playbook import ansible_env, run_playbook
+from tests.support.ansible import ansible_env, run_playbook
+from tests.support.emulator import EmulatorProcess
 
 EXAMPLES = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "docs", "examples")
 ENV_FILE_RECIPE = os.path.join(EXAMPLES, "connection-env-file.yml")

@@ -6,7 +6,7 @@ import json
 import os
 from typing import Any, Dict, List, Mapping, Sequence
 
-from tests.playbook import PlaybookRun, ansible_env, run_playbook
+from tests.support.ansible import PlaybookRun, ansible_env, run_playbook
 
 PROJECT = "conn-project"
 TOKEN = "conn-token"

@@ -20,7 +20,7 @@ import tempfile
 import time
 from typing import Dict, Optional, Tuple
 
-from tests.emulator.harness import link_collection
+from tests.support.collection import link_collection
 
 from . import report
 from .module_spec import default_concurrency

@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional
 
-from tests.emulator.harness import EmulatorProcess
+from tests.support.emulator import EmulatorProcess
 
 from . import workload
 

@@ -6,11 +6,12 @@ from typing import Callable, Dict, Iterator, Optional
 
 import pytest
 
-from tests.emulator.harness import EmulatorProcess, link_collection
-from tests.playbook import ansible_env
 from tests.security.pki import Pki, make_pki
-from tests.security.secret_scan import secrets_of
 from tests.security.world import CA_VARIABLES, SEED, TOKEN
+from tests.support.ansible import ansible_env
+from tests.support.collection import link_collection
+from tests.support.emulator import EmulatorProcess
+from tests.support.secrets import secrets_of
 
 
 @pytest.fixture(scope="session")

@@ -8,8 +8,8 @@ import sys
 import pytest
 import requests
 
-from tests.emulator.harness import REPO_ROOT
 from tests.security.world import PROJECT, SERVICE, TOKEN, pools_on
+from tests.support.collection import REPO_ROOT
 
 
 def test_serves_https_with_the_private_ca(emulator, pki):

@@ -13,10 +13,9 @@ import socket
 
 import pytest
 
-from tests.playbook import APPLY_POOLS, run_playbook
-from tests.security.ansible_runs import marked_json, run_module
-from tests.security.secret_scan import diff_blocks, leaked_secrets
 from tests.security.world import FAULTY_SERVICE, PROJECT, SERVICE, TOKEN, pools_on
+from tests.support.ansible import APPLY_POOLS, marked_json, run_module, run_playbook
+from tests.support.secrets import diff_blocks, leaked_secrets
 
 PLAYBOOKS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "playbooks")
 VERBOSE_DIFF = ("--diff", "-vvvv")

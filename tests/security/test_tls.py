@@ -11,10 +11,9 @@ import time
 import pytest
 
 from ansible_collections.dbpools.aiven.plugins.module_utils._api import AivenApiError, AivenClient
-from tests.playbook import run_playbook
-from tests.security.ansible_runs import marked_json, run_module
-from tests.security.secret_scan import leaked_secrets
 from tests.security.world import CA_VARIABLES, PROJECT, SERVICE, TOKEN, pools_on
+from tests.support.ansible import marked_json, run_module, run_playbook
+from tests.support.secrets import leaked_secrets
 
 PLAYBOOK = os.path.join(os.path.dirname(os.path.abspath(__file__)), "playbooks", "tls_pool.yml")
 WARNING = "validate_certs is false: the Aiven API's TLS certificate is not checked"

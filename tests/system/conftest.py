@@ -6,7 +6,7 @@ from typing import Any, Callable, Dict, Iterator, List
 
 import pytest
 
-from tests.emulator.harness import link_collection
+from tests.support.collection import link_collection
 from tests.system.drive import Ansible, RecordedEmulator
 from tests.system.measure import REPORT_JSONL, REPORT_MD, Measurement, session_lines, write_summary
 

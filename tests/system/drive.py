@@ -9,8 +9,8 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple
 
 import requests
 
-from tests.emulator.harness import EmulatorProcess
-from tests.playbook import APPLY_POOLS, PlaybookRun, ansible_env, run_playbook
+from tests.support.ansible import APPLY_POOLS, PlaybookRun, ansible_env, run_playbook
+from tests.support.emulator import EmulatorProcess
 from tests.system.measure import WRITE_METHODS, Measurement
 
 PROJECT = "system-project"

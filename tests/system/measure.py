@@ -14,7 +14,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional
 
-from tests.playbook import REPO_ROOT, PlaybookRun
+from tests.support.ansible import PlaybookRun
+from tests.support.collection import REPO_ROOT
 
 REPORT_DIR = os.path.join(REPO_ROOT, "build")
 REPORT_JSONL = os.path.join(REPORT_DIR, "system-report.jsonl")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from tests.emulator.harness import EmulatorProcess
+from tests.support.emulator import EmulatorProcess
 
 TOKEN = "test-token"
 READONLY_TOKEN = "readonly-token"

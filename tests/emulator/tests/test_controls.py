@@ -112,7 +112,7 @@ def test_latency_delays_but_does_not_serialise(emulator, api: Api):
 
 
 def test_latency_flag_on_the_command_line():
-    from tests.emulator.harness import EmulatorProcess
+    from tests.support.emulator import EmulatorProcess
 
     from .conftest import TEST_SEED, TOKEN
 

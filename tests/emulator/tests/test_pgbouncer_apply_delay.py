@@ -9,7 +9,7 @@ import psycopg
 import pytest
 from psycopg.rows import dict_row
 
-from tests.emulator.harness import EmulatorProcess
+from tests.support.emulator import EmulatorProcess
 
 from .conftest import Api
 

@@ -7,7 +7,7 @@ import os
 import psycopg
 import pytest
 
-from tests.emulator.harness import EmulatorProcess
+from tests.support.emulator import EmulatorProcess
 
 from .conftest import Api
 

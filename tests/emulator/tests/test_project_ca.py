@@ -8,8 +8,8 @@ from aiven.client.client import AivenClient, Error
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 
-from tests.emulator.harness import EmulatorProcess
 from tests.emulator.pki import ProjectCas
+from tests.support.emulator import EmulatorProcess
 
 from .conftest import Api
 

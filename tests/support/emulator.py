@@ -1,4 +1,4 @@
-"""Run the emulator as a subprocess and drive its control routes (tests, demo, benchmark)."""
+"""The emulator as a subprocess: start, stop, and its control routes (every suite outside tests/unit, the demo, the benchmark)."""
 
 from __future__ import annotations
 
@@ -15,24 +15,7 @@ from typing import Any, Dict, List, Optional
 import requests
 import yaml
 
-REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-
-def link_collection(root: str) -> str:
-    """Make ``root``/ansible_collections/dbpools/aiven a symlink to this checkout; returns ``root``.
-
-    ansible-playbook accepts a symlinked collection (only ansible-test needs a copy).
-    """
-    link = os.path.join(root, "ansible_collections", "dbpools", "aiven")
-    os.makedirs(os.path.dirname(link), exist_ok=True)
-    if os.path.islink(link) and os.path.realpath(link) == REPO_ROOT:
-        return root
-    if os.path.islink(link):
-        os.unlink(link)
-    elif os.path.exists(link):
-        raise RuntimeError(f"{link} exists and is not a symlink: remove it")
-    os.symlink(REPO_ROOT, link)
-    return root
+from tests.support.collection import REPO_ROOT
 
 
 class EmulatorProcess:

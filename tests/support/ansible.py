@@ -1,7 +1,8 @@
-"""Run ansible-playbook against the emulator the way a user would, for the system-level tests.
+"""Run ansible-playbook and ad-hoc ansible against the emulator the way a user would.
 
 One place for the environment (only what the test sets reaches Ansible: no AIVEN_* or
-ANSIBLE_* of the developer's shell), the command line and the PLAY RECAP parsing.
+ANSIBLE_* of the developer's shell), the command lines, the PLAY RECAP parsing and
+reading a result back from Ansible's output.
 """
 
 from __future__ import annotations
@@ -16,11 +17,15 @@ import time
 from dataclasses import dataclass
 from typing import Any, Dict, Iterable, Mapping, Optional
 
-REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from tests.support.collection import REPO_ROOT
+
 BIN = os.path.dirname(sys.executable)
 APPLY_POOLS = os.path.join(REPO_ROOT, "playbooks", "apply_pools.yml")
 # The group playbooks/apply_pools.yml runs on, with just the control node in it.
 LOCAL_INVENTORY = {"all": {"children": {"aiven_pools": {"hosts": {"localhost": {"ansible_connection": "local"}}}}}}
+MODULE = "dbpools.aiven.aiven_connection_pool"
+# The default callback prints "localhost | CHANGED => {...}" (FAILED!, SUCCESS); the JSON ends at a "}" line.
+RESULT = re.compile(r"^localhost \| ([A-Z]+)!?(?: \| rc=\d+)? => (\{.*?^\})", re.S | re.M)
 RECAP = re.compile(r"^(\S+)\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
 
 
@@ -47,11 +52,15 @@ class PlaybookRun:
     seconds: float
 
     def recap(self, host: str = "localhost") -> Dict[str, int]:
-        """PLAY RECAP counts of ``host``: ok, changed, unreachable, failed."""
-        for name, ok, changed, unreachable, failed in RECAP.findall(self.output):
-            if name == host:
-                return {"ok": int(ok), "changed": int(changed), "unreachable": int(unreachable), "failed": int(failed)}
-        raise AssertionError(f"no PLAY RECAP for {host} in:\n{self.output[-4000:]}")
+        return recap(self.output, host)
+
+
+def recap(output: str, host: str = "localhost") -> Dict[str, int]:
+    """PLAY RECAP counts of ``host``: ok, changed, unreachable, failed."""
+    for name, ok, changed, unreachable, failed in RECAP.findall(output):
+        if name == host:
+            return {"ok": int(ok), "changed": int(changed), "unreachable": int(unreachable), "failed": int(failed)}
+    raise AssertionError(f"no PLAY RECAP for {host} in:\n{output[-4000:]}")
 
 
 def write_json(directory: str, name: str, data: Any) -> str:
@@ -86,3 +95,35 @@ def run_playbook(
                               stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True,
                               timeout=timeout, check=False)
     return PlaybookRun(rc=proc.returncode, output=proc.stdout, seconds=time.monotonic() - started)
+
+
+@dataclass
+class AdhocRun:
+    rc: int
+    output: str
+    seconds: float
+    status: str                 # CHANGED, SUCCESS or FAILED
+    result: Dict[str, Any]
+
+
+def run_module(args: str, env: Mapping[str, str], verbosity: int = 3, module: str = MODULE) -> AdhocRun:
+    """``args`` in key=value form; auth comes from ``env`` (AIVEN_TOKEN, AIVEN_WEB_URL), never the command line."""
+    command = [os.path.join(BIN, "ansible"), "localhost", "-e", f"ansible_python_interpreter={sys.executable}",
+               "-m", module, "-a", args]
+    if verbosity:
+        command.append("-" + "v" * verbosity)
+    started = time.monotonic()
+    proc = subprocess.run(command, cwd=REPO_ROOT, env=dict(env), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          stdin=subprocess.DEVNULL, text=True, timeout=300, check=False)
+    seconds = time.monotonic() - started
+    match = RESULT.search(proc.stdout)
+    if not match:
+        raise AssertionError(f"no module result in the output (exit {proc.returncode}):\n{proc.stdout[-3000:]}")
+    return AdhocRun(proc.returncode, proc.stdout, seconds, match.group(1), json.loads(match.group(2)))
+
+
+def marked_json(output: str, marker: str) -> Any:
+    """The JSON a playbook printed with ``debug: msg: "MARKER {{ ... | to_json }}"`` (the last such line)."""
+    found = re.findall(r'^\s*"msg": "' + re.escape(marker) + r' (.*)"\s*$', output, re.M)
+    assert found, f"no {marker} line in the output"
+    return json.loads(json.loads(f'"{found[-1]}"'))
