@@ -176,7 +176,7 @@ from ansible.plugins.lookup import LookupBase
 from ansible.utils.display import Display
 
 from ansible_collections.dbpools.aiven.plugins.module_utils import _pools
-from ansible_collections.dbpools.aiven.plugins.module_utils._api import HAS_REQUESTS, AivenApiError, AivenClient
+from ansible_collections.dbpools.aiven.plugins.module_utils._api import AivenApiError, AivenClient
 from ansible_collections.dbpools.aiven.plugins.module_utils._reading import ReadError, ServiceReader, listed, pools_of
 from ansible_collections.dbpools.aiven.plugins.module_utils._rules import (
     DEFAULT_API_URL,
@@ -194,6 +194,7 @@ from ansible_collections.dbpools.aiven.plugins.module_utils._rules import (
     shown,
     text_problem,
 )
+from ansible_collections.dbpools.aiven.plugins.module_utils._transport import HAS_REQUESTS
 
 display = Display()
 
@@ -313,15 +314,14 @@ class LookupModule(LookupBase):
             return []
         if not HAS_REQUESTS:
             raise AnsibleLookupError("the lookup dbpools.aiven.connection_info needs the Python library requests on the controller")
+        client = AivenClient(token=settings["api_token"], api_url=settings["api_url"], timeout=settings["timeout"],
+                             validate_certs=settings["validate_certs"], ca_path=settings["ca_path"],
+                             max_retries=settings["api_retries"])
         try:
-            client = AivenClient(token=settings["api_token"], api_url=settings["api_url"], timeout=settings["timeout"],
-                                 validate_certs=settings["validate_certs"], ca_path=settings["ca_path"],
-                                 max_retries=settings["api_retries"])
-        except AivenApiError as err:
-            raise AnsibleLookupError(str(err)) from None
-        with client:
             results, warnings = connection_info(client, wanted, ca_cert=bool(self.get_option("ca_cert")),
                                                 unpinned_user=settings["unpinned_user"])
+        finally:
+            client.close()
         for warning in warnings:
             display.warning(warning)
         return results

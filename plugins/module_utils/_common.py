@@ -10,14 +10,9 @@ from typing import Any, Mapping
 from ansible.module_utils.basic import AnsibleModule, _load_params, missing_required_lib
 from ansible.module_utils.errors import AnsibleFallbackNotFound
 
-from ansible_collections.dbpools.aiven.plugins.module_utils._api import (
-    DEFAULT_API_URL,
-    HAS_REQUESTS,
-    REQUESTS_IMPORT_ERROR,
-    AivenApiError,
-    AivenClient,
-)
+from ansible_collections.dbpools.aiven.plugins.module_utils._api import AivenClient
 from ansible_collections.dbpools.aiven.plugins.module_utils._rules import (
+    DEFAULT_API_URL,
     TOKEN_VARIABLES,
     URL_VARIABLE,
     VALIDATE_CERTS_OFF,
@@ -29,6 +24,7 @@ from ansible_collections.dbpools.aiven.plugins.module_utils._rules import (
     shown,
     url_user_info,
 )
+from ansible_collections.dbpools.aiven.plugins.module_utils._transport import HAS_REQUESTS, REQUESTS_IMPORT_ERROR
 
 
 def env_if_set(*names: str) -> str:
@@ -100,16 +96,12 @@ def make_client(module: AnsibleModule, concurrency: int = 1) -> AivenClient:
         module.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
     check_common_options(module)
     params = module.params
-    try:
-        return AivenClient(
-            token=params["api_token"],
-            api_url=params["api_url"] or DEFAULT_API_URL,
-            timeout=params["timeout"],
-            validate_certs=params["validate_certs"],
-            ca_path=params["ca_path"],
-            max_retries=params["api_retries"],
-            pool_connections=max(concurrency, 1),
-        )
-    except AivenApiError as err:
-        module.fail_json(msg=str(err), failure=err.failure())
-        raise  # not reached: fail_json exits
+    return AivenClient(
+        token=params["api_token"],
+        api_url=params["api_url"] or DEFAULT_API_URL,
+        timeout=params["timeout"],
+        validate_certs=params["validate_certs"],
+        ca_path=params["ca_path"],
+        max_retries=params["api_retries"],
+        pool_connections=max(concurrency, 1),
+    )

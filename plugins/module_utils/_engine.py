@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from threading import Event
-from typing import Any
+from typing import Any, cast
 
 from ansible_collections.dbpools.aiven.plugins.module_utils import _pools, _rules
 from ansible_collections.dbpools.aiven.plugins.module_utils._api import AivenApiError, AivenClient
@@ -25,7 +25,6 @@ from ansible_collections.dbpools.aiven.plugins.module_utils._reading import Read
 WRITABLE_STATES = ("RUNNING", "REBALANCING")
 # Rounds of writes, each read back; a later round only repairs races with other writers.
 MAX_ROUNDS = 3
-# A project whose declared services are at least this many is read through its service list.
 
 
 class SyncError(Exception):
@@ -170,7 +169,7 @@ class EngineResult:
         return bool(self.changes)
 
 
-def _write(client: AivenClient, outcome: Outcome) -> Outcome:
+def _write(client: AivenClient, outcome: Outcome) -> None:
     change, declaration = outcome.change, outcome.service.declaration
     project, service = declaration.project, declaration.service_name
     try:
@@ -186,7 +185,6 @@ def _write(client: AivenClient, outcome: Outcome) -> Outcome:
         # A service that is gone is no other writer's doing: its 404 stands as it is.
         vanished = change.action == "update" and err.not_found and not err.service_missing
         outcome.conflict = (change.action == "create" and err.already_exists) or vanished
-    return outcome
 
 
 def apply_writes(client: AivenClient, writes: Sequence[Outcome], concurrency: int) -> list[Outcome]:
@@ -469,7 +467,7 @@ class PoolEngine:
 
     def _refused(self, refused: Sequence[Outcome], outcomes: Sequence[Outcome]) -> SyncError:
         first = refused[0]
-        error = first.error or AivenApiError(None, "refused")  # refused outcomes always carry the API's answer
+        error = cast(AivenApiError, first.error)  # a refused outcome (failed or conflict) always carries the API's answer
         skipped = [outcome for outcome in outcomes if not outcome.attempted]
         message = f"cannot {first.change.action} pool {first.change.pool_name!r} on {first.service.label}: {error}"
         done = self._applied_texts()

@@ -69,16 +69,8 @@ class RatePacer:
         self._generation = 0
         self._next_slot = 0.0
 
-    @property
-    def pacing(self) -> bool:
-        return self._rate is not None
-
-    def rate_at(self, moment: float) -> float | None:
-        """Requests per second the pacer allows at ``moment``; None when not pacing."""
-        with self._lock:
-            return self._rate_at(moment)
-
     def _rate_at(self, moment: float) -> float | None:
+        """Requests per second the pacer allows at ``moment``; None when not pacing."""
         if self._rate is None or self._probe_from is None:
             return self._rate
         growth = 2.0 ** (max(moment - self._probe_from, 0.0) / PROBE_DOUBLING)
@@ -113,12 +105,8 @@ class RatePacer:
             if self._refusal_sent is not None and sent >= self._refusal_answered:
                 self._accepted_since_refusal += 1
 
-    def estimate(self, now: float, limit: int) -> float | None:
-        """The refill rate the replies so far prove (requests per second), None when they prove none."""
-        with self._lock:
-            return self._estimate(now, limit)
-
     def _estimate(self, now: float, limit: int) -> float | None:
+        """The refill rate the replies so far prove (requests per second), None when they prove none."""
         bounds = []
         if self._first_sent is not None and now > self._first_sent and self._accepted > limit:
             bounds.append((self._accepted - limit) / (now - self._first_sent))

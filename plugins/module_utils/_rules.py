@@ -81,9 +81,9 @@ def project_problem(value: Any, option: str = "project") -> str | None:
     return f"{option} must be 1 to {PROJECT_MAX} characters of {PROJECT_CHARACTERS}, got {shown(value)}"
 
 
-def service_problem(value: Any, option: str = "service_name") -> str | None:
+def service_problem(value: Any) -> str | None:
     """Why ``value`` cannot be an Aiven service name, or None when it can."""
-    return text_problem(option, value, SERVICE_MAX)
+    return text_problem("service_name", value, SERVICE_MAX)
 
 
 def pool_size_problem(value: Any) -> str | None:
@@ -294,9 +294,9 @@ def desired_problems(desired: Any, where: str | None = "pools", service: str | N
     return problems
 
 
-def validate_desired(desired: Sequence[Mapping[str, Any]], where: str | None = "pools") -> None:
+def validate_desired(desired: Sequence[Mapping[str, Any]]) -> None:
     """Raise PlanError for the first rule ``desired`` breaks (see desired_problems)."""
-    problems = desired_problems(desired, where)
+    problems = desired_problems(desired)
     if problems:
         raise PlanError(problems[0])
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 from ansible.errors import AnsibleLookupError
 
-from ansible_collections.dbpools.aiven.tests.unit.plugins.modules.fake_api import aiven_error
+from ansible_collections.dbpools.aiven.plugins.lookup import connection_info
+from ansible_collections.dbpools.aiven.tests.unit.plugins.modules.fake_api import error_reply
 
 TOKEN = "lookup-T0KEN-0123456789abcdef"
 
@@ -88,7 +89,7 @@ def test_missing_service_alone_gives_the_apis_answer(fake_api, lookup, warnings)
 
 
 def test_an_api_error_echoing_the_token_is_scrubbed(fake_api, lookup, warnings):
-    fake_api.script("GET", "/v1/project/proj/service/pg1?include_secrets=true", aiven_error(401, f"Invalid token {TOKEN}"))
+    fake_api.script("GET", "/v1/project/proj/service/pg1?include_secrets=true", error_reply(401, f"Invalid token {TOKEN}"))
     with pytest.raises(AnsibleLookupError, match="cannot read service proj/pg1") as info:
         lookup("proj/pg1/app", **options(fake_api))
     assert TOKEN not in str(info.value)
@@ -102,7 +103,7 @@ def test_a_service_that_is_not_postgresql_is_named(fake_api, lookup, warnings):
 
 def test_ca_certificate_failure_names_the_project(fake_api, lookup, warnings):
     fake_api.add_pool("proj", "pg1", "a", username="alice")
-    fake_api.script("GET", "/v1/project/proj/kms/ca", aiven_error(403, "Not a project member"))
+    fake_api.script("GET", "/v1/project/proj/kms/ca", error_reply(403, "Not a project member"))
     with pytest.raises(AnsibleLookupError, match="cannot read the CA certificate of project proj: .*Not a project member"):
         lookup("proj/pg1/a", **options(fake_api, ca_cert=True))
 
@@ -118,3 +119,10 @@ def test_plain_http_to_a_remote_host_and_unchecked_certificates_warn(fake_api, l
 def test_loopback_http_gives_no_warning(fake_api, lookup, warnings):
     assert lookup(**options(fake_api)) == []
     assert warnings.messages == []
+
+
+def test_missing_requests_fails_before_any_request(fake_api, lookup, warnings, monkeypatch):
+    monkeypatch.setattr(connection_info, "HAS_REQUESTS", False)
+    with pytest.raises(AnsibleLookupError, match="needs the Python library requests on the controller"):
+        lookup("proj/pg1/app", **options(fake_api))
+    assert fake_api.requests == []

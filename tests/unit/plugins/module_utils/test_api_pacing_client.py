@@ -4,13 +4,12 @@
 
 from __future__ import annotations
 
-import math
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from ansible_collections.dbpools.aiven.plugins.module_utils._pacing import SHARE
+from ansible_collections.dbpools.aiven.tests.emulator.rate_limit import RateLimiter, too_many_requests_text
 from ansible_collections.dbpools.aiven.tests.unit.plugins.module_utils.api_helpers import (
     POOLS_PATH,
     aiven_error,
@@ -19,11 +18,6 @@ from ansible_collections.dbpools.aiven.tests.unit.plugins.module_utils.api_helpe
 from ansible_collections.dbpools.aiven.tests.unit.plugins.module_utils.stub_server import Recorded, Reply, StubServer
 
 OK = (200, {}, {"message": "created"})
-
-
-def limit_text(limit: int, wait: int) -> str:
-    return ("The user has sent too many requests in a given amount of time: "
-            f"Rate limit {limit} exceeded - try again in {wait}s")
 
 
 def create(client, index: int) -> None:
@@ -39,7 +33,7 @@ def test_no_wait_at_all_before_the_first_refusal(server, fake_time):
 
 def test_a_refusal_naming_the_limit_paces_the_following_requests(server, fake_time):
     # 7 creates pass in 3 s under "Rate limit 3": the bucket refilled at least 4 in 3 s.
-    server.script("POST", POOLS_PATH, *([OK] * 7), (429, {}, aiven_error(limit_text(3, 1), 429)))
+    server.script("POST", POOLS_PATH, *([OK] * 7), (429, {}, aiven_error(too_many_requests_text(3, 1), 429)))
     client = make_client(server.url, fake_time, backoff_max=15.0)
     for index in range(7):
         create(client, index)
@@ -69,26 +63,22 @@ def test_a_refusal_without_a_limit_is_only_waited_out(server, fake_time):
 
 
 class TokenBucketServer(StubServer):
-    """Aiven's limit as the emulator plays it: ``limit`` requests per ``window`` s, refilled continuously, real time."""
+    """Aiven's limit, with the emulator's token bucket and text: ``limit`` requests per ``window`` s, real time."""
 
     def __init__(self, limit: int, window: float) -> None:
         super().__init__()
         self.limit = limit
-        self.per_second = limit / window
-        self.level = float(limit)
-        self.updated = time.monotonic()
+        self.window = window
+        self.bucket = RateLimiter()
         self.refused = 0
 
     def _answer(self, recorded: Recorded) -> Reply:
         # Called under the stub's lock: the bucket needs no lock of its own.
-        self.level = min(float(self.limit), self.level + (recorded.at - self.updated) * self.per_second)
-        self.updated = recorded.at
-        if self.level >= 1.0:
-            self.level -= 1.0
+        wait = self.bucket.take("token", self.limit, self.window)
+        if not wait:
             return OK
         self.refused += 1
-        wait = max(1, math.ceil((1.0 - self.level) / self.per_second))
-        return (429, {}, aiven_error(limit_text(self.limit, wait), 429))
+        return (429, {}, aiven_error(too_many_requests_text(self.limit, wait), 429))
 
 
 @pytest.fixture
@@ -112,9 +102,9 @@ def test_concurrent_writes_under_a_token_bucket_are_seldom_refused(bucket_server
     assert bucket_server.refused / total < 0.08
 
 
-def test_writes_that_stay_under_the_limit_are_never_paced(bucket_server):
-    client = make_client(bucket_server.url)
+def test_writes_that_stay_under_the_limit_are_never_paced(bucket_server, fake_time):
+    client = make_client(bucket_server.url, fake_time)
     with ThreadPoolExecutor(4) as workers:
         list(workers.map(lambda index: create(client, index), range(8)))
     assert bucket_server.refused == 0
-    assert not client._pacer.pacing
+    assert fake_time.sleeps == []

@@ -135,8 +135,7 @@ class FakeClient:
                 pools[name][key] = value
 
     def delete_pool(self, project, service, name):
-        pools = self._enter("DELETE", project, service, name)
-        return pools.pop(name, None) is not None
+        self._enter("DELETE", project, service, name).pop(name, None)
 
     def methods(self):
         return [call[0] for call in self.calls]
@@ -426,7 +425,8 @@ def test_malformed_service_document_fails_a_plain_read(document, problem):
 
 def test_failed_read_back_reports_the_writes_that_were_applied():
     client = FakeClient([pool("old")])
-    client.read_errors = [None, AivenApiError(502, "Bad Gateway", method="GET", path="/v1/project/proj/service/svc", attempts=7)]
+    client.read_errors = [None, AivenApiError(502, "Bad Gateway", method="GET", path="/v1/project/proj/service/svc",
+                                                 attempts=7, gave_up=True)]
     with pytest.raises(SyncError) as caught:
         sync(client, concurrency=1).run([want("a", database_name="appdb"), want("old", state="absent")])
     err = caught.value

@@ -11,34 +11,16 @@ from typing import Any
 from urllib.parse import unquote
 
 import pytest
-from ansible import module_utils
-from ansible.module_utils.common import warnings as ansible_warnings
 
+from ansible_collections.dbpools.aiven.plugins.module_utils import _common
 from ansible_collections.dbpools.aiven.plugins.modules import aiven_connection_pool, aiven_connection_pool_info
-from ansible_collections.dbpools.aiven.tests.unit.plugins.modules.module_runner import run_module
+from ansible_collections.dbpools.aiven.tests.unit.plugins.modules.module_runner import run_module, warnings_of
 
 TOKEN = "options-T0KEN-0123456789abcdef"
 MAIN = {"pool": aiven_connection_pool.main, "info": aiven_connection_pool_info.main}
 # URL-quoted on purpose: neither this form nor the unquoted one may show anywhere.
 PASSWORD = "S3cr%2Ft+pw"
 PLAIN_HTTP = "goes over plain http"
-
-
-@pytest.fixture(autouse=True)
-def fresh_warnings(monkeypatch):
-    """ansible-core gathers warnings in a global for the one module run a process normally makes.
-
-    Once controller code is imported in this process (the filter plugin's tests do),
-    ansible-core 2.19 prints warnings instead of returning them: back to module mode.
-    """
-    monkeypatch.setattr(ansible_warnings, "_global_warnings", type(ansible_warnings._global_warnings)())
-    internal = getattr(module_utils, "_internal", None)
-    if internal is not None and hasattr(internal, "is_controller"):
-        monkeypatch.setattr(internal, "is_controller", False)
-
-
-def warnings_of(result: dict[str, Any]) -> list[str]:
-    return [item if isinstance(item, str) else json.dumps(item) for item in result.get("warnings", [])]
 
 
 def info_args(url: str | None, **extra: Any) -> dict[str, Any]:
@@ -144,3 +126,19 @@ def test_https_does_not_warn(fake_api, capsys):
     args = info_args("https://api.example.com", api_token=TOKEN, ca_path="/nonexistent/ca.pem")
     result = run_module(aiven_connection_pool_info.main, args, capsys)
     assert not any(PLAIN_HTTP in warning for warning in warnings_of(result))
+
+
+# -- without the Python library requests ---------------------------------------------
+
+
+@pytest.mark.parametrize("module", sorted(MAIN))
+def test_missing_requests_fails_before_any_request(fake_api, capsys, monkeypatch, module):
+    monkeypatch.setattr(_common, "HAS_REQUESTS", False)
+    monkeypatch.setattr(_common, "REQUESTS_IMPORT_ERROR", "ModuleNotFoundError: No module named 'requests'")
+    args = dict(info_args(fake_api.url, api_token=TOKEN), pool_name="x")
+    if module == "info":
+        del args["pool_name"]
+    result = run_module(MAIN[module], args, capsys)
+    assert result["failed"] is True
+    assert "requests" in result["msg"]
+    assert fake_api.requests == []

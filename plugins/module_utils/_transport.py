@@ -1,0 +1,343 @@
+# Copyright (c) dbpools.aiven contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""One HTTP attempt to the Aiven API: send a request and read its whole reply within a deadline.
+
+This file knows requests and urllib3; what a reply means (success, error, another
+attempt) is ``_api``'s. An attempt never raises: it returns an :class:`Exchange`
+saying what came, or why nothing usable did.
+
+Each attempt has a wall-clock deadline, ``timeout``, for connect, headers and body
+together: a reply that trickles in byte by byte cannot hold a task. A socket timeout
+bounds each read, not the attempt, so a timer thread shuts the attempt's sockets down
+when its time is up, which ends a blocked read at once.
+"""
+
+from __future__ import annotations
+
+import re
+import socket
+import threading
+import traceback
+from typing import Any
+
+from ansible_collections.dbpools.aiven.plugins.module_utils._version import COLLECTION_VERSION
+
+try:
+    import requests
+    from requests.adapters import HTTPAdapter
+    from urllib3.exceptions import ConnectTimeoutError as _Urllib3ConnectTimeoutError
+    from urllib3.exceptions import MaxRetryError as _Urllib3MaxRetryError
+
+    HAS_REQUESTS = True
+    REQUESTS_IMPORT_ERROR = None
+except ImportError:
+    HAS_REQUESTS = False
+    REQUESTS_IMPORT_ERROR = traceback.format_exc()
+
+
+PROJECT_URL = "https://galaxy.ansible.com/ui/repo/published/dbpools/aiven/"
+# A wall-clock deadline that has fired looks again this often for a socket still being set up.
+_DEADLINE_RECHECK = 0.05
+
+
+class _TokenAuth:
+    """Sets the Aiven token header (given as ``auth`` so that no ~/.netrc entry replaces it)."""
+
+    def __init__(self, token: str) -> None:
+        self._header = f"aivenv1 {token}"
+
+    def __call__(self, prepared: Any) -> Any:
+        prepared.headers["Authorization"] = self._header
+        return prepared
+
+    def __repr__(self) -> str:
+        return "_TokenAuth(<redacted>)"
+
+
+# -- the per-attempt deadline ----------------------------------------------------------
+
+
+class _Deadline:
+    """Shuts down the sockets of one attempt when its time is up.
+
+    The connections are those the attempt took from the pool (see ``_watched``); one
+    given back is no longer ours to shut.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self._lock = threading.Lock()
+        self._connections: list = []
+        self._armed = True
+        self.expired = False
+        self._timer = self._start_timer(seconds)
+
+    def _start_timer(self, seconds: float) -> threading.Timer:
+        timer = threading.Timer(seconds, self._fire)
+        timer.daemon = True
+        timer.start()
+        return timer
+
+    def watch(self, connection: Any) -> None:
+        with self._lock:
+            if self._armed and connection is not None:
+                self._connections.append(connection)
+
+    def forget(self, connection: Any) -> None:
+        with self._lock:
+            self._connections = [item for item in self._connections if item is not connection]
+
+    def stop(self) -> None:
+        with self._lock:
+            self._armed = False
+            self._timer.cancel()
+
+    def _fire(self) -> None:
+        with self._lock:
+            if not self._armed:
+                return
+            self.expired = True
+            for connection in self._connections:
+                _shut_down(getattr(connection, "sock", None))
+            # A connection still connecting has no socket yet: look again until the attempt ends.
+            self._timer = self._start_timer(_DEADLINE_RECHECK)
+
+
+def _shut_down(sock: Any) -> None:
+    raw = getattr(sock, "socket", sock)  # pyOpenSSL wraps the socket
+    if not isinstance(raw, socket.socket):
+        return
+    try:
+        # The plain socket's shutdown: the TLS layer's would also tear its state down under the reader.
+        socket.socket.shutdown(raw, socket.SHUT_RDWR)
+    except OSError:  # already closed or shut
+        pass
+
+
+# The deadline of the attempt running in this thread (urllib3 works in the caller's thread).
+_ATTEMPT = threading.local()
+_WATCHED_POOLS: dict = {}
+_WATCHED_POOLS_LOCK = threading.Lock()
+
+
+def _current_deadline() -> _Deadline | None:
+    return getattr(_ATTEMPT, "deadline", None)
+
+
+def _watched(pool_class: type) -> type:
+    """``pool_class`` telling the running attempt's deadline which connections it holds."""
+    with _WATCHED_POOLS_LOCK:
+        if pool_class not in _WATCHED_POOLS:
+
+            class _Watched(pool_class):  # type: ignore[misc,valid-type]
+                def _get_conn(self, *args: Any, **kwargs: Any) -> Any:
+                    connection = super()._get_conn(*args, **kwargs)
+                    deadline = _current_deadline()
+                    if deadline is not None:
+                        deadline.watch(connection)
+                    return connection
+
+                def _put_conn(self, conn: Any) -> None:
+                    deadline = _current_deadline()
+                    if deadline is not None:
+                        deadline.forget(conn)
+                    super()._put_conn(conn)
+
+            _Watched.__name__ = f"Watched{pool_class.__name__}"
+            _WATCHED_POOLS[pool_class] = _Watched
+            _WATCHED_POOLS[_Watched] = _Watched
+        return _WATCHED_POOLS[pool_class]
+
+
+def _watch_pools(manager: Any) -> None:
+    manager.pool_classes_by_scheme = {scheme: _watched(cls) for scheme, cls in manager.pool_classes_by_scheme.items()}
+
+
+def _deadline_adapter(pool_size: int) -> Any:
+    """A requests adapter whose pools (proxied ones too) report their connections to the deadline.
+
+    Built here, not at import time, since requests may be missing. It makes no
+    retries of its own: the client's loop does.
+    """
+
+    class _DeadlineAdapter(HTTPAdapter):  # type: ignore[misc,valid-type]
+        def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+            super().init_poolmanager(*args, **kwargs)
+            _watch_pools(self.poolmanager)
+
+        def proxy_manager_for(self, proxy: Any, **proxy_kwargs: Any) -> Any:
+            manager = super().proxy_manager_for(proxy, **proxy_kwargs)
+            _watch_pools(manager)
+            return manager
+
+    return _DeadlineAdapter(pool_connections=pool_size, pool_maxsize=pool_size, max_retries=0)
+
+
+# -- what one attempt got ----------------------------------------------------------------
+
+
+class Exchange:
+    """What one attempt got: a status and body, or why none came."""
+
+    __slots__ = ("body", "complete", "fatal", "headers", "problem", "reason", "sent", "status")
+
+    def __init__(self, status: int | None = None, reason: str = "", headers: Any = None) -> None:
+        self.status = status
+        self.reason = reason
+        self.headers = headers if headers is not None else {}
+        self.body = b""
+        # The whole body arrived.
+        self.complete = True
+        # Why no reply, or why the body is incomplete.
+        self.problem = ""
+        # The request may have reached the server.
+        self.sent = True
+        # Not worth another attempt (TLS failures, unusable settings).
+        self.fatal = False
+
+
+def _short_reason(exc: BaseException) -> str:
+    """A short, human reason for a requests exception (without object reprs)."""
+    reason: BaseException = exc
+    for _dummy in range(5):
+        inner = None
+        if isinstance(reason, _Urllib3MaxRetryError):
+            inner = reason.reason
+        elif reason.args and isinstance(reason.args[0], BaseException):
+            inner = reason.args[0]
+        if inner is None or inner is reason:
+            break
+        reason = inner
+    text = str(reason) or type(reason).__name__
+    # urllib3 1.26: "<urllib3.connection.HTTPConnection object at 0x...>: ..."
+    text = re.sub(r"^<[^>]*>:\s*", "", text)
+    # urllib3 2.x: "HTTPConnection(host='h', port=1): ..." / "HTTPSConnectionPool(host='h', port=1): ..."
+    text = re.sub(r"^\w+\(host=[^)]*\):\s*", "", text)
+    return text.strip() or type(reason).__name__
+
+
+def _never_connected(exc: BaseException) -> bool:
+    """True when the error came before a connection existed, so nothing was sent."""
+    seen: BaseException | None = exc
+    for _dummy in range(6):
+        if seen is None:
+            return False
+        if isinstance(seen, _Urllib3ConnectTimeoutError):  # NewConnectionError (refused, DNS) included
+            return True
+        if isinstance(seen, _Urllib3MaxRetryError):
+            seen = seen.reason
+        elif seen.args and isinstance(seen.args[0], BaseException):
+            seen = seen.args[0]
+        else:
+            seen = seen.__context__
+    return False
+
+
+def _content_length(headers: Any) -> int | None:
+    value = str(headers.get("Content-Length") or "").strip()
+    return int(value) if value.isdigit() else None
+
+
+# -- the session -------------------------------------------------------------------------
+
+
+class Transport:
+    """A keep-alive session to one origin, safe to share between threads; needs requests (see HAS_REQUESTS)."""
+
+    def __init__(self, token: str, origin: str, timeout: float, verify: bool | str, pool_size: int) -> None:
+        self.origin = origin
+        self.timeout = timeout
+        self._verify = verify
+        session = requests.Session()
+        adapter = _deadline_adapter(max(int(pool_size), 1))
+        session.mount("https://", adapter)
+        session.mount("http://", adapter)
+        session.headers.update(
+            {
+                "User-Agent": f"dbpools.aiven/{COLLECTION_VERSION} (+{PROJECT_URL}) python-requests/{requests.__version__}",
+                "Accept": "application/json",
+            }
+        )
+        self.session = session
+        self._auth = _TokenAuth(token)
+
+    def close(self) -> None:
+        self.session.close()
+
+    def exchange(self, method: str, url: str, body: dict | None) -> Exchange:
+        """One attempt, within the deadline, with the URL exactly as built.
+
+        ``Session.request`` would re-quote the URL and turn ``%2E`` back into ``.``,
+        so a pool named ``..`` could address another resource; the prepared
+        request's URL is therefore replaced by ours.
+        """
+        session = self.session
+        prepared = session.prepare_request(requests.Request(method, url, json=body, auth=self._auth))
+        prepared.url = url
+        settings = session.merge_environment_settings(url, {}, True, self._verify, None)
+        deadline = _Deadline(self.timeout)
+        _ATTEMPT.deadline = deadline
+        response = None
+        try:
+            try:
+                response = session.send(prepared, timeout=(self.timeout, self.timeout), allow_redirects=False, **settings)
+            except (requests.exceptions.RequestException, OSError) as exc:
+                # A plain OSError comes from requests for a CA bundle path that does not exist (REQUESTS_CA_BUNDLE).
+                return self._no_reply(exc, deadline.expired)
+            return self._read(response, deadline)
+        finally:
+            deadline.stop()
+            if response is not None:
+                response.close()
+            _ATTEMPT.deadline = None
+
+    def _read(self, response: Any, deadline: _Deadline) -> Exchange:
+        got = Exchange(int(response.status_code), str(response.reason or ""), response.headers)
+        chunks = []
+        try:
+            for chunk in response.iter_content(16384):
+                chunks.append(chunk)
+        except (requests.exceptions.RequestException, OSError) as exc:
+            got.complete = False
+            got.problem = self._timed_out() if deadline.expired else f"the reply was cut off ({_short_reason(exc)})"
+        got.body = b"".join(chunks)
+        if not got.complete:
+            return got
+        expected = _content_length(response.headers)
+        received = response.raw.tell()
+        if expected is not None and received < expected:
+            # urllib3 1.26 hands a short body over without complaint.
+            got.complete = False
+            got.problem = f"the reply was cut off after {received} of {expected} bytes"
+        elif deadline.expired and expected is None and not response.raw.chunked:
+            # A body that ends with the connection cannot be told from one the deadline ended.
+            got.complete = False
+            got.problem = self._timed_out()
+        return got
+
+    def _timed_out(self) -> str:
+        return f"timed out: no complete reply within {self.timeout:g} s"
+
+    def _no_reply(self, exc: BaseException, expired: bool) -> Exchange:
+        got = Exchange()
+        got.sent = not _never_connected(exc)
+        if expired or isinstance(exc, requests.exceptions.Timeout):
+            got.problem = f"cannot reach {self.origin}: {self._timed_out()}"
+        elif isinstance(exc, requests.exceptions.SSLError):
+            got.fatal = True
+            got.problem = self._tls_failure(_short_reason(exc))
+        elif isinstance(exc, (requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError)):
+            got.problem = f"cannot reach {self.origin}: {_short_reason(exc)}"
+        else:
+            # Settings that no retry mends: a CA bundle path that does not exist, an unusable URL.
+            got.fatal = True
+            got.problem = f"cannot reach {self.origin}: {_short_reason(exc)}"
+        return got
+
+    def _tls_failure(self, reason: str) -> str:
+        """Why TLS failed (never retried), with how to trust a private CA."""
+        message = f"TLS connection to {self.origin} failed: {reason}"
+        if "CERTIFICATE_VERIFY_FAILED" in reason:
+            message += "; the certificate is not trusted: give the CA that signed it with ca_path"
+        elif "X509" in reason:
+            message += "; the CA file (ca_path or REQUESTS_CA_BUNDLE) holds no usable PEM certificate"
+        return message
