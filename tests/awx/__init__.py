@@ -1,1 +1,1 @@
-"""The collection run the way AWX / Automation Controller runs it (tools/run-awx-job.py)."""
+"""The collection run the way AWX / Automation Controller runs it: credential type, execution environment, ansible-runner jobs (make awx)."""

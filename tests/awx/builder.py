@@ -1,6 +1,6 @@
-"""ansible-galaxy and ansible-builder as an execution environment build uses them, offline.
+"""ansible-builder as an execution environment build uses it, offline.
 
-An EE build installs the collection with ansible-galaxy, then ansible-builder's
+An EE build installs the collection with ansible-galaxy (tests.support.collection), then ansible-builder's
 introspection reads its meta/execution-environment.yml to collect Python and system
 requirements. ``ansible-builder create`` validates a definition against its schema and
 writes the build context (Containerfile) without podman or docker.
@@ -8,7 +8,6 @@ writes the build context (Containerfile) without podman or docker.
 
 from __future__ import annotations
 
-import glob
 import os
 import subprocess
 import sys
@@ -26,17 +25,6 @@ def _run(command: List[str], cwd: str = REPO_ROOT) -> str:
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(command)} exited with {proc.returncode}:\n{proc.stdout[-3000:]}")
     return proc.stdout
-
-
-def build_and_install(workdir: str, collections_root: str) -> str:
-    """Build the collection tarball from the checkout and install it under ``collections_root``; returns the install path."""
-    dist = os.path.join(workdir, "dist")
-    _run([os.path.join(BIN, "ansible-galaxy"), "collection", "build", "--output-path", dist, REPO_ROOT])
-    tarballs = glob.glob(os.path.join(dist, "dbpools-aiven-*.tar.gz"))
-    if len(tarballs) != 1:
-        raise RuntimeError(f"expected one tarball in {dist}, found {tarballs}")
-    _run([os.path.join(BIN, "ansible-galaxy"), "collection", "install", "--offline", "-p", collections_root, tarballs[0]], cwd=workdir)
-    return os.path.join(collections_root, "ansible_collections", "dbpools", "aiven")
 
 
 def introspect(collections_root: str) -> Dict[str, List[str]]:

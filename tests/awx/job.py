@@ -13,27 +13,13 @@ import json
 import os
 import re
 import shutil
-import sys
-import time
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Union
 
 import ansible_runner
 import yaml
 
-BIN = os.path.dirname(sys.executable)
 EVENT_FILE = re.compile(r"^(\d+)-[^/]*\.json$")
-
-
-def clean_process_env() -> None:
-    """Let only what a job sets reach ansible-playbook: no AIVEN_* / ANSIBLE_* of the caller, this venv first on PATH.
-
-    ansible-runner starts from a copy of this process's environment, as AWX's
-    execution environment starts from the image's.
-    """
-    for name in [name for name in os.environ if name.startswith(("AIVEN_", "ANSIBLE_"))]:
-        del os.environ[name]
-    os.environ["PATH"] = BIN + os.pathsep + os.environ.get("PATH", "")
 
 
 def write_private(path: str, text: str) -> None:
@@ -59,7 +45,6 @@ class Job:
     ident: str
     status: str
     rc: int
-    seconds: float
     private_data_dir: str
     artifact_dir: str
     events: List[Dict[str, Any]] = field(default_factory=list)
@@ -86,6 +71,11 @@ class Job:
         return [event["event_data"].get("task", "") for event in self.of("runner_on_ok", "runner_item_on_ok")
                 if event.get("stdout", "").lstrip().startswith("changed:")]
 
+    def results_of(self, task: str) -> List[Dict[str, Any]]:
+        """The results (``res``) of ``task``, ok or failed, in order."""
+        return [event["event_data"].get("res", {}) for event in self.of("runner_on_ok", "runner_on_failed")
+                if event["event_data"].get("task") == task]
+
     def artifact_files(self) -> List[str]:
         """Every file the runner wrote under artifacts/<ident>/, relative to it."""
         found = []
@@ -96,6 +86,24 @@ class Job:
     def read_artifact(self, relative: str) -> str:
         with open(os.path.join(self.artifact_dir, relative), encoding="utf-8") as handle:
             return handle.read()
+
+
+@dataclass
+class AwxRun:
+    """A job as a test sees it: the job, what the emulator received during it, the credential's environment."""
+
+    job: Job
+    requests: Dict[str, Any]
+    injected: Dict[str, str]
+    env_file: bool
+    # Every secret the job could leak, and the name of the one its credential carried.
+    secrets: Dict[str, str]
+    token_name: str
+
+
+def awx_job_env(collections_root: str, injected: Dict[str, str]) -> Dict[str, str]:
+    """The job's environment: what AWX sets itself (where collections are), then the credential's."""
+    return {"ANSIBLE_COLLECTIONS_PATH": collections_root, "ANSIBLE_NOCOLOR": "1", **injected}
 
 
 def read_events(artifact_dir: str) -> List[Dict[str, Any]]:
@@ -127,9 +135,7 @@ def run_job(
         kwargs.update(envvars=dict(envvars), suppress_env_files=True)
     if cmdline:
         kwargs["cmdline"] = cmdline
-    started = time.monotonic()
     runner = ansible_runner.run(private_data_dir=private_data_dir, ident=ident, playbook=playbook, quiet=True, timeout=timeout, **kwargs)
-    seconds = time.monotonic() - started
     artifact_dir = os.path.join(private_data_dir, "artifacts", ident)
-    return Job(ident=ident, status=runner.status, rc=runner.rc, seconds=seconds, private_data_dir=private_data_dir,
+    return Job(ident=ident, status=runner.status, rc=runner.rc, private_data_dir=private_data_dir,
                artifact_dir=artifact_dir, events=read_events(artifact_dir))
