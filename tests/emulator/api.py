@@ -4,32 +4,23 @@ from __future__ import annotations
 
 import copy
 import logging
-import re
-import time
 from contextlib import asynccontextmanager
-from typing import Any, AsyncIterator, Dict
+from typing import AsyncIterator
 
 from aiohttp import web
 
+from . import rules
 from .backends import Backend
 from .delayed_sync import DelayedSyncs
 from .documents import Renderer
-from .errors import ApiError, bad_request
-from .model import Pool, Project, Service, Token, World
+from .errors import SERVER_ERROR_TEXT, ApiError
+from .model import Project, Service, Token, World
 from .options import Options
-from .validation import create_fields, json_object, update_fields
+from .validation import json_object
 
 LOG = logging.getLogger("emulator.api")
 PROJECT_PATH = "/v1/project/{project}"
 SERVICE_PATH = PROJECT_PATH + "/service/{service}"
-# PgBouncer's own admin console database.
-RESERVED_POOL_NAME = "pgbouncer"
-NO_POOLING_PLANS = ("hobbyist", "free")
-NO_POOLING_TEXT = (
-    "Current service plan does not include the connection pooling option. "
-    "Please consider migrating to another PostgreSQL service plan."
-)
-TRUE_WORDS = ("1", "true", "yes")
 # Where the auth middleware leaves the request's Token (model.Token).
 TOKEN_KEY = web.RequestKey("aiven_token", Token)
 
@@ -69,46 +60,11 @@ class AivenApi:
         return project
 
     def _service(self, request: web.Request) -> Service:
-        project = self._project(request)
-        service = project.services.get(request.match_info["service"])
-        if service is None:
-            raise ApiError(404, f"Service {request.match_info['service']} does not exist")
-        return service
+        return rules.service_of(self._project(request).services, request.match_info["service"])
 
     def _renderer(self, request: web.Request) -> Renderer:
-        """Secrets in clear only when asked for, by a token that may read them (else 403)."""
-        show = request.query.get("include_secrets", "").lower() in TRUE_WORDS
-        if show and not request[TOKEN_KEY].may("secrets"):
-            raise ApiError(403, "Insufficient permissions: include_secrets requires the permission service:secrets:read")
+        show = rules.show_secrets(request.query.get("include_secrets", ""), request[TOKEN_KEY])
         return Renderer(self.options, show_secrets=show)
-
-    def _writable(self, service: Service) -> None:
-        """Refuse writes the way Aiven does for a service that cannot take them."""
-        if service.state == "POWEROFF":
-            if self.options.poweroff_status == 503:
-                raise ApiError(503, "An error occurred. Please try again later.")
-            raise ApiError(409, "Database not powered on", "not_powered")
-        if service.plan.startswith(NO_POOLING_PLANS):
-            raise ApiError(403, NO_POOLING_TEXT)
-
-    def _settled(self, service: Service) -> None:
-        """Aiven's pool API does not know a service for a while after it was created or powered on."""
-        if time.monotonic() - service.running_since < self.options.service_lag:
-            raise ApiError(404, f"Service {service.name} does not exist")
-
-    def _check_pool_name(self, name: str) -> None:
-        if name == RESERVED_POOL_NAME:
-            raise bad_request(f"Invalid value for 'pool_name': {name} is reserved")
-        if not re.search(self.options.pool_name_pattern, name):
-            raise bad_request(f"Invalid value for 'pool_name': must match {self.options.pool_name_pattern}")
-
-    def _check_references(self, service: Service, fields: Dict[str, Any]) -> None:
-        database = fields.get("database")
-        if database is not None and database not in service.databases:
-            raise ApiError(self.options.missing_database_status, f"Service database {database} does not exist")
-        username = fields.get("username")
-        if username is not None and username not in service.users:
-            raise ApiError(403, f"Service database username {username} does not exist")
 
     # -- reads -----------------------------------------------------------------
 
@@ -133,7 +89,7 @@ class AivenApi:
         service = self._service(request)
         if service.state == "POWEROFF" and self.options.poweroff_db_status == 503:
             # Production lists databases from the running server, so a powered-off one fails.
-            raise ApiError(503, "An error occurred. Please try again later.")
+            raise ApiError(503, SERVER_ERROR_TEXT)
         return web.json_response({"databases": [{"database_name": name} for name in service.databases]})
 
     async def get_user(self, request: web.Request) -> web.Response:
@@ -147,45 +103,27 @@ class AivenApi:
 
     async def create_pool(self, request: web.Request) -> web.Response:
         service = self._service(request)
-        self._settled(service)
-        fields = create_fields(await json_object(request))
-        self._check_pool_name(fields["pool_name"])
-        self._writable(service)
-        self._check_references(service, fields)
+        rules.settled(service, self.options)
+        fields = rules.create_checked(service, await json_object(request), self.options)
         async with self._write(service):
-            if fields["pool_name"] in service.pools:
-                raise ApiError(409, f"Connection pool {fields['pool_name']} already exists")
-            pool = Pool(**{key: value for key, value in fields.items() if value is not None})
-            service.pools[pool.pool_name] = pool
+            rules.add_pool(service, fields)
         return _ok("created")
 
     async def update_pool(self, request: web.Request) -> web.Response:
         service = self._service(request)
-        self._settled(service)
-        fields = update_fields(await json_object(request))
-        self._writable(service)
-        self._check_references(service, fields)
+        rules.settled(service, self.options)
+        fields = rules.update_checked(service, await json_object(request), self.options)
         async with self._write(service):
-            pool = self._pool(service, request)
-            for key, value in fields.items():
-                setattr(pool, key, value)
+            rules.change_pool(service, request.match_info["pool_name"], fields)
         return _ok("updated")
 
     async def delete_pool(self, request: web.Request) -> web.Response:
         service = self._service(request)
-        self._settled(service)
-        self._writable(service)
+        rules.settled(service, self.options)
+        rules.writable(service, self.options)
         async with self._write(service):
-            pool = self._pool(service, request)
-            del service.pools[pool.pool_name]
+            rules.remove_pool(service, request.match_info["pool_name"])
         return _ok("deleted")
-
-    def _pool(self, service: Service, request: web.Request) -> Pool:
-        name = request.match_info["pool_name"]
-        pool = service.pools.get(name)
-        if pool is None:
-            raise ApiError(404, f"Connection pool {name} does not exist")
-        return pool
 
     @asynccontextmanager
     async def _write(self, service: Service) -> AsyncIterator[None]:
@@ -205,4 +143,4 @@ class AivenApi:
                 LOG.exception("backend failed to apply pools of %s/%s; change undone", service.project, service.name)
                 service.pools = saved
                 await self.backend.sync_pools(service)
-                raise ApiError(500, "An error occurred. Please try again later.") from None
+                raise ApiError(500, SERVER_ERROR_TEXT) from None

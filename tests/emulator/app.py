@@ -12,7 +12,7 @@ from .api import TOKEN_KEY, AivenApi
 from .backends import Backend
 from .control_routes import PREFIX, ControlApi
 from .controls import Controls, FaultRule
-from .errors import ApiError
+from .errors import NOT_FOUND_TEXT, SERVER_ERROR_TEXT, ApiError
 from .model import World
 from .options import Options
 from .rate_limit import too_many_requests_text
@@ -58,7 +58,7 @@ class Emulator:
         except web.HTTPException as exc:
             if exc.status < 400:
                 raise
-            text = "Not found" if exc.status == 404 else exc.reason
+            text = NOT_FOUND_TEXT if exc.status == 404 else exc.reason
             response = ApiError(exc.status, text).response()
             if exc.status == 405 and "Allow" in exc.headers:
                 response.headers["Allow"] = exc.headers["Allow"]
@@ -67,7 +67,7 @@ class Emulator:
             raise
         except Exception:
             LOG.exception("unexpected error on %s %s", request.method, request.path)
-            return ApiError(500, "An error occurred. Please try again later.").response()
+            return ApiError(500, SERVER_ERROR_TEXT).response()
 
     @web.middleware
     async def _api_controls(self, request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -137,7 +137,7 @@ def _fault_response(rule: FaultRule, limit: int) -> web.Response:
         wait = rule.retry_after if rule.retry_after is not None else 1
         message = too_many_requests_text(limit, wait)
     else:
-        message = "An error occurred. Please try again later."
+        message = SERVER_ERROR_TEXT
     response = ApiError(status, message).response()
     if rule.retry_after is not None:
         response.headers["Retry-After"] = str(rule.retry_after)

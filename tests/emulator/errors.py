@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
-from aiohttp import web
+if TYPE_CHECKING:
+    from aiohttp import web
 
 
 class ApiError(Exception):
@@ -24,7 +25,15 @@ class ApiError(Exception):
         return {"message": self.message, "errors": [entry]}
 
     def response(self) -> web.Response:
+        # aiohttp only here: the unit tests' fake API raises these errors where aiohttp is not installed.
+        from aiohttp import web  # pylint: disable=import-outside-toplevel
+
         return web.json_response(self.body(), status=self.status, dumps=json.dumps)
+
+
+# What Aiven answers for a path that is no route of its API, and for a failure of its own.
+NOT_FOUND_TEXT = "Not found"
+SERVER_ERROR_TEXT = "An error occurred. Please try again later."
 
 
 def bad_request(message: str) -> ApiError:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, Optional
-
-from aiohttp import web
+from typing import TYPE_CHECKING, Any, Dict, Optional
 
 from .errors import bad_request
 from .model import POOL_MODES
+
+if TYPE_CHECKING:
+    from aiohttp import web
 
 NAME_MAX = 63
 USERNAME_MAX = 64
@@ -17,7 +18,11 @@ POOL_SIZE_MIN, POOL_SIZE_MAX = 1, 10000
 
 async def json_object(request: web.Request) -> Dict[str, Any]:
     """The request body as a JSON object, or Aiven's 400."""
-    raw = await request.read()
+    return parse_json_object(await request.read())
+
+
+def parse_json_object(raw: bytes) -> Dict[str, Any]:
+    """A request body as a JSON object, or Aiven's 400; an empty body is an empty object."""
     if not raw.strip():
         return {}
     try:
@@ -44,17 +49,13 @@ def _string(body: Dict[str, Any], key: str, max_len: int, required: bool) -> Opt
     return value
 
 
-def _pool_mode(body: Dict[str, Any]) -> Optional[str]:
-    value = body.get("pool_mode")
-    if value is None:
-        return None
-    if value not in POOL_MODES:
+def _pool_mode(value: Any) -> Optional[str]:
+    if value is not None and value not in POOL_MODES:
         raise bad_request(f"Invalid value for 'pool_mode': must be one of {', '.join(POOL_MODES)}")
     return value
 
 
-def _pool_size(body: Dict[str, Any]) -> Optional[int]:
-    value = body.get("pool_size")
+def _pool_size(value: Any) -> Optional[int]:
     if value is None:
         return None
     # JSON booleans are ints in Python; the API's schema says integer only.
@@ -71,8 +72,8 @@ def create_fields(body: Dict[str, Any]) -> Dict[str, Any]:
         "pool_name": _string(body, "pool_name", NAME_MAX, required=True),
         "database": _string(body, "database", NAME_MAX, required=True),
         "username": _string(body, "username", USERNAME_MAX, required=False),
-        "pool_mode": _pool_mode(body),
-        "pool_size": _pool_size(body),
+        "pool_mode": _pool_mode(body.get("pool_mode")),
+        "pool_size": _pool_size(body.get("pool_size")),
     }
 
 
@@ -84,8 +85,8 @@ def update_fields(body: Dict[str, Any]) -> Dict[str, Any]:
     checked = {
         "database": _string(body, "database", NAME_MAX, required=False),
         "username": _string(body, "username", USERNAME_MAX, required=False),
-        "pool_mode": _pool_mode(body),
-        "pool_size": _pool_size(body),
+        "pool_mode": _pool_mode(body.get("pool_mode")),
+        "pool_size": _pool_size(body.get("pool_size")),
     }
     present = {key: value for key, value in checked.items() if key in body}
     # Only username may be nulled; null elsewhere means "not given".

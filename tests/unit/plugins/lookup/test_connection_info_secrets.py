@@ -19,7 +19,7 @@ def options(fake_api, **extra):
 
 def test_unpinned_pool_has_no_credentials_never_the_admins(fake_api, lookup, warnings):
     fake_api.add_pool("proj", "pg1", "shared")  # the fake puts avnadmin in an unpinned pool's URI, as the API may
-    fake_api.service_fields[("proj", "pg1")] = {"users": USERS}
+    fake_api.add_service("proj", "pg1", users=USERS)
     [details] = lookup("proj/pg1/shared", **options(fake_api))
     assert (details["user"], details["password"]) == ("", "")
     assert details["uri"] == "postgres://pg.example.com:12692/shared?sslmode=require"
@@ -29,7 +29,7 @@ def test_unpinned_pool_has_no_credentials_never_the_admins(fake_api, lookup, war
 def test_unpinned_pool_with_a_named_user_gets_that_users_password(fake_api, lookup, warnings):
     fake_api.add_pool("proj", "pg1", "shared")
     fake_api.add_pool("proj", "pg1", "pinned", username="avnadmin")
-    fake_api.service_fields[("proj", "pg1")] = {"users": USERS}
+    fake_api.add_service("proj", "pg1", users=USERS)
     shared, pinned = lookup("proj/pg1/shared", "proj/pg1/pinned", **options(fake_api, unpinned_user="app"))
     assert (shared["user"], shared["password"]) == ("app", "app-secret")
     assert shared["uri"] == "postgres://app:app-secret@pg.example.com:12692/shared?sslmode=require"
@@ -38,7 +38,7 @@ def test_unpinned_pool_with_a_named_user_gets_that_users_password(fake_api, look
 
 def test_unpinned_user_not_of_the_service_lists_the_users(fake_api, lookup, warnings):
     fake_api.add_pool("proj", "pg1", "shared")
-    fake_api.service_fields[("proj", "pg1")] = {"users": USERS}
+    fake_api.add_service("proj", "pg1", users=USERS)
     expected = r"^pool proj/pg1/shared: unpinned_user 'nobody' is not a user of the service \(users: avnadmin, app\)$"
     with pytest.raises(AnsibleLookupError, match=expected):
         lookup("proj/pg1/shared", **options(fake_api, unpinned_user="nobody"))
@@ -79,7 +79,7 @@ def test_redacted_password_is_null_with_a_warning_naming_the_pool(fake_api, look
 
 def test_password_from_the_users_list_when_the_pool_uri_is_redacted(fake_api, lookup, warnings):
     fake_api.add_pool("proj", "pg1", "app", username="app")
-    fake_api.service_fields[("proj", "pg1")] = {"users": USERS}
+    fake_api.add_service("proj", "pg1", users=USERS)
     fake_api.secrets = "redacted"
     [details] = lookup("proj/pg1/app", **options(fake_api))
     assert details["password"] == "app-secret"

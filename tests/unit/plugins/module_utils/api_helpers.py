@@ -7,6 +7,7 @@ from __future__ import annotations
 import threading
 
 from ansible_collections.dbpools.aiven.plugins.module_utils._api import AivenClient
+from ansible_collections.dbpools.aiven.tests.emulator.errors import ApiError
 
 TOKEN = "s3cr3t-T0KEN-value-abcdef0123456789"
 SERVICE_PATH = "/v1/project/proj/service/pg1"
@@ -14,10 +15,8 @@ POOLS_PATH = SERVICE_PATH + "/connection_pool"
 
 
 def aiven_error(message: str, status: int, error_code: str | None = None) -> dict:
-    item: dict = {"message": message, "status": status}
-    if error_code:
-        item["error_code"] = error_code
-    return {"message": message, "errors": [item]}
+    """The body of an error reply, in the emulator's rendering of Aiven's shape."""
+    return ApiError(status, message, error_code).body()
 
 
 class FakeTime:

@@ -1,140 +1,178 @@
 # Copyright (c) dbpools.aiven contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""A small stateful Aiven API on 127.0.0.1 for running the modules in-process.
+"""The emulator's API in-process, on 127.0.0.1, for running the modules and the lookup without a subprocess.
 
-Built on the scripted StubServer (scripted replies win; every request is recorded
-with its raw path), it keeps pools per project and service so that creates,
-updates, deletes and the read-backs after them behave like the real API. Any
-project and service exist, RUNNING, unless listed in ``missing``.
-``pool_name_pattern`` mimics the emulator's unconfirmed name rule (400 on create).
-Passwords in the URIs read ``<redacted>`` unless the read asks for ``include_secrets``;
-``secrets`` plays a token that may not ask (``forbidden``: 403), an API that redacts
-anyway (``redacted``) or one that never redacts pool URIs (``unredacted``, which the
-contract leaves open). ``ignored_fields`` are answered 200 on a write but not stored.
-``service_fields`` adds fields (state, plan, databases, users) to a service's document;
-GET of the project's service list answers every service that has pools or fields.
-Every service is PostgreSQL (``service_type`` pg) unless its fields say otherwise;
+It holds the emulator's model (tests/emulator/model.py) and answers with the emulator's
+rules, texts and documents (rules.py, validation.py, documents.py): creates, updates,
+deletes, their errors, the pools' defaults, redaction and the URIs are the emulator's.
+What the fake adds is a world that needs no seed, and knobs the emulator does not have:
+
+- any project and service exist, RUNNING, unless listed in ``missing``; a service has
+  every database and user a pool names (every password ``PASSWORD``, avnadmin the
+  primary user), and its document lists neither unless ``add_service`` sets them;
+- ``secrets`` plays a token that may not ask for them (``forbidden``: 403), an API that
+  redacts anyway (``redacted``) or one that never redacts pool URIs (``unredacted``);
+- ``ignored_fields`` are answered 200 on a write but not stored;
+- the emulator's pool name pattern applies only after ``reset(pool_name_rule=True)``
+  (the contract leaves it unconfirmed); ``script`` replies win over all of it, as in
+  StubServer, which records every request.
+
+GET of the project's service list answers every service a test or a request touched;
 GET of the project's CA answers ``CA_CERTIFICATE``.
 """
 
 from __future__ import annotations
 
-import re
+import dataclasses
+from http import HTTPStatus
 from typing import Any
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
+from ansible_collections.dbpools.aiven.tests.emulator import rules
+from ansible_collections.dbpools.aiven.tests.emulator.backends import Endpoint
+from ansible_collections.dbpools.aiven.tests.emulator.documents import Renderer
+from ansible_collections.dbpools.aiven.tests.emulator.errors import NOT_FOUND_TEXT, ApiError
+from ansible_collections.dbpools.aiven.tests.emulator.model import Pool, Project, Service, ServiceUser, Token
+from ansible_collections.dbpools.aiven.tests.emulator.options import Options
+from ansible_collections.dbpools.aiven.tests.emulator.validation import parse_json_object
 from ansible_collections.dbpools.aiven.tests.unit.plugins.module_utils.stub_server import Recorded, Reply, StubServer
 
 PASSWORD = "fake-P00L-secret"
 CA_CERTIFICATE = "-----BEGIN CERTIFICATE-----\nZmFrZSBwcm9qZWN0IENB\n-----END CERTIFICATE-----\n"
+ENDPOINT = Endpoint(host="pg.example.com", pg_port=12691, pgbouncer_port=12692)
+# What a fake service's document carries, besides the fields add_service gives it.
+DOCUMENT_KEYS = ("service_name", "service_type", "state", "plan", "connection_pools")
+# Pools are seeded in this database unless a test names another.
+SEED_DATABASE = "appdb"
+TOKEN_WITHOUT_SECRETS = Token(permissions=frozenset({"read", "write"}))
 
 
-def aiven_error(status: int, message: str) -> tuple[int, dict, dict]:
-    return (status, {}, {"message": message, "errors": [{"message": message, "status": status}]})
+def error_reply(status: int, message: str) -> Reply:
+    """Aiven's error, as a reply to script."""
+    return (status, {}, ApiError(status, message).body())
+
+
+class AnyDatabase(list):
+    """The databases of a fake service: whatever a pool names is one of them; none is listed."""
+
+    def __contains__(self, name: object) -> bool:
+        return True
+
+
+class AnyUser(dict):
+    """The users of a fake service: whatever a pool names is one of them, with ``PASSWORD``."""
+
+    def __init__(self) -> None:
+        super().__init__(avnadmin=ServiceUser("avnadmin", PASSWORD, "primary"))
+
+    def __contains__(self, name: object) -> bool:
+        return True
+
+    def __missing__(self, name: str) -> ServiceUser:
+        user = self[name] = ServiceUser(name, PASSWORD)
+        return user
 
 
 class FakeAivenApi(StubServer):
-    def __init__(self, pool_name_pattern: str | None = None) -> None:
+    def __init__(self) -> None:
         super().__init__()
-        self.pool_name_pattern = pool_name_pattern
-        self.missing: set[tuple[str, str]] = set()
-        self.pools: dict[tuple[str, str], dict[str, dict[str, Any]]] = {}
-        self.secrets = "readable"
-        self.ignored_fields: set[str] = set()
-        self.service_fields: dict[tuple[str, str], dict[str, Any]] = {}
+        self.reset()
 
-    def reset(self, pool_name_pattern: str | None = None) -> None:
-        """Forget requests, scripts and pools, as a new server would."""
+    def reset(self, pool_name_rule: bool = False) -> None:
+        """Forget requests, scripts, services and knobs, as a new server would."""
         with self._lock:
             self.requests.clear()
             self._scripts.clear()
-            self.pools.clear()
-            self.missing.clear()
-            self.pool_name_pattern = pool_name_pattern
+            self.projects: dict[str, Project] = {}
+            self.missing: set[tuple[str, str]] = set()
             self.secrets = "readable"
-            self.ignored_fields = set()
-            self.service_fields.clear()
+            self.ignored_fields: set[str] = set()
+            self._document_fields: dict[tuple[str, str], dict[str, Any]] = {}
+            # An empty pattern matches every name.
+            self._pool_name_pattern = Options().pool_name_pattern if pool_name_rule else ""
 
     def calls(self) -> list[str]:
         """``METHOD /raw/path`` of every request, in order (query strings left out)."""
         return [f"{item.method} {item.path.split('?', 1)[0]}" for item in self.requests]
 
+    def add_service(self, project: str, name: str, **fields: Any) -> None:
+        """Set fields of the service's document (state and plan are the model's, and the rules see them)."""
+        service = self._service(project, name)
+        for key in ("state", "plan"):
+            if key in fields:
+                setattr(service, key, fields.pop(key))
+        self._document_fields.setdefault((project, name), {}).update(fields)
+
     def add_pool(self, project: str, service: str, pool_name: str, **settings: Any) -> None:
-        pool = {"pool_name": pool_name, "database": "appdb", "pool_mode": "transaction", "pool_size": 10}
-        pool.update(settings)
-        self.pools.setdefault((project, service), {})[pool_name] = pool
+        """A pool that was there before, stored as the emulator's seed stores one."""
+        settings.setdefault("database", SEED_DATABASE)
+        self._service(project, service).pools[pool_name] = Pool(pool_name=pool_name, **settings)
+
+    def stored_pools(self, project: str, service: str) -> dict[str, dict[str, Any]]:
+        """The pools the fake holds for a service, by name."""
+        return {name: dataclasses.asdict(pool) for name, pool in self._service(project, service).pools.items()}
+
+    def _service(self, project: str, name: str) -> Service:
+        if (project, name) in self.missing:
+            raise rules.service_missing(name)
+        services = self.projects.setdefault(project, Project(project)).services
+        if name not in services:
+            services[name] = Service(project, name, databases=AnyDatabase(), users=AnyUser())
+        return services[name]
+
+    def _options(self) -> Options:
+        return Options(pool_name_pattern=self._pool_name_pattern, redact_pool_uris=self.secrets != "unredacted")
+
+    def _renderer(self, include_secrets: str) -> Renderer:
+        token = TOKEN_WITHOUT_SECRETS if self.secrets == "forbidden" else Token()
+        show = rules.show_secrets(include_secrets, token) and self.secrets != "redacted"
+        return Renderer(self._options(), show_secrets=show)
 
     def _answer(self, recorded: Recorded) -> Reply:
+        try:
+            return 200, {}, self._route(recorded)
+        except ApiError as error:
+            return error.status, {}, error.body()
+
+    def _route(self, recorded: Recorded) -> dict[str, Any]:
         target = urlsplit(recorded.path)
-        raw = target.path.split("/")
-        segments = [unquote(segment) for segment in raw[1:]]
-        include_secrets = "include_secrets=true" in target.query.split("&")
-        if recorded.method == "GET" and len(segments) == 4 and segments[:2] == ["v1", "project"] and segments[3] == "service":
-            return self._list(segments[2], include_secrets)
-        if recorded.method == "GET" and segments[:2] == ["v1", "project"] and segments[3:] == ["kms", "ca"]:
-            return (200, {}, {"certificate": CA_CERTIFICATE})
-        if len(segments) < 5 or segments[:2] != ["v1", "project"] or segments[3] != "service":
-            return aiven_error(404, "Not found")
-        project, service = segments[2], segments[4]
-        if (project, service) in self.missing:
-            return aiven_error(404, f"Service {service} does not exist")
-        pools = self.pools.setdefault((project, service), {})
-        rest = segments[5:]
-        if recorded.method == "GET" and not rest:
-            return self._read(project, service, pools, include_secrets)
-        if rest[:1] != ["connection_pool"] or len(rest) > 2:
-            return aiven_error(404, "Not found")
-        body = {key: value for key, value in (recorded.json() or {}).items() if key not in self.ignored_fields}
-        if recorded.method == "POST" and len(rest) == 1:
-            return self._create(pools, body)
-        name = rest[1] if len(rest) == 2 else None
-        if name is None or name not in pools:
-            return aiven_error(404, f"Connection pool {name} does not exist")
-        if recorded.method == "PUT":
-            pools[name].update({key: value for key, value in body.items() if key != "username"})
-            if "username" in body:
-                pools[name]["username"] = body["username"]
-            return (200, {}, {"message": "updated"})
-        if recorded.method == "DELETE":
-            del pools[name]
-            return (200, {}, {"message": "deleted"})
-        return aiven_error(405, "Method not allowed")
+        include_secrets = parse_qs(target.query).get("include_secrets", [""])[-1]
+        segments = [unquote(segment) for segment in target.path.split("/")[1:]]
+        if segments[:2] != ["v1", "project"] or len(segments) < 4:
+            raise ApiError(404, NOT_FOUND_TEXT)
+        method, project, rest = recorded.method, segments[2], segments[3:]
+        if rest == ["kms", "ca"] and method == "GET":
+            return {"certificate": CA_CERTIFICATE}
+        if rest == ["service"] and method == "GET":
+            renderer = self._renderer(include_secrets)
+            return {"services": [self._document(service, renderer) for service in self._listed(project)]}
+        if rest[:1] != ["service"] or len(rest) < 2 or len(rest) > 4 or rest[2:3] not in ([], ["connection_pool"]):
+            raise ApiError(404, NOT_FOUND_TEXT)
+        return self._service_route(method, self._service(project, rest[1]), rest[2:], include_secrets, recorded.body)
 
-    def _create(self, pools: dict[str, dict[str, Any]], body: dict[str, Any]) -> Reply:
-        name = body.get("pool_name")
-        if not isinstance(name, str) or (self.pool_name_pattern and not re.search(self.pool_name_pattern, name)):
-            return aiven_error(400, f"Invalid value for 'pool_name': must match {self.pool_name_pattern}")
-        if name in pools:
-            return aiven_error(409, f"Connection pool {name} already exists")
-        pool = {"pool_name": name, "pool_mode": "transaction", "pool_size": 10}
-        pool.update(body)
-        pools[name] = pool
-        return (200, {}, {"message": "created"})
+    def _service_route(self, method: str, service: Service, rest: list[str], include_secrets: str, raw: bytes) -> dict[str, Any]:
+        allowed = {0: ("GET",), 1: ("POST",), 2: ("PUT", "DELETE")}[len(rest)]
+        if method not in allowed:
+            raise ApiError(405, HTTPStatus.METHOD_NOT_ALLOWED.phrase)
+        if method == "GET":
+            return {"service": self._document(service, self._renderer(include_secrets))}
+        if method == "DELETE":
+            rules.writable(service, self._options())
+            rules.remove_pool(service, rest[1])
+            return {"message": "deleted"}
+        body = {key: value for key, value in parse_json_object(raw).items() if key not in self.ignored_fields}
+        if method == "POST":
+            rules.add_pool(service, rules.create_checked(service, body, self._options()))
+            return {"message": "created"}
+        rules.change_pool(service, rest[1], rules.update_checked(service, body, self._options()))
+        return {"message": "updated"}
 
-    def _password(self, include_secrets: bool) -> str:
-        given = self.secrets == "unredacted" or (include_secrets and self.secrets == "readable")
-        return PASSWORD if given else "<redacted>"
+    def _listed(self, project: str) -> list[Service]:
+        services = self.projects.get(project, Project(project)).services.values()
+        return [service for service in services if (project, service.name) not in self.missing]
 
-    def _read(self, project: str, service: str, pools: dict[str, dict[str, Any]], include_secrets: bool) -> Reply:
-        if include_secrets and self.secrets == "forbidden":
-            return aiven_error(403, "Permission denied: the token lacks service:secrets:read")
-        return (200, {}, {"service": self._document(project, service, pools, self._password(include_secrets))})
-
-    def _list(self, project: str, include_secrets: bool) -> Reply:
-        if include_secrets and self.secrets == "forbidden":
-            return aiven_error(403, "Permission denied: the token lacks service:secrets:read")
-        names = sorted({service for (owner, service) in list(self.pools) + list(self.service_fields)
-                        if owner == project and (owner, service) not in self.missing})
-        password = self._password(include_secrets)
-        return (200, {}, {"services": [self._document(project, name, self.pools.setdefault((project, name), {}), password) for name in names]})
-
-    def _document(self, project: str, service: str, pools: dict[str, dict[str, Any]], password: str) -> dict[str, Any]:
-        listed = []
-        for pool in pools.values():
-            entry = {key: value for key, value in pool.items() if value is not None}
-            user = quote(entry.get("username") or "avnadmin", safe="")
-            entry["connection_uri"] = f"postgres://{user}:{password}@pg.example.com:12692/{quote(entry['pool_name'], safe='')}?sslmode=require"
-            listed.append(entry)
-        document = {"service_name": service, "service_type": "pg", "state": "RUNNING", "plan": "startup-4", "connection_pools": listed}
-        document.update(self.service_fields.get((project, service), {}))
+    def _document(self, service: Service, renderer: Renderer) -> dict[str, Any]:
+        full = renderer.service(service, ENDPOINT)
+        document = {key: full[key] for key in DOCUMENT_KEYS}
+        document.update(self._document_fields.get((service.project, service.name), {}))
         return document

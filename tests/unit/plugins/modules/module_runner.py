@@ -57,3 +57,8 @@ def run_module(main: Callable[[], None], args: dict[str, Any], capsys: Any) -> d
     if (code not in (0, None)) != failed:
         raise ModuleCrashed(f"exit code {code!r} does not match failed={failed}")
     return result
+
+
+def warnings_of(result: dict[str, Any]) -> list[str]:
+    """Warning texts; ansible-core 2.19 keeps each as a summary object until the controller formats it."""
+    return [item if isinstance(item, str) else item["event"]["msg"] for item in result.get("warnings", [])]

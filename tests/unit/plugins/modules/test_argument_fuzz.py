@@ -315,7 +315,7 @@ def test_pool_module_with_any_arguments(fake_api, capsys, args, seeded, seed_des
         assert fake_api.requests, result.get("msg")
         check_paths(fake_api, as_text(args["project"]), as_text(args["service_name"]), desired | existing)
         if not result.get("failed"):
-            check_converged(fake_api.pools[(as_text(args["project"]), as_text(args["service_name"]))], items, args.get("purge", False))
+            check_converged(fake_api.stored_pools(as_text(args["project"]), as_text(args["service_name"])), items, args.get("purge", False))
 
 
 @FUZZ

@@ -11,8 +11,6 @@ import json
 from typing import Any
 
 import pytest
-from ansible import module_utils
-from ansible.module_utils.common import warnings as ansible_warnings
 
 from ansible_collections.dbpools.aiven.plugins.modules import aiven_connection_pool_info
 from ansible_collections.dbpools.aiven.tests.unit.plugins.modules.fake_api import CA_CERTIFICATE, PASSWORD
@@ -23,15 +21,6 @@ USER_PASSWORD = "app-Us3r/pw"
 LIST = "GET /v1/project/proj/service"
 
 
-@pytest.fixture(autouse=True)
-def fresh_warnings(monkeypatch):
-    """Module-mode warnings for each run (see test_connection_options.py for why)."""
-    monkeypatch.setattr(ansible_warnings, "_global_warnings", type(ansible_warnings._global_warnings)())
-    internal = getattr(module_utils, "_internal", None)
-    if internal is not None and hasattr(internal, "is_controller"):
-        monkeypatch.setattr(internal, "is_controller", False)
-
-
 @pytest.fixture
 def project(fake_api):
     """Two PostgreSQL services with pools, a Kafka service, users with passwords."""
@@ -39,9 +28,9 @@ def project(fake_api):
     fake_api.add_pool("proj", "pg-b", "reports", username="app")
     fake_api.add_pool("proj", "pg-b", "app")
     fake_api.add_pool("proj", "pg-a", "app")
-    fake_api.service_fields[("proj", "pg-a")] = {"users": users}
-    fake_api.service_fields[("proj", "pg-b")] = {"users": users}
-    fake_api.service_fields[("proj", "kafka-1")] = {"service_type": "kafka", "connection_pools": [{"pool_name": "not-a-pool"}]}
+    fake_api.add_service("proj", "pg-a", users=users)
+    fake_api.add_service("proj", "pg-b", users=users)
+    fake_api.add_service("proj", "kafka-1", service_type="kafka", connection_pools=[{"pool_name": "not-a-pool"}])
     return fake_api
 
 
@@ -60,14 +49,14 @@ def test_without_service_name_every_postgresql_service_in_one_request(project, c
     assert not result.get("failed"), result.get("msg")
     assert project.calls() == [LIST]
     assert "include_secrets=true" in project.requests[0].path
-    # Services in the order of the list, pools in the order of each service.
-    assert identities(result) == [("proj", "pg-a", "app"), ("proj", "pg-b", "reports"), ("proj", "pg-b", "app")]
+    # Services in the order of the list (pg-b first: the fake lists them as they were added), pools in the order of each service.
+    assert identities(result) == [("proj", "pg-b", "reports"), ("proj", "pg-b", "app"), ("proj", "pg-a", "app")]
     assert result["changed"] is False and "ca_cert" not in result
 
 
 def test_pool_name_filters_across_services(project, capsys):
     result = run(project, capsys, pool_name=["app"])
-    assert identities(result) == [("proj", "pg-a", "app"), ("proj", "pg-b", "app")]
+    assert identities(result) == [("proj", "pg-b", "app"), ("proj", "pg-a", "app")]
     assert project.calls() == [LIST]
 
 

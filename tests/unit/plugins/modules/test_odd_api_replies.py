@@ -14,11 +14,11 @@ import json
 from typing import Any
 
 import pytest
-from ansible.module_utils.common import warnings as ansible_warnings
 
 from ansible_collections.dbpools.aiven.plugins.modules import aiven_connection_pool, aiven_connection_pool_info
-from ansible_collections.dbpools.aiven.tests.unit.plugins.modules.fake_api import PASSWORD, aiven_error
-from ansible_collections.dbpools.aiven.tests.unit.plugins.modules.module_runner import run_module
+from ansible_collections.dbpools.aiven.tests.emulator.documents import REDACTED
+from ansible_collections.dbpools.aiven.tests.unit.plugins.modules.fake_api import PASSWORD, error_reply
+from ansible_collections.dbpools.aiven.tests.unit.plugins.modules.module_runner import run_module, warnings_of
 
 TOKEN = "odd-replies-T0KEN-0123456789abcdef"
 SERVICE = "/v1/project/proj/service/pg"
@@ -27,27 +27,6 @@ READ = SERVICE + "?include_secrets=true"
 FIRST_READ = {"pool": SERVICE, "info": READ}
 POOLS = SERVICE + "/connection_pool"
 MAIN = {"pool": aiven_connection_pool.main, "info": aiven_connection_pool_info.main}
-
-
-@pytest.fixture(autouse=True)
-def warnings_as_a_module_collects_them(monkeypatch) -> None:
-    """Each run's warnings in its result, whatever ran before in this process.
-
-    ansible-core keeps module warnings for the process, so one run's would show in the
-    next; and 2.19, once controller code is imported (the filter tests do), sends them
-    to its display instead of the result.
-    """
-    ansible_warnings._global_warnings.clear()  # pylint: disable=protected-access
-    try:
-        from ansible.module_utils import _internal  # pylint: disable=import-outside-toplevel
-    except ImportError:  # ansible-core < 2.19 has no controller switch
-        return
-    monkeypatch.setattr(_internal, "is_controller", False)
-
-
-def warnings_of(result: dict[str, Any]) -> list[str]:
-    """Warning texts; ansible-core 2.19 keeps each as a summary object until the controller formats it."""
-    return [item if isinstance(item, str) else item["event"]["msg"] for item in result.get("warnings", [])]
 
 
 def arguments(url: str, **overrides: Any) -> dict[str, Any]:
@@ -101,7 +80,7 @@ def test_malformed_service_document_fails_cleanly(fake_api, capsys, module, repl
 
 def test_failed_read_back_fails_with_changed_and_the_applied_writes(fake_api, capsys) -> None:
     fake_api.add_pool("proj", "pg", "old")
-    fake_api.script("GET", SERVICE, document(entry("old")), aiven_error(502, "Bad Gateway"))
+    fake_api.script("GET", SERVICE, document(entry("old")), error_reply(502, "Bad Gateway"))
     result = run(fake_api, capsys, pools=[{"pool_name": "a", "database_name": "appdb"}, {"pool_name": "old", "state": "absent"}], concurrency=1)
     assert fake_api.calls() == ["GET " + SERVICE, "POST " + POOLS, "DELETE " + POOLS + "/old", "GET " + SERVICE]
     assert result["failed"] is True and result["changed"] is True
@@ -135,7 +114,7 @@ def test_a_field_the_api_does_not_take_is_reported_once(fake_api, capsys) -> Non
 
 def test_update_404_about_the_database_keeps_aivens_answer(fake_api, capsys) -> None:
     fake_api.add_pool("proj", "pg", "x")
-    fake_api.script("PUT", POOLS + "/x", aiven_error(404, "Database nodb does not exist"))
+    fake_api.script("PUT", POOLS + "/x", error_reply(404, "Database nodb does not exist"))
     result = run(fake_api, capsys, pool_name="x", database_name="nodb")
     assert fake_api.calls() == ["GET " + SERVICE, "PUT " + POOLS + "/x", "GET " + SERVICE]
     assert result["failed"] is True and result["changed"] is False
@@ -143,12 +122,17 @@ def test_update_404_about_the_database_keeps_aivens_answer(fake_api, capsys) -> 
     assert result["failure"]["status"] == 404 and result["failure"]["message"] == "Database nodb does not exist"
 
 
+def read_pool_x_with_secrets(fake_api: Any, capsys: Any, module: str, secrets: str) -> dict[str, Any]:
+    """Pool x of proj/pg read by ``module`` (the pool module asks for its secrets), the fake's ``secrets`` set so."""
+    fake_api.add_pool("proj", "pg", "x")
+    fake_api.secrets = secrets
+    args = {"pool_name": "x", "include_secrets": True} if module == "pool" else {}
+    return run(fake_api, capsys, module, **args)
+
+
 @pytest.mark.parametrize("module", ["pool", "info"])
 def test_token_that_may_not_read_secrets_gets_the_pools_and_a_warning(fake_api, capsys, module) -> None:
-    fake_api.add_pool("proj", "pg", "x")
-    fake_api.secrets = "forbidden"
-    args = {"pool_name": "x", "include_secrets": True} if module == "pool" else {}
-    result = run(fake_api, capsys, module, **args)
+    result = read_pool_x_with_secrets(fake_api, capsys, module, "forbidden")
     assert result.get("failed") is not True, result.get("msg")
     assert [item.path for item in fake_api.requests] == [READ, SERVICE]
     assert [pool["pool_name"] for pool in result["connection_pools"]] == ["x"]
@@ -158,13 +142,10 @@ def test_token_that_may_not_read_secrets_gets_the_pools_and_a_warning(fake_api, 
 
 @pytest.mark.parametrize("module", ["pool", "info"])
 def test_redacted_password_despite_include_secrets_is_warned_about(fake_api, capsys, module) -> None:
-    fake_api.add_pool("proj", "pg", "x")
-    fake_api.secrets = "redacted"
-    args = {"pool_name": "x", "include_secrets": True} if module == "pool" else {}
-    result = run(fake_api, capsys, module, **args)
-    assert "<redacted>" in result["connection_pools"][0]["connection_uri"]
+    result = read_pool_x_with_secrets(fake_api, capsys, module, "redacted")
+    assert REDACTED in result["connection_pools"][0]["connection_uri"]
     (warning,) = warnings_of(result)
-    assert "<redacted>" in warning and "pool(s) x of proj/pg" in warning
+    assert REDACTED in warning and "pool(s) x of proj/pg" in warning
 
 
 def test_readable_secrets_give_no_warning(fake_api, capsys) -> None:

@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 import yaml
-from ansible.module_utils.common import warnings as ansible_warnings
 
 from ansible_collections.dbpools.aiven.plugins.modules import aiven_connection_pool
 from ansible_collections.dbpools.aiven.tests.unit.plugins.modules.fake_api import PASSWORD
@@ -21,16 +20,6 @@ LIST = "GET /v1/project/proj/service"
 FIELDS = {"plan": "startup-4", "databases": ["appdb"], "users": [{"username": "avnadmin"}, {"username": "app"}]}
 CONNECTION_KEYS = ["project", "service_name", "pool_name", "database_name", "username", "pool_mode", "pool_size",
                    "host", "port", "dbname", "user", "sslmode"]
-
-
-@pytest.fixture(autouse=True)
-def fresh_warnings(monkeypatch):
-    ansible_warnings._global_warnings.clear()  # pylint: disable=protected-access
-    try:
-        from ansible.module_utils import _internal  # pylint: disable=import-outside-toplevel
-    except ImportError:  # ansible-core < 2.19 has no controller switch
-        return
-    monkeypatch.setattr(_internal, "is_controller", False)
 
 
 def run(fake_api: Any, capsys: Any, **args: Any) -> dict[str, Any]:
@@ -45,7 +34,7 @@ def two_services(fake_api: Any) -> None:
     fake_api.secrets = "unredacted"
     for service, name in (("pg1", "a"), ("pg2", "b")):
         fake_api.add_pool("proj", service, name, username="app")
-        fake_api.service_fields[("proj", service)] = dict(FIELDS)
+        fake_api.add_service("proj", service, **FIELDS)
 
 
 SERVICES = [
@@ -104,7 +93,7 @@ def test_check_mode_with_diff_makes_no_write_and_gives_one_diff_per_pool(fake_ap
 
 def test_problems_against_the_services_fail_before_any_write(fake_api, capsys) -> None:
     two_services(fake_api)
-    fake_api.service_fields[("proj", "pg2")]["state"] = "POWEROFF"
+    fake_api.add_service("proj", "pg2", state="POWEROFF")
     services = [{"service_name": "pg1", "pools": [{"pool_name": "x", "database_name": "nodb", "username": "ghost"}]},
                 {"service_name": "pg2", "pools": [{"pool_name": "b", "pool_size": 3}]}]
     result = run(fake_api, capsys, project="proj", services=services)
