@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
+from typing import Iterator
 
 import pytest
 
@@ -11,61 +13,78 @@ from ansible_collections.dbpools.aiven.plugins.module_utils._api import AivenApi
 from ansible_collections.dbpools.aiven.plugins.module_utils._engine import PoolEngine, ServiceDeclaration, SyncError
 from ansible_collections.dbpools.aiven.plugins.module_utils._reading import ReadError, ServiceReader
 from ansible_collections.dbpools.aiven.plugins.module_utils._reading import pools_of as document_pools
+from ansible_collections.dbpools.aiven.tests.emulator import rules
+from ansible_collections.dbpools.aiven.tests.emulator.errors import ApiError
+from ansible_collections.dbpools.aiven.tests.emulator.model import Pool, Project, Service
+from ansible_collections.dbpools.aiven.tests.unit.plugins.module_utils import emulated_service as emulated
+from ansible_collections.dbpools.aiven.tests.unit.plugins.module_utils.emulated_service import ENDPOINT, PASSWORD
 
-SECRET = "s3cret-password"
+
+@contextlib.contextmanager
+def answered_as(method: str, path: str) -> Iterator[None]:
+    """The emulator's refusal as AivenClient raises it."""
+    try:
+        yield
+    except ApiError as error:
+        raise AivenApiError(error.status, error.message, errors=error.body()["errors"], method=method, path=path) from None
 
 
 class FakeClient:
     """Behaves like AivenClient against the services of some projects; records every call.
 
-    The service proj/svc is there from the start (``pools``, ``state``, ``states``,
-    ``documents`` and ``read_errors`` script it); ``add_service`` adds others.
+    The services are the emulator's model: writes go through its rules and reads render
+    its documents (emulated_service.py). The service proj/svc is there from the start
+    (``pools``, ``state``, ``states``, ``documents`` and ``read_errors`` script it);
+    ``add_service`` adds others. What the fake adds are the knobs below.
     """
 
     def __init__(self, pools=None, state="RUNNING", states=None):
-        self.services = {}      # (project, service) -> {"pools": {...}, "state": ..., "extra": {...}}
+        self.projects: dict[str, Project] = {}
+        self.fields = {}        # (project, service) -> fields of the document besides the model's
         self.add_service("proj", "svc", pools, state=state)
         self.states = list(states or [])  # successive states of proj/svc returned by reads
         self.calls = []         # (method, pool_name or None) of every call
         self.requests = []      # (method, project, service or None, pool_name or None) of every call
         self.secret_reads = []  # include_secrets of every read, in order
-        self.secrets = "readable"  # "forbidden": 403 on include_secrets; "redacted": passwords always "<redacted>"
+        self.secrets = "readable"  # as emulated_service.renderer: "forbidden", "redacted"
         self.documents = []     # successive raw documents returned by reads of proj/svc, before the stateful one
         self.read_errors = []   # successive read outcomes: an AivenApiError to raise, or None for a normal read
         self.ignored_fields = set()  # API fields a write answers 200 to but does not store
         self.before_write = {}  # pool_name -> what another writer does just before our write of that pool
         self.fail_on = {}       # pool_name -> AivenApiError raised by its write
-        self.lost_reply = set()  # pool names whose create "already exists" after a lost reply
-        self.sneak_in = {}      # pool_name -> pool another writer creates just before our create
+        self.lost_reply = set()  # pool names whose create the client reports as "already exists" after a lost reply
         self.in_flight = 0
         self.max_in_flight = 0
         self.lock = threading.Lock()
 
-    def add_service(self, project, service, pools=None, state="RUNNING", **extra):
-        self.services[(project, service)] = {"pools": {p["pool_name"]: dict(p) for p in (pools or [])}, "state": state, "extra": extra}
+    def add_service(self, project, service, pools=None, state="RUNNING", **fields):
+        """A service holding ``pools`` (API pool objects); its plan is the model's, other ``fields`` only its document's."""
+        model = {key: fields.pop(key) for key in ("plan",) if key in fields}
+        services = self.projects.setdefault(project, Project(project)).services
+        services[service] = emulated.new_service(project, service, pools or [], state=state, **model)
+        self.fields[(project, service)] = fields
+
+    def remove_service(self, project, service):
+        del self.projects[project].services[service]
+
+    def store(self, entry, project="proj", service="svc"):
+        """A pool another writer made."""
+        emulated.store(self._service(project, service), entry)
 
     @property
-    def pools(self):
-        return self.services[("proj", "svc")]["pools"]
+    def pools(self) -> dict[str, Pool]:
+        return self._service("proj", "svc").pools
 
-    @property
-    def state(self):
-        return self.services[("proj", "svc")]["state"]
+    def _service(self, project, service) -> Service:
+        return rules.service_of(self.projects.get(project, Project(project)).services, service)
 
-    def _uri(self, pool, include_secrets):
-        user = pool.get("username") or "avnadmin"
-        password = SECRET if include_secrets and self.secrets == "readable" else "<redacted>"
-        return f"postgres://{user}:{password}@pg.example:12692/{pool['pool_name']}?sslmode=require"
-
-    def _document(self, project, service, include_secrets):
+    def _document(self, project, service, rendering):
         if (project, service) == ("proj", "svc"):
             if self.states:
-                self.services[("proj", "svc")]["state"] = self.states.pop(0)
+                self._service("proj", "svc").state = self.states.pop(0)
             if self.documents:
                 return self.documents.pop(0)
-        stored = self.services[(project, service)]
-        pools = [dict(p, connection_uri=self._uri(p, include_secrets)) for p in stored["pools"].values()]
-        return dict(stored["extra"], service_name=service, state=stored["state"], connection_pools=pools)
+        return emulated.document(self._service(project, service), rendering, self.fields[(project, service)])
 
     def _read(self, method, project, service, include_secrets):
         self.calls.append((method, None))
@@ -74,25 +93,27 @@ class FakeClient:
         error = self.read_errors.pop(0) if self.read_errors else None
         if error is not None:
             raise error
-        if include_secrets and self.secrets == "forbidden":
-            raise AivenApiError(403, "Permission denied: service:secrets:read", method="GET", path="/v1/project/proj/service/svc")
+        return emulated.renderer(include_secrets, self.secrets)
 
     def get_service(self, project, service, include_secrets=False):
-        self._read("GET", project, service, include_secrets)
-        if (project, service) not in self.services:
-            raise AivenApiError(404, f"Service {service} does not exist", method="GET", path=f"/v1/project/{project}/service/{service}")
-        return self._document(project, service, include_secrets)
+        with answered_as("GET", f"/v1/project/{project}/service/{service}"):
+            rendering = self._read("GET", project, service, include_secrets)
+            self._service(project, service)
+            return self._document(project, service, rendering)
 
     def list_services(self, project, include_secrets=False):
-        self._read("LIST", project, None, include_secrets)
-        return [self._document(p, s, include_secrets) for (p, s) in self.services if p == project]
+        with answered_as("GET", f"/v1/project/{project}/service"):
+            rendering = self._read("LIST", project, None, include_secrets)
+            listed = self.projects.get(project, Project(project)).services
+            return [self._document(project, name, rendering) for name in list(listed)]
 
-    def _enter(self, method, project, service, name):
+    def _write(self, method, project, service, name, body):
         with self.lock:
             self.calls.append((method, name))
             self.requests.append((method, project, service, name))
             self.in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        # Writes overlap here, as they would on the network: max_in_flight sees the engine's concurrency.
         time.sleep(0.01)
         with self.lock:
             self.in_flight -= 1
@@ -100,42 +121,25 @@ class FakeClient:
             self.before_write.pop(name)()
         if name in self.fail_on:
             raise self.fail_on[name]
-        return self.services[(project, service)]["pools"]
-
-    def _stored(self, body):
-        return {key: value for key, value in body.items() if key not in self.ignored_fields}
+        stored = {key: value for key, value in body.items() if key not in self.ignored_fields}
+        with self.lock, answered_as(method, f"/v1/project/{project}/service/{service}/connection_pool/{name}"):
+            emulated.write(self._service(project, service), method, name, stored)
 
     def create_pool(self, project, service, body):
-        name = body["pool_name"]
-        pools = self._enter("POST", project, service, name)
-        if name in self.sneak_in:
-            pools[name] = self.sneak_in.pop(name)
-        if name in pools:
-            if name in self.lost_reply:
-                return False
-            raise AivenApiError(409, f"Connection pool {name} already exists", method="POST", path="/v1/x")
-        stored = self._stored(body)
-        pool = {"pool_name": name, "database": stored["database"], "pool_mode": stored.get("pool_mode", "transaction"),
-                "pool_size": stored.get("pool_size", 10)}
-        if stored.get("username"):
-            pool["username"] = stored["username"]
-        pools[name] = pool
-        if name in self.lost_reply:
-            return False
-        return True
+        self._write("POST", project, service, body["pool_name"], body)
+        # A lost reply: the client's retry was answered "already exists", so it reports no create of its own.
+        return body["pool_name"] not in self.lost_reply
 
     def update_pool(self, project, service, name, body):
-        pools = self._enter("PUT", project, service, name)
-        if name not in pools:
-            raise AivenApiError(404, f"Connection pool {name} does not exist", method="PUT", path="/v1/x")
-        for key, value in self._stored(body).items():
-            if key == "username" and value is None:
-                pools[name].pop("username", None)
-            else:
-                pools[name][key] = value
+        self._write("PUT", project, service, name, body)
 
     def delete_pool(self, project, service, name):
-        self._enter("DELETE", project, service, name).pop(name, None)
+        try:
+            self._write("DELETE", project, service, name, {})
+        except AivenApiError as error:
+            # As AivenClient.delete_pool: a pool already gone is no error, a missing service is.
+            if not error.not_found or error.service_missing:
+                raise
 
     def methods(self):
         return [call[0] for call in self.calls]
@@ -170,7 +174,8 @@ def actions(items):
 
 
 def pool(name, database="appdb", **extra):
-    return dict({"pool_name": name, "database": database, "pool_mode": "transaction", "pool_size": 10}, **extra)
+    """An API pool object with what the test sets; stored, the rest takes the model's defaults."""
+    return dict({"pool_name": name, "database": database}, **extra)
 
 
 def want(name, **extra):
@@ -192,7 +197,7 @@ def test_creating_k_pools_is_get_k_posts_get():
     assert client.methods().count("POST") == 5
     assert client.methods()[0] == "GET" and client.methods()[-1] == "GET" and len(client.calls) == 7
     assert result.changed and sorted(c["pool_name"] for c in result.changes) == [f"p{i}" for i in range(5)]
-    assert all(p["host"] == "pg.example" for p in pools_of(result))
+    assert all(p["host"] == ENDPOINT.host for p in pools_of(result))
     assert client.max_in_flight <= 3
 
 
@@ -209,7 +214,7 @@ def test_delete_only_needs_no_read_back():
     result = sync(client).run([want("a", state="absent")])
     assert client.methods() == ["GET", "DELETE"]
     assert [p["pool_name"] for p in pools_of(result)] == ["b"]
-    assert [(d["before_header"], d["after"]) for d in result.diff] == [("proj/svc/a", "")] and "pool_size: 10" in result.diff[0]["before"]
+    assert [(d["before_header"], d["after"]) for d in result.diff] == [("proj/svc/a", "")] and f"pool_size: {Pool.pool_size}" in result.diff[0]["before"]
 
 
 def test_update_diff_has_before_and_after_without_secrets():
@@ -217,9 +222,9 @@ def test_update_diff_has_before_and_after_without_secrets():
     result = sync(client).run([want("a", pool_size=30, username="")])
     assert client.methods() == ["GET", "PUT", "GET"]
     (entry,) = result.diff
-    assert "pool_size: 10\n" in entry["before"] and "username: app\n" in entry["before"]
+    assert f"pool_size: {Pool.pool_size}\n" in entry["before"] and "username: app\n" in entry["before"]
     assert "pool_size: 30\n" in entry["after"] and "username: null\n" in entry["after"]
-    assert SECRET not in repr(result.diff) and "connection_uri" not in repr(result.diff)
+    assert PASSWORD not in repr(result.diff) and "connection_uri" not in repr(result.diff)
     assert [(c["action"], c["pool_name"], c["fields"]) for c in result.changes] == [("update", "a", ["pool_size", "username"])]
     assert result.changes[0]["before"]["username"] == "app" and result.changes[0]["after"]["username"] is None
 
@@ -235,7 +240,7 @@ def test_lost_reply_create_is_reconciled_and_reported_once():
 
 def test_pool_created_by_another_writer_is_adopted_and_corrected():
     client = FakeClient()
-    client.sneak_in["a"] = pool("a", pool_size=3)
+    client.before_write["a"] = lambda: client.store(pool("a", pool_size=3))
     result = sync(client).run([want("a", database_name="appdb", pool_size=8)])
     assert client.methods() == ["GET", "POST", "GET", "PUT", "GET"]
     assert pools_of(result)[0]["pool_size"] == 8
@@ -316,12 +321,10 @@ def test_missing_database_for_create_fails_before_writes():
 
 
 def test_read_failure_becomes_sync_error():
-    class Broken(FakeClient):
-        def get_service(self, project, service, include_secrets=False):
-            raise AivenApiError(404, "Service svc does not exist", method="GET", path="/v1/project/proj/service/svc")
-
+    client = FakeClient()
+    client.remove_service("proj", "svc")
     with pytest.raises(SyncError) as caught:
-        sync(Broken()).run([want("a", database_name="appdb")])
+        sync(client).run([want("a", database_name="appdb")])
     assert caught.value.failure["status"] == 404
     assert "cannot read service proj/svc" in caught.value.message
 
@@ -330,7 +333,7 @@ def test_diff_after_shows_the_pool_as_read_back():
     client = FakeClient()
     result = sync(client).run([want("a", database_name="appdb")])
     assert result.diff == [{"before_header": "proj/svc/a", "after_header": "proj/svc/a", "before": "",
-                            "after": "database_name: appdb\nusername: null\npool_mode: transaction\npool_size: 10\n"}]
+                            "after": f"database_name: appdb\nusername: null\npool_mode: {Pool.pool_mode}\npool_size: {Pool.pool_size}\n"}]
 
 
 def test_check_mode_on_a_powered_off_service_fails_like_the_real_run():
@@ -347,7 +350,7 @@ def test_purge_leaves_a_pool_another_writer_creates_during_the_run():
     desired = [want("a", database_name="appdb")]
     shown = sync(FakeClient([pool("old")])).run(desired, purge=True, check_mode=True)
     client = FakeClient([pool("old")])
-    client.before_write["a"] = lambda: client.pools.update(late=pool("late"))
+    client.before_write["a"] = lambda: client.store(pool("late"))
     runner = sync(client, concurrency=1)
     result = runner.run(desired, purge=True)
     assert ("DELETE", "late") not in client.calls and "late" in client.pools
@@ -456,7 +459,7 @@ def test_update_the_api_does_not_take_is_reported_not_repeated():
         sync(client).run([want("a", pool_size=30, pool_mode="session")])
     err = caught.value
     assert client.methods() == ["GET", "PUT", "GET"]
-    assert "pool 'a'" in err.message and "pool_size is 10, not 30" in err.message and "pool_mode" not in err.message
+    assert "pool 'a'" in err.message and f"pool_size is {Pool.pool_size}, not 30" in err.message and "pool_mode" not in err.message
     assert "another writer" not in err.message
     assert err.applied == [{"project": "proj", "service_name": "svc", "pool_name": "a", "action": "update", "fields": ["pool_mode", "pool_size"]}]
     assert [f["pool_name"] for f in err.failed_changes] == ["a"] and "pool_size" in err.failed_changes[0]["message"]
@@ -468,7 +471,7 @@ def test_create_the_api_does_not_take_in_full_is_reported_not_repeated():
     with pytest.raises(SyncError) as caught:
         sync(client).run([want("a", database_name="appdb", pool_size=30)])
     assert client.methods() == ["GET", "POST", "GET"]
-    assert "pool 'a'" in caught.value.message and "pool_size is 10, not 30" in caught.value.message
+    assert "pool 'a'" in caught.value.message and f"pool_size is {Pool.pool_size}, not 30" in caught.value.message
     assert [a["pool_name"] for a in caught.value.applied] == ["a"]
 
 
@@ -492,14 +495,13 @@ def test_update_404_on_a_pool_that_is_still_listed_fails_with_aivens_message():
 
 def test_update_404_for_a_missing_service_fails_at_once_with_aivens_message():
     client = FakeClient([pool("a")])
-    client.fail_on["a"] = AivenApiError(404, "Service svc does not exist", method="PUT",
-                                        path="/v1/project/proj/service/svc/connection_pool/a")
+    client.before_write["a"] = lambda: client.remove_service("proj", "svc")
     with pytest.raises(SyncError) as caught:
         sync(client).run([want("a", pool_size=30)])
     # No read back: the service's own 404 is the answer, not a pool another writer removed.
     assert client.methods() == ["GET", "PUT"]
     assert "cannot update pool 'a' on proj/svc" in caught.value.message
-    assert caught.value.failure["message"] == "Service svc does not exist"
+    assert caught.value.failure["status"] == 404 and caught.value.failure["message"] == rules.service_missing("svc").message
 
 
 def test_update_of_a_pool_that_vanished_recreates_it():
@@ -508,7 +510,7 @@ def test_update_of_a_pool_that_vanished_recreates_it():
     result = sync(client).run([want("a", database_name="appdb", pool_size=30)])
     assert client.methods() == ["GET", "PUT", "GET", "POST", "GET"]
     assert actions(result.changes) == [("create", "a")]
-    assert client.pools["a"]["pool_size"] == 30
+    assert client.pools["a"].pool_size == 30
 
 
 def test_create_409_for_a_pool_that_is_not_listed_fails_with_aivens_message():
@@ -539,7 +541,7 @@ def test_token_that_may_not_read_secrets_falls_back_and_warns():
     result = runner.run([want("a"), want("b", database_name="appdb")])
     # asked once; the read back goes without secrets at once
     assert client.secret_reads == [True, False, False]
-    assert [p["pool_name"] for p in pools_of(result)] == ["a", "b"] and pools_of(result)[0]["host"] == "pg.example"
+    assert [p["pool_name"] for p in pools_of(result)] == ["a", "b"] and pools_of(result)[0]["host"] == ENDPOINT.host
     assert len(runner.warnings) == 1
     assert "may not read secrets" in runner.warnings[0] and "HTTP 403" in runner.warnings[0] and "proj/svc" in runner.warnings[0]
 
@@ -652,8 +654,8 @@ def test_rule_problems_of_every_service_are_reported_at_once_before_any_request(
 
 @pytest.mark.parametrize("check_mode", [False, True], ids=["run", "check"])
 def test_every_problem_against_the_services_is_reported_at_once_with_no_write(check_mode):
-    client = FakeClient([pool("a")])
-    client.services[("proj", "svc")]["extra"] = dict(FIELDS)
+    client = FakeClient()
+    client.add_service("proj", "svc", [pool("a")], **FIELDS)
     client.add_service("proj", "off", [], state="POWEROFF", plan="startup-4", databases=[], users=[])
     client.add_service("proj", "tiny", [], plan="hobbyist", databases=["appdb"], users=[])
     declared = [
@@ -674,8 +676,8 @@ def test_every_problem_against_the_services_is_reported_at_once_with_no_write(ch
 
 
 def test_powered_off_service_listing_no_databases_is_reported_as_powered_off():
-    client = FakeClient(state="POWEROFF")
-    client.services[("proj", "svc")]["extra"] = {"databases": [], "users": []}
+    client = FakeClient()
+    client.add_service("proj", "svc", state="POWEROFF", databases=[], users=[])
     with pytest.raises(SyncError) as caught:
         sync(client).run([want("a", database_name="appdb")])
     assert caught.value.failure["problems"] == [
@@ -744,8 +746,8 @@ def test_services_results_keep_the_declared_order_and_the_diff_names_each_pool()
     assert [s.declaration.service_name for s in result.services] == ["svc2", "svc"]
     assert [entry["before_header"] for entry in result.diff] == ["proj/svc2/b", "proj/svc/new"]
     assert result.changes[0] == {"project": "proj", "service_name": "svc2", "pool_name": "b", "action": "update", "fields": ["pool_size"],
-                                 "before": {"database_name": "appdb", "username": None, "pool_mode": "transaction", "pool_size": 10},
-                                 "after": {"database_name": "appdb", "username": None, "pool_mode": "transaction", "pool_size": 6}}
+                                 "before": {"database_name": "appdb", "username": None, "pool_mode": Pool.pool_mode, "pool_size": Pool.pool_size},
+                                 "after": {"database_name": "appdb", "username": None, "pool_mode": Pool.pool_mode, "pool_size": 6}}
     assert client.methods() == ["LIST"]
 
 

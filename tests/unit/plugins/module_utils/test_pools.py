@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -28,6 +28,7 @@ from ansible_collections.dbpools.aiven.plugins.module_utils._pools import (
     write_not_reflected,
 )
 from ansible_collections.dbpools.aiven.plugins.module_utils._rules import PlanError, validate_desired
+from ansible_collections.dbpools.aiven.tests.unit.plugins.module_utils import emulated_service as emulated
 
 PASSWORD = "s3cr3t-AVNS_pw"
 HOST = "pg-demo-proj.aivencloud.com"
@@ -712,42 +713,32 @@ USERS = ["u1", "u2", "avnadmin"]
 DATABASES = ["db1", "db2"]
 
 
+WRITE_METHODS = {"create": "POST", "update": "PUT", "delete": "DELETE"}
+
+
 def fake_api_apply(entries: list[dict[str, Any]], changes: list[Change]) -> list[dict[str, Any]]:
-    """Apply Change bodies to raw API pool entries the way Aiven does (test double)."""
-    result = [dict(entry) for entry in entries]
+    """The pool objects the API lists once it took ``changes``: the emulator's rules, defaults and URIs.
+
+    A write the API refuses (409 on a create of a pool that exists, 404 on a pool that does not) raises its ApiError.
+    """
+    service = emulated.new_service("proj", "svc", entries)
     for change in changes:
-        names = [entry["pool_name"] for entry in result]
-        if change.action == "create":
-            assert change.pool_name not in names, "409: pool already exists"
-            body = change.body
-            assert body["pool_name"] == change.pool_name and body["database"]
-            created = {
-                "pool_name": body["pool_name"],
-                "database": body["database"],
-                "pool_mode": body.get("pool_mode", "transaction"),
-                "pool_size": body.get("pool_size", 10),
-                "connection_uri": uri(user=body.get("username") or "avnadmin", name=body["pool_name"]),
-            }
-            if body.get("username") is not None:
-                created["username"] = body["username"]
-            result.append(created)
-            continue
-        assert change.pool_name in names, "404: no such pool"
-        index = names.index(change.pool_name)
-        if change.action == "delete":
-            assert change.body == {}
-            del result[index]
-            continue
-        assert change.action == "update"
-        assert change.body, "an update must change something"
-        assert set(change.body) <= set(API_FIELD.values())
-        entry = result[index]
-        for field, value in change.body.items():
-            if field == "username" and value is None:
-                entry.pop("username", None)  # null unpins
-            else:
-                entry[field] = value
-    return result
+        emulated.write(service, WRITE_METHODS[change.action], change.pool_name, change.body)
+    return emulated.document(service, emulated.renderer(include_secrets=True))["connection_pools"]
+
+
+class Outcome(NamedTuple):
+    current: list[dict[str, Any]]
+    changes: list[Change]
+    applied: list[dict[str, Any]]  # the pools as the API holds them after the changes
+
+
+def plan_and_apply(case: Any) -> Outcome:
+    """A scenario's plan, and what the API holds once it applied it."""
+    entries, desired, purge = case
+    current = [normalise_pool(e) for e in entries]
+    changes = plan(current, desired, purge=purge)
+    return Outcome(current, changes, [normalise_pool(e) for e in fake_api_apply(entries, changes)])
 
 
 def settings_of(pools: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -799,42 +790,38 @@ PROPERTY_SETTINGS = settings(deadline=None, suppress_health_check=[HealthCheck.t
 @PROPERTY_SETTINGS
 @given(scenario())
 def test_property_apply_then_replan_is_empty(case: Any) -> None:
-    entries, desired, purge = case
-    current = [normalise_pool(e) for e in entries]
-    changes = plan(current, desired, purge=purge)
-    applied = [normalise_pool(e) for e in fake_api_apply(entries, changes)]
-    assert plan(applied, desired, purge=purge) == []
+    _entries, desired, purge = case
+    assert plan(plan_and_apply(case).applied, desired, purge=purge) == []
 
 
 @PROPERTY_SETTINGS
 @given(scenario())
 def test_property_predict_matches_api(case: Any) -> None:
-    entries, desired, purge = case
-    current = [normalise_pool(e) for e in entries]
-    changes = plan(current, desired, purge=purge)
-    applied = [normalise_pool(e) for e in fake_api_apply(entries, changes)]
-    predicted = predict(current, changes)
-    assert settings_of(predicted) == settings_of(applied)
-    assert [p["pool_name"] for p in predicted] == [p["pool_name"] for p in applied]
+    outcome = plan_and_apply(case)
+    predicted = predict(outcome.current, outcome.changes)
+    assert settings_of(predicted) == settings_of(outcome.applied)
+    assert [p["pool_name"] for p in predicted] == [p["pool_name"] for p in outcome.applied]
 
 
 @PROPERTY_SETTINGS
 @given(scenario())
 def test_property_plan_shape_and_no_secrets(case: Any) -> None:
-    entries, desired, purge = case
-    current = [normalise_pool(e) for e in entries]
-    changes = plan(current, desired, purge=purge)
+    current, changes, _applied = plan_and_apply(case)
     touched = [c.pool_name for c in changes]
     assert len(touched) == len(set(touched)), "each pool is written at most once"
     by_name = {p["pool_name"]: p for p in current}
     for change in changes:
         assert (change.before is None) == (change.action == "create")
         assert (change.after is None) == (change.action == "delete")
+        if change.action == "create":
+            assert change.body["pool_name"] == change.pool_name
+        if change.action == "delete":
+            assert change.body == {}
         if change.action == "update":
-            # The body holds exactly the settings that before and after disagree on.
+            # The body holds exactly the settings that before and after disagree on, and at least one.
             assert change.before is not None and change.after is not None
             differing = {API_FIELD[k] for k in SETTINGS if change.before[k] != change.after[k]}
-            assert set(change.body) == differing
+            assert change.body and set(change.body) == differing
             assert change.before == public_view(by_name[change.pool_name])
     # Pools the plan does not mention are exactly those kept as they are.
     untouched = set(by_name) - set(touched)
@@ -859,8 +846,6 @@ def test_property_select(entries: list[dict[str, Any]], names: list[str]) -> Non
 @PROPERTY_SETTINGS
 @given(scenario())
 def test_property_every_write_the_api_applies_is_reflected(case: Any) -> None:
-    entries, desired, purge = case
-    current = [normalise_pool(e) for e in entries]
-    changes = plan(current, desired, purge=purge)
-    read_back = {p["pool_name"]: p for p in (normalise_pool(e) for e in fake_api_apply(entries, changes))}
+    _current, changes, applied = plan_and_apply(case)
+    read_back = {p["pool_name"]: p for p in applied}
     assert [write_not_reflected(c, read_back.get(c.pool_name)) for c in changes] == [None] * len(changes)

@@ -110,12 +110,15 @@ def common_ok(args: dict) -> bool:
         and isinstance(args.get("validate_certs", True), bool)
         and "bogus" not in args
         and PROJECT.fullmatch(as_text(args.get("project")) or "") is not None
-        and name_ok(as_text(args.get("service_name")), 1, 64)
     )
 
 
+def service_ok(args: dict) -> bool:
+    return name_ok(as_text(args.get("service_name")), 1, 64)
+
+
 def pool_args_ok(args: dict) -> bool:
-    if not common_ok(args):
+    if not (common_ok(args) and service_ok(args)):
         return False
     concurrency = as_int(args.get("concurrency", 4))
     if concurrency is None or not 1 <= concurrency <= 32 or args.get("wait_timeout", 600) < 0:
@@ -144,8 +147,10 @@ def info_names(value: Any) -> list | None:
 
 
 def info_args_ok(args: dict) -> bool:
+    """Without service_name the info module reads every PostgreSQL service of the project."""
     names = info_names(args.get("pool_name"))
-    return common_ok(args) and (names is None or all(name_ok(name, 1, 63) for name in names))
+    return (common_ok(args) and ("service_name" not in args or service_ok(args))
+            and (names is None or all(name_ok(name, 1, 63) for name in names)))
 
 
 def segment(value: str) -> str:
@@ -239,7 +244,9 @@ def pool_arguments(draw: Any) -> dict:
 
 @st.composite
 def info_arguments(draw: Any) -> dict:
-    args = draw(st.fixed_dictionaries(VALID_COMMON, optional=dict(VALID_COMMON_OPTIONAL, pool_name=st.lists(POOL_NAMES, max_size=4))))
+    required = {key: VALID_COMMON[key] for key in ("project", "api_token")}
+    optional = dict(VALID_COMMON_OPTIONAL, service_name=VALID_COMMON["service_name"], pool_name=st.lists(POOL_NAMES, max_size=4))
+    args = draw(st.fixed_dictionaries(required, optional=optional))
     for _change in range(draw(st.integers(0, 2))):
         key = draw(st.sampled_from(sorted(WILD_INFO)))
         _apply(args, key, draw(WILD_INFO[key]))
@@ -262,8 +269,12 @@ def check_result(result: dict, fake_api: Any) -> None:
         assert isinstance(result.get("msg"), str) and result["msg"].strip()
 
 
+def project_path(project: str) -> str:
+    return f"/v1/project/{segment(project)}/service"
+
+
 def check_paths(fake_api: Any, project: str, service: str, pool_names: set) -> None:
-    service_path = f"/v1/project/{segment(project)}/service/{segment(service)}"
+    service_path = f"{project_path(project)}/{segment(service)}"
     allowed = {f"GET {service_path}", f"POST {service_path}/connection_pool"}
     allowed.update(f"{method} {service_path}/connection_pool/{segment(name)}" for name in pool_names for method in ("PUT", "DELETE"))
     calls = fake_api.calls()
@@ -322,9 +333,12 @@ def test_pool_module_with_any_arguments(fake_api, capsys, args, seeded, seed_des
 @given(args=info_arguments(), seeded=st.lists(POOL_NAMES, max_size=3))
 def test_info_module_with_any_arguments(fake_api, capsys, args, seeded) -> None:
     fake_api.reset()
+    project = as_text(args.get("project"))
+    # Without service_name the pools are seeded in a service of the project, which the module reads from the list.
+    service = as_text(args.get("service_name", "pg-fuzz"))
     existing = [name for name in dict.fromkeys(seeded) if name_ok(name, 1, 63)]
     for name in existing:
-        fake_api.add_pool(as_text(args.get("project")), as_text(args.get("service_name")), name)
+        fake_api.add_pool(project, service, name)
 
     result = run_module(aiven_connection_pool_info.main, with_url(args, fake_api.url), capsys)
 
@@ -332,8 +346,11 @@ def test_info_module_with_any_arguments(fake_api, capsys, args, seeded) -> None:
     if not info_args_ok(args):
         assert result["failed"] and fake_api.requests == [], (result.get("msg"), fake_api.calls())
         return
-    check_paths(fake_api, as_text(args["project"]), as_text(args["service_name"]), set())
+    if "service_name" in args:
+        check_paths(fake_api, project, service, set())
+    else:
+        assert fake_api.calls() == [f"GET {project_path(project)}"]
     assert len(fake_api.requests) == 1 and not result.get("failed"), result.get("msg")
     wanted = info_names(args.get("pool_name"))
     expected = existing if wanted is None else [name for name in dict.fromkeys(wanted) if name in existing]
-    assert [pool["pool_name"] for pool in result["connection_pools"]] == expected
+    assert [(pool["service_name"], pool["pool_name"]) for pool in result["connection_pools"]] == [(service, name) for name in expected]
