@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from ansible_collections.dbpools.aiven.tests.unit.plugins.modules.fake_api import PASSWORD
+from ansible_collections.dbpools.aiven.tests.unit.plugins.module_utils.emulated_service import PASSWORD
 
 TOKEN = "lookup-T0KEN-0123456789abcdef"
 PEM = "-----BEGIN CERTIFICATE-----\nMIIBproject\n-----END CERTIFICATE-----\n"

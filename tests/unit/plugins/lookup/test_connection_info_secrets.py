@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from ansible.errors import AnsibleLookupError
 
-from ansible_collections.dbpools.aiven.tests.unit.plugins.modules.fake_api import PASSWORD
+from ansible_collections.dbpools.aiven.tests.unit.plugins.module_utils.emulated_service import PASSWORD
 
 TOKEN = "lookup-T0KEN-0123456789abcdef"
 USERS = [{"username": "avnadmin", "password": "admin-secret", "type": "primary"},

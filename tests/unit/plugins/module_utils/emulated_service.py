@@ -2,12 +2,12 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 """A service's pools as the API keeps them, without HTTP: the emulator's model, rules, texts and documents.
 
-The fakes below the HTTP layer (FakeClient in test_engine.py, fake_api_apply in
-test_pools.py) apply writes and render reads here, so the defaults a create leaves to the
-API, its 404 and 409 answers, redaction and the connection URIs are the emulator's
-(tests/emulator/rules.py, errors.py, documents.py), as in the modules' fake API
-(tests/unit/plugins/modules/fake_api.py), whose world this shares: a service has every
-database and user a pool names, each user's password ``PASSWORD``.
+The fakes of the Aiven API apply writes and render reads here, so the defaults a create
+leaves to the API, its 404 and 409 answers, redaction and the connection URIs are the
+emulator's (tests/emulator/rules.py, errors.py, documents.py): FakeClient in
+test_engine.py and fake_api_apply in test_pools.py below the HTTP layer, FakeAivenApi
+(tests/unit/plugins/modules/fake_api.py) above it. They share one world: a service has
+every database and user a pool names, each user's password ``PASSWORD``.
 """
 
 from __future__ import annotations
@@ -15,22 +15,54 @@ from __future__ import annotations
 from typing import Any, Iterable, Mapping
 
 from ansible_collections.dbpools.aiven.tests.emulator import rules
+from ansible_collections.dbpools.aiven.tests.emulator.backends import Endpoint
 from ansible_collections.dbpools.aiven.tests.emulator.documents import Renderer
-from ansible_collections.dbpools.aiven.tests.emulator.model import Pool, Service, Token
+from ansible_collections.dbpools.aiven.tests.emulator.model import Pool, Service, ServiceUser, Token
 from ansible_collections.dbpools.aiven.tests.emulator.options import Options
-from ansible_collections.dbpools.aiven.tests.unit.plugins.modules.fake_api import (
-    DOCUMENT_KEYS,
-    ENDPOINT,
-    PASSWORD,
-    TOKEN_WITHOUT_SECRETS,
-    AnyDatabase,
-    AnyUser,
-)
 
-__all__ = ["ENDPOINT", "PASSWORD", "document", "new_service", "renderer", "store", "write"]
+__all__ = [
+    "DOCUMENT_KEYS",
+    "ENDPOINT",
+    "PASSWORD",
+    "TOKEN_WITHOUT_SECRETS",
+    "AnyDatabase",
+    "AnyUser",
+    "document",
+    "new_service",
+    "renderer",
+    "store",
+    "write",
+]
+
+PASSWORD = "fake-P00L-secret"
+ENDPOINT = Endpoint(host="pg.example.com", pg_port=12691, pgbouncer_port=12692)
+# What a service's document carries, besides the fields a test gives it.
+DOCUMENT_KEYS = ("service_name", "service_type", "state", "plan", "connection_pools")
+TOKEN_WITHOUT_SECRETS = Token(permissions=frozenset({"read", "write"}))
 
 # The fields of an API pool object that the model stores (connection_uri is rendered).
 STORED_FIELDS = ("database", "username", "pool_mode", "pool_size")
+
+
+class AnyDatabase(list):
+    """The databases of a fake service: whatever a pool names is one of them; none is listed."""
+
+    def __contains__(self, name: object) -> bool:
+        return True
+
+
+class AnyUser(dict):
+    """The users of a fake service: whatever a pool names is one of them, with ``PASSWORD``."""
+
+    def __init__(self) -> None:
+        super().__init__(avnadmin=ServiceUser("avnadmin", PASSWORD, "primary"))
+
+    def __contains__(self, name: object) -> bool:
+        return True
+
+    def __missing__(self, name: str) -> ServiceUser:
+        user = self[name] = ServiceUser(name, PASSWORD)
+        return user
 
 
 def new_service(project: str, name: str, entries: Iterable[Mapping[str, Any]] = (), **model_fields: Any) -> Service:
@@ -61,14 +93,18 @@ def write(service: Service, method: str, pool_name: str, body: Mapping[str, Any]
         raise ValueError(f"no pool write is a {method}")
 
 
-def renderer(include_secrets: bool, secrets: str = "readable") -> Renderer:
+def renderer(include_secrets: bool | str, secrets: str = "readable") -> Renderer:
     """How a read is rendered; ``secrets`` plays the token and the API as FakeAivenApi's knob of that name does.
+
+    ``include_secrets`` is whether the read asks for secrets, or the raw value of its
+    query parameter, which the emulator's rules read as the API does.
 
     "forbidden": the token may not read secrets (403 on include_secrets, the emulator's
     ApiError); "redacted": the API redacts anyway; "unredacted": it never redacts pool URIs.
     """
     token = TOKEN_WITHOUT_SECRETS if secrets == "forbidden" else Token()
-    show = rules.show_secrets("true" if include_secrets else "", token) and secrets != "redacted"
+    asked = include_secrets if isinstance(include_secrets, str) else ("true" if include_secrets else "")
+    show = rules.show_secrets(asked, token) and secrets != "redacted"
     return Renderer(Options(redact_pool_uris=secrets != "unredacted"), show_secrets=show)
 
 

@@ -29,48 +29,24 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from ansible_collections.dbpools.aiven.tests.emulator import rules
-from ansible_collections.dbpools.aiven.tests.emulator.backends import Endpoint
 from ansible_collections.dbpools.aiven.tests.emulator.documents import Renderer
 from ansible_collections.dbpools.aiven.tests.emulator.errors import NOT_FOUND_TEXT, ApiError
-from ansible_collections.dbpools.aiven.tests.emulator.model import Pool, Project, Service, ServiceUser, Token
+from ansible_collections.dbpools.aiven.tests.emulator.model import Pool, Project, Service
 from ansible_collections.dbpools.aiven.tests.emulator.options import Options
 from ansible_collections.dbpools.aiven.tests.emulator.validation import parse_json_object
+from ansible_collections.dbpools.aiven.tests.unit.plugins.module_utils import emulated_service as emulated
 from ansible_collections.dbpools.aiven.tests.unit.plugins.module_utils.stub_server import Recorded, Reply, StubServer
 
-PASSWORD = "fake-P00L-secret"
 CA_CERTIFICATE = "-----BEGIN CERTIFICATE-----\nZmFrZSBwcm9qZWN0IENB\n-----END CERTIFICATE-----\n"
-ENDPOINT = Endpoint(host="pg.example.com", pg_port=12691, pgbouncer_port=12692)
-# What a fake service's document carries, besides the fields add_service gives it.
-DOCUMENT_KEYS = ("service_name", "service_type", "state", "plan", "connection_pools")
 # Pools are seeded in this database unless a test names another.
 SEED_DATABASE = "appdb"
-TOKEN_WITHOUT_SECRETS = Token(permissions=frozenset({"read", "write"}))
+# What a pool write answers, by method.
+WRITE_MESSAGES = {"POST": "created", "PUT": "updated", "DELETE": "deleted"}
 
 
 def error_reply(status: int, message: str) -> Reply:
     """Aiven's error, as a reply to script."""
     return (status, {}, ApiError(status, message).body())
-
-
-class AnyDatabase(list):
-    """The databases of a fake service: whatever a pool names is one of them; none is listed."""
-
-    def __contains__(self, name: object) -> bool:
-        return True
-
-
-class AnyUser(dict):
-    """The users of a fake service: whatever a pool names is one of them, with ``PASSWORD``."""
-
-    def __init__(self) -> None:
-        super().__init__(avnadmin=ServiceUser("avnadmin", PASSWORD, "primary"))
-
-    def __contains__(self, name: object) -> bool:
-        return True
-
-    def __missing__(self, name: str) -> ServiceUser:
-        user = self[name] = ServiceUser(name, PASSWORD)
-        return user
 
 
 class FakeAivenApi(StubServer):
@@ -117,16 +93,14 @@ class FakeAivenApi(StubServer):
             raise rules.service_missing(name)
         services = self.projects.setdefault(project, Project(project)).services
         if name not in services:
-            services[name] = Service(project, name, databases=AnyDatabase(), users=AnyUser())
+            services[name] = emulated.new_service(project, name)
         return services[name]
 
     def _options(self) -> Options:
         return Options(pool_name_pattern=self._pool_name_pattern, redact_pool_uris=self.secrets != "unredacted")
 
     def _renderer(self, include_secrets: str) -> Renderer:
-        token = TOKEN_WITHOUT_SECRETS if self.secrets == "forbidden" else Token()
-        show = rules.show_secrets(include_secrets, token) and self.secrets != "redacted"
-        return Renderer(self._options(), show_secrets=show)
+        return emulated.renderer(include_secrets, self.secrets)
 
     def _answer(self, recorded: Recorded) -> Reply:
         try:
@@ -156,23 +130,15 @@ class FakeAivenApi(StubServer):
             raise ApiError(405, HTTPStatus.METHOD_NOT_ALLOWED.phrase)
         if method == "GET":
             return {"service": self._document(service, self._renderer(include_secrets))}
-        if method == "DELETE":
-            rules.writable(service, self._options())
-            rules.remove_pool(service, rest[1])
-            return {"message": "deleted"}
-        body = {key: value for key, value in parse_json_object(raw).items() if key not in self.ignored_fields}
-        if method == "POST":
-            rules.add_pool(service, rules.create_checked(service, body, self._options()))
-            return {"message": "created"}
-        rules.change_pool(service, rest[1], rules.update_checked(service, body, self._options()))
-        return {"message": "updated"}
+        body = {} if method == "DELETE" else parse_json_object(raw)
+        stored = {key: value for key, value in body.items() if key not in self.ignored_fields}
+        pool_name = rest[1] if len(rest) == 2 else ""
+        emulated.write(service, method, pool_name, stored, self._options())
+        return {"message": WRITE_MESSAGES[method]}
 
     def _listed(self, project: str) -> list[Service]:
         services = self.projects.get(project, Project(project)).services.values()
         return [service for service in services if (project, service.name) not in self.missing]
 
     def _document(self, service: Service, renderer: Renderer) -> dict[str, Any]:
-        full = renderer.service(service, ENDPOINT)
-        document = {key: full[key] for key in DOCUMENT_KEYS}
-        document.update(self._document_fields.get((service.project, service.name), {}))
-        return document
+        return emulated.document(service, renderer, self._document_fields.get((service.project, service.name)))

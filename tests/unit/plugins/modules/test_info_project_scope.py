@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 
 from ansible_collections.dbpools.aiven.plugins.modules import aiven_connection_pool_info
-from ansible_collections.dbpools.aiven.tests.unit.plugins.modules.fake_api import CA_CERTIFICATE, PASSWORD
+from ansible_collections.dbpools.aiven.tests.unit.plugins.module_utils.emulated_service import PASSWORD
+from ansible_collections.dbpools.aiven.tests.unit.plugins.modules.fake_api import CA_CERTIFICATE
 from ansible_collections.dbpools.aiven.tests.unit.plugins.modules.module_runner import run_module
 
 TOKEN = "info-T0KEN-0123456789abcdef"

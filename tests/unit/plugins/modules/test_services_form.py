@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from ansible_collections.dbpools.aiven.plugins.modules import aiven_connection_pool
-from ansible_collections.dbpools.aiven.tests.unit.plugins.modules.fake_api import PASSWORD
+from ansible_collections.dbpools.aiven.tests.unit.plugins.module_utils.emulated_service import PASSWORD
 from ansible_collections.dbpools.aiven.tests.unit.plugins.modules.module_runner import patch_module_args, run_module
 
 TOKEN = "services-form-T0KEN-0123456789abcdef"
