@@ -14,8 +14,8 @@
    the role's results hold none) and connects through one of them (its URI read
    with the info module, in no_log tasks);
 4. runs it again: nothing to change, the recap must say changed=0;
-5. checks that no seeded password appeared in the output, and stops the emulator
-   (also on a failure or Ctrl-C).
+5. checks that neither the API token nor a seeded password appeared in the output,
+   and stops the emulator (also on a failure or Ctrl-C).
 
 Exits 0 when every step worked.
 """
@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -35,15 +34,15 @@ import yaml
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
 
-from tests.support.ansible import ansible_env  # noqa: E402
-from tests.support.collection import link_collection  # noqa: E402  (needs REPO on sys.path)
+from tests.support.ansible import ansible_env, recap  # noqa: E402  (needs REPO on sys.path)
+from tests.support.collection import link_collection  # noqa: E402
 from tests.support.emulator import EmulatorProcess  # noqa: E402
+from tests.support.secrets import leaked_secrets, secrets_of  # noqa: E402
 
 SEED_FILE = os.path.join(REPO, "tests", "emulator", "seed.yml")
 PLAYBOOKS = os.path.join(REPO, "playbooks")
 COLLECTIONS = os.path.join(REPO, "build", "playbook-collections")
 BIN = os.path.dirname(sys.executable)
-RECAP = re.compile(r"^(\S+)\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
 
 
 class DemoFailed(Exception):
@@ -92,17 +91,11 @@ def run_playbook(env: dict, playbooks: str, verbosity: int) -> tuple[int, str]:
         raise
 
 
-def recap(output: str) -> dict:
-    """PLAY RECAP counts of localhost: {"ok": n, "changed": n, "unreachable": n, "failed": n}."""
-    for host, ok, changed, unreachable, failed in RECAP.findall(output):
-        if host == "localhost":
-            return {"ok": int(ok), "changed": int(changed), "unreachable": int(unreachable), "failed": int(failed)}
-    raise DemoFailed("the playbook printed no PLAY RECAP for localhost")
-
-
-def seeded_secrets(emulator: EmulatorProcess) -> list:
-    return [password for service in emulator.credentials.get("services", [])
-            for password in service["users"].values() if password]
+def changed_count(output: str) -> int:
+    try:
+        return recap(output)["changed"]
+    except AssertionError:  # recap's message holds the output, already on screen
+        raise DemoFailed("the playbook printed no PLAY RECAP for localhost") from None
 
 
 def demo(args: argparse.Namespace) -> None:
@@ -129,16 +122,17 @@ def demo(args: argparse.Namespace) -> None:
         code, second = run_playbook(env, args.playbooks_dir, args.verbose)
         if code != 0:
             raise DemoFailed(f"the second run of the playbook failed (exit {code})")
-        counts = recap(second)
-        if counts["changed"] != 0:
-            raise DemoFailed(f"the second run reported changed={counts['changed']}, expected changed=0")
+        changed = changed_count(second)
+        if changed != 0:
+            raise DemoFailed(f"the second run reported changed={changed}, expected changed=0")
         echo("Second run: changed=0, as expected.")
 
-        heading(4, total, "Checking the output for leaked passwords")
-        leaked = [secret for secret in seeded_secrets(emulator) if secret in first or secret in second]
+        heading(4, total, "Checking the output for the API token and the seeded passwords")
+        secrets = secrets_of(emulator.credentials, token)
+        leaked = leaked_secrets(first + second, secrets)
         if leaked:
-            raise DemoFailed(f"{len(leaked)} seeded password(s) appear in the playbook output")
-        echo(f"None of the {len(seeded_secrets(emulator))} seeded passwords appears in the output.")
+            raise DemoFailed(f"found in the playbook output: {', '.join(leaked)}")
+        echo(f"None of the {len(secrets)} secrets (the API token, the seeded passwords) appears in the output.")
     finally:
         heading(5, total, "Stopping the emulator")
         emulator.stop()
@@ -172,7 +166,7 @@ def main() -> int:
     except (OSError, RuntimeError) as exc:
         echo(f"\nDemo FAILED: {exc}")
         return 1
-    echo("\nDemo finished: the pools exist in PgBouncer, a second run changed nothing, no password was printed.")
+    echo("\nDemo finished: the pools exist in PgBouncer, a second run changed nothing, no secret was printed.")
     return 0
 
 

@@ -91,11 +91,11 @@ def run_awx_job(runner_process_env: None, emulator: EmulatorProcess, collections
                 secret_values: Dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> RunJob:
     """``run_awx_job(ident, playbook, injected, ...)``: one job in a fresh private data dir, with the emulator's requests during it."""
 
-    def run(ident: str, playbook: Union[str, List[Dict[str, Any]]], injected: Dict[str, str], inventory: Dict[str, Any] = INVENTORY,
+    def run(ident: str, playbook: Union[str, List[Dict[str, Any]]], injected: Dict[str, str], inventory: Dict[str, Any] | None = None,
             playbook_file: str = "", env_file: bool = False, cmdline: str = "", token_name: str = "API token",
             extra_secrets: Dict[str, str] | None = None) -> AwxRun:
         emulator.reset_requests()
-        private = make_private_data_dir(str(tmp_path_factory.mktemp("job") / ident), inventory, playbook_file or None)
+        private = make_private_data_dir(str(tmp_path_factory.mktemp("job") / ident), inventory or INVENTORY, playbook_file or None)
         job = run_job(private, ident, playbook, awx_job_env(collections_root, injected), env_file=env_file, cmdline=cmdline)
         return AwxRun(job=job, requests=emulator.requests_log(), injected=injected, env_file=env_file,
                       secrets=dict(secret_values, **(extra_secrets or {})), token_name=token_name)

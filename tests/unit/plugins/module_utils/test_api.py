@@ -500,4 +500,3 @@ def test_threads_share_one_client(server):
     with ThreadPoolExecutor(max_workers=8) as pool:
         list(pool.map(lambda i: client.update_pool("proj", "pg1", f"p{i}", {"pool_size": i + 1}), range(20)))
     assert server.count() == 30
-

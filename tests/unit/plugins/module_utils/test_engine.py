@@ -428,8 +428,8 @@ def test_malformed_service_document_fails_a_plain_read(document, problem):
 
 def test_failed_read_back_reports_the_writes_that_were_applied():
     client = FakeClient([pool("old")])
-    client.read_errors = [None, AivenApiError(502, "Bad Gateway", method="GET", path="/v1/project/proj/service/svc",
-                                                 attempts=7, gave_up=True)]
+    bad_gateway = AivenApiError(502, "Bad Gateway", method="GET", path="/v1/project/proj/service/svc", attempts=7, gave_up=True)
+    client.read_errors = [None, bad_gateway]
     with pytest.raises(SyncError) as caught:
         sync(client, concurrency=1).run([want("a", database_name="appdb"), want("old", state="absent")])
     err = caught.value

@@ -1,0 +1,33 @@
+"""Fixtures of the molecule scenarios: the emulator they talk to and the collection on a path."""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Dict, Iterator
+
+import pytest
+import yaml
+
+from tests.support.collection import REPO_ROOT, link_collection
+from tests.support.emulator import EmulatorProcess
+
+MOLECULE_DIR = os.path.join(REPO_ROOT, "extensions", "molecule")
+# Services of their own for each scenario, so that they do not see each other's pools.
+SEED_FILE = os.path.join(MOLECULE_DIR, "emulator-seed.yml")
+
+
+@pytest.fixture(scope="session")
+def seed() -> Dict[str, Any]:
+    with open(SEED_FILE, encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+@pytest.fixture(scope="session")
+def emulator(seed: Dict[str, Any]) -> Iterator[EmulatorProcess]:
+    with EmulatorProcess(seed, backend="memory") as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def collections_root(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return link_collection(str(tmp_path_factory.mktemp("collections")))
