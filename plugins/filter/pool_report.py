@@ -20,12 +20,13 @@ def _label(change: Mapping[str, Any]) -> str:
     return f"{change.get('project')}/{change.get('service_name')}/{change.get('pool_name')}"
 
 
-def _declarations(services: Any) -> tuple[set[tuple[str, str]], set[tuple[str, str, str]]]:
+def _declarations(services: Any) -> tuple[set[tuple[str | None, str | None]], set[tuple[str | None, str | None, str | None]]]:
     """The services the user purges, and every pool the user declares (present or absent)."""
     if not isinstance(services, (list, tuple)):
         raise AnsibleFilterError(f"pool_report: services must be the list pools_by_service returns, got {type(services).__name__}")
-    purged: set[tuple[str, str]] = set()
-    declared: set[tuple[str, str, str]] = set()
+    # Names as the mappings hold them, None where one is missing, so that they compare with a change's names.
+    purged: set[tuple[str | None, str | None]] = set()
+    declared: set[tuple[str | None, str | None, str | None]] = set()
     for service in services:
         if not isinstance(service, Mapping):
             raise AnsibleFilterError(f"pool_report: each service must be a dictionary, got {type(service).__name__}")

@@ -47,7 +47,8 @@ def _describe(variable: str, index: int, entry: dict) -> str:
 
 def _identity_problems(entry: dict) -> list[str]:
     """Why an entry names no usable project, service or pool, or names a key that does not exist."""
-    problems = []
+    # The rule checks give None for no problem; those are dropped on return.
+    problems: list[str | None] = []
     unknown = sorted(str(key) for key in entry if key not in KNOWN_KEYS)
     if unknown:
         problems.append(f"unknown key(s) {', '.join(unknown)}; the keys are {', '.join(KNOWN_KEYS)}")
@@ -102,7 +103,7 @@ def _service_list(items: Any, variable: str, project: str, problems: list[str]) 
         key, problem = _service_key(item, index, project, variable)
         if problem:
             problems.append(problem)
-        else:
+        elif key is not None:
             keys.append(key)
     return keys
 

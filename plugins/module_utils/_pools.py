@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, overload
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from ansible_collections.dbpools.aiven.plugins.module_utils._rules import PlanError, pool_state, shown, validate_desired
@@ -371,6 +371,22 @@ def emptying_problem(label: str, current: Sequence[dict[str, Any]], changes: Seq
 
 
 # --- results for the user: changes, diff and pools, without secrets ----------------------
+
+
+# The overloads tell the type checker that a pool in gives settings out: None only for no pool.
+@overload
+def settings_of(view: Mapping[str, Any]) -> dict[str, Any]:
+    pass
+
+
+@overload
+def settings_of(view: None) -> None:
+    pass
+
+
+@overload
+def settings_of(view: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    pass
 
 
 def settings_of(view: Mapping[str, Any] | None) -> dict[str, Any] | None:

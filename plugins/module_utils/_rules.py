@@ -320,7 +320,8 @@ def services_problems(services: Sequence[Mapping[str, Any]]) -> list[str]:
     for index, item in enumerate(services):
         project, service = item.get("project"), item.get("service_name")
         identity = [problem for problem in (project_problem(project), service_problem(service)) if problem]
-        if identity:
+        # The isinstance checks only tell the type checker what the rule checks already proved: both are strings.
+        if identity or not isinstance(project, str) or not isinstance(service, str):
             problems.extend(f"services[{index}]: {problem}" for problem in identity)
             continue
         label = service_label(project, service)

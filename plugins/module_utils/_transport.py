@@ -128,7 +128,7 @@ def _watched(pool_class: type) -> type:
     with _WATCHED_POOLS_LOCK:
         if pool_class not in _WATCHED_POOLS:
 
-            class _Watched(pool_class):  # type: ignore[misc,valid-type]
+            class _Watched(pool_class):
                 def _get_conn(self, *args: Any, **kwargs: Any) -> Any:
                     connection = super()._get_conn(*args, **kwargs)
                     deadline = _current_deadline()
@@ -159,7 +159,7 @@ def _deadline_adapter(pool_size: int) -> Any:
     retries of its own: the client's loop does.
     """
 
-    class _DeadlineAdapter(HTTPAdapter):  # type: ignore[misc,valid-type]
+    class _DeadlineAdapter(HTTPAdapter):
         def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
             super().init_poolmanager(*args, **kwargs)
             _watch_pools(self.poolmanager)
@@ -199,7 +199,7 @@ def _short_reason(exc: BaseException) -> str:
     """A short, human reason for a requests exception (without object reprs)."""
     reason: BaseException = exc
     for _dummy in range(5):
-        inner = None
+        inner: BaseException | None = None
         if isinstance(reason, _Urllib3MaxRetryError):
             inner = reason.reason
         elif reason.args and isinstance(reason.args[0], BaseException):

@@ -319,7 +319,9 @@ def main() -> None:
     try:
         result, warnings = read(client, module.params)
     except ReadError as err:
-        module.fail_json(msg=err.message, **({"failure": err.failure} if err.failure else {}))
+        if err.failure:
+            module.fail_json(msg=err.message, failure=err.failure)
+        module.fail_json(msg=err.message)
     finally:
         client.close()
     for warning in warnings:
