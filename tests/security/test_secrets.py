@@ -1,7 +1,7 @@
 """No token and no password in results, diffs, errors or -vvvv output unless include_secrets asks for them.
 
 Playbooks run with ``--diff -vvvv`` against the HTTPS emulator; the whole output is scanned
-with the secret scan of tools/run-integration.py for the API token and every seeded password.
+with the secret scan of tests/support/secrets.py for the API token and every seeded password.
 """
 
 from __future__ import annotations
