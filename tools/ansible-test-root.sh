@@ -1,35 +1,18 @@
 #!/usr/bin/env bash
-# Runs ansible-test on a copy of the current work tree.
+# Builds the collection root that ansible-test runs in (sanity, units, integration, the matrix).
 #
-#   tools/ansible-test-env.sh sanity --local --python 3.11
+#   tools/ansible-test-root.sh [DEST]    (default build/collection/ansible_collections/dbpools/aiven)
 #
 # ansible-test needs the collection at .../ansible_collections/dbpools/aiven/ and refuses
-# symlinks, so the tracked and untracked-not-ignored files are copied afresh to
-# build/sanity/ansible_collections/dbpools/aiven/ each time, and the command runs there
-# (not build/ansible_collections/: tools/run-integration.py recreates that one).
+# symlinks, so the work tree (tracked and untracked-not-ignored files) is copied afresh.
+# `make` builds it once per run (target collection-root); the recipes cd into it.
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
 venv=${VENV:-$repo/.venv}
-dest=$repo/build/sanity/ansible_collections/dbpools/aiven
+dest=${1:-$repo/build/collection/ansible_collections/dbpools/aiven}
 
-if [ ! -x "$venv/bin/ansible-test" ]; then
-  echo "no $venv/bin/ansible-test: run 'make venv' first" >&2
-  exit 1
-fi
-# The venv first on PATH: ansible-test looks python3.11 up there (pyenv shims break in it).
-export PATH="$venv/bin:$PATH"
-
-# Fresh copy of the work tree, without ignored files (.venv, build, tests/output...).
-# Deleted-but-tracked files are skipped.
-rm -rf "$dest"
-mkdir -p "$dest"
-(
-  cd "$repo"
-  git ls-files -z --cached --others --exclude-standard \
-    | while IFS= read -r -d '' path; do if [ -e "$path" ]; then printf '%s\0' "$path"; fi; done \
-    | tar --null --files-from=- -cf -
-) | tar -xf - -C "$dest"
+(cd "$repo" && "$venv/bin/python" -c 'import sys; from tests.support.collection import copy_worktree; copy_worktree(sys.argv[1])' "$dest")
 
 # build/ is ignored by the repository's git, and ansible-test lists content files with
 # git from the nearest .git upwards: a git repository of its own makes it list the copy.
@@ -63,6 +46,4 @@ if "--no-setuptools" in args:
 EOF
   mv "$get_pip.tmp" "$get_pip"
 fi
-
-cd "$dest"
-exec ansible-test "$@"
+echo "collection root: ${dest#"$repo"/}"

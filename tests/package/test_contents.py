@@ -14,7 +14,7 @@ import yaml
 # Path components that mark development files, wherever they appear.
 FORBIDDEN_DIRS = {"tests", "tools", "build", "__pycache__", ".pytest_cache", ".ruff_cache", ".hypothesis", ".ansible", ".git", ".ci"}
 FORBIDDEN_PREFIXES = ("extensions/molecule",)
-FORBIDDEN_NAMES = ("Makefile", "requirements-dev.txt", "requirements-matrix-*.txt", "ruff.toml", "integration_config.yml",
+FORBIDDEN_NAMES = ("Makefile", "requirements-dev.txt", "requirements-matrix-*.txt", "ruff.toml", "mypy.ini", "integration_config.yml",
                    "*.pyc", ".venv*", "*.tar.gz")
 
 # Files a user of the collection needs, named one by one so that an empty folder cannot pass.
