@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import List, Optional
+from typing import Awaitable, Callable, List, Optional
 
 from tests.emulator.backends import MemoryBackend
 from tests.emulator.delayed_sync import DelayedSyncs
@@ -45,37 +45,42 @@ async def until_idle(syncs: DelayedSyncs) -> None:
     await asyncio.wait_for(idle(), WAIT)
 
 
-def test_changes_made_while_a_sync_waits_ride_along_with_it():
+Steps = Callable[[DelayedSyncs, Service, RecordingBackend], Awaitable[None]]
+
+
+def synced_after(steps: Steps) -> List[List[str]]:
+    """The pool lists the backend was synced with, after ``steps`` ran on service "a" and the syncs were closed."""
     async def scenario() -> List[List[str]]:
         backend = RecordingBackend()
         syncs = DelayedSyncs(backend)
-        service = service_with("a")
+        await steps(syncs, service_with("a"), backend)
+        await syncs.close()
+        return backend.synced
+
+    return asyncio.run(scenario())
+
+
+def test_changes_made_while_a_sync_waits_ride_along_with_it():
+    async def steps(syncs: DelayedSyncs, service: Service, backend: RecordingBackend) -> None:
         syncs.schedule(service, 0.2)
         assert backend.synced == []  # nothing reaches the backend at once
         service.pools["b"] = Pool(pool_name="b", database="defaultdb")
         syncs.schedule(service, 0.2)
         assert syncs.pending() == 1
         await until_idle(syncs)
-        await syncs.close()
-        return backend.synced
 
-    assert asyncio.run(scenario()) == [["a", "b"]]
+    assert synced_after(steps) == [["a", "b"]]
 
 
 def test_a_change_after_the_sync_ran_gets_its_own_sync():
-    async def scenario() -> List[List[str]]:
-        backend = RecordingBackend()
-        syncs = DelayedSyncs(backend)
-        service = service_with("a")
+    async def steps(syncs: DelayedSyncs, service: Service, backend: RecordingBackend) -> None:
         syncs.schedule(service, 0.01)
         await until_idle(syncs)
         del service.pools["a"]
         syncs.schedule(service, 0.01)
         await until_idle(syncs)
-        await syncs.close()
-        return backend.synced
 
-    assert asyncio.run(scenario()) == [["a"], []]
+    assert synced_after(steps) == [["a"], []]
 
 
 def test_a_failed_sync_is_logged_and_raises_nowhere(caplog):
@@ -126,17 +131,12 @@ def test_close_lets_a_sync_in_progress_finish():
 
 
 def test_a_sync_waits_for_the_service_lock():
-    async def scenario() -> List[List[str]]:
-        backend = RecordingBackend()
-        syncs = DelayedSyncs(backend)
-        service = service_with("a")
+    async def steps(syncs: DelayedSyncs, service: Service, backend: RecordingBackend) -> None:
         async with service.lock:
             syncs.schedule(service, 0.0)
             await asyncio.sleep(0.05)
             assert backend.synced == []  # a write in progress holds the lock
             service.pools["b"] = Pool(pool_name="b", database="defaultdb")
         await until_idle(syncs)
-        await syncs.close()
-        return backend.synced
 
-    assert asyncio.run(scenario()) == [["a", "b"]]
+    assert synced_after(steps) == [["a", "b"]]
