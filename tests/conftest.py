@@ -18,18 +18,15 @@ import tempfile
 
 from hypothesis import settings
 
-REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
 
 def _expose_collection() -> None:
-    if "ansible_collections.dbpools.aiven" in sys.modules:
+    if "ansible_collections.dbpools.aiven" in sys.modules:  # ansible-test units has put it there
         return
+    from tests.support.collection import link_collection  # plain pytest only: under ansible-test, tests/ is not a top-level package
+
     root = tempfile.mkdtemp(prefix="dbpools-collections-")
     atexit.register(shutil.rmtree, root, True)
-    namespace_dir = os.path.join(root, "ansible_collections", "dbpools")
-    os.makedirs(namespace_dir)
-    os.symlink(REPO_ROOT, os.path.join(namespace_dir, "aiven"))
-    sys.path.insert(0, root)
+    sys.path.insert(0, link_collection(root))
 
 
 _expose_collection()
