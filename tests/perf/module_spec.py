@@ -10,7 +10,9 @@ import importlib.util
 import os
 from types import ModuleType
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from tests.support.collection import REPO_ROOT
+
+REPO = REPO_ROOT
 RULES = os.path.join(REPO, "plugins", "module_utils", "_rules.py")
 
 

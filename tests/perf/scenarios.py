@@ -11,11 +11,13 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional
 
+from tests.support.ansible import ansible_env
+from tests.support.collection import REPO_ROOT
 from tests.support.emulator import EmulatorProcess
 
 from . import workload
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+REPO = REPO_ROOT
 HERE = os.path.dirname(os.path.abspath(__file__))
 BIN = os.path.dirname(sys.executable)
 APPLY_PLAYBOOK = os.path.join(REPO, "playbooks", "apply_pools.yml")
@@ -196,19 +198,12 @@ class Bench:
 
     def _env(self) -> Dict[str, str]:
         assert self.emulator is not None
-        env = {key: value for key, value in os.environ.items() if not key.startswith(("AIVEN_", "ANSIBLE_"))}
-        env.update({
-            "PATH": BIN + os.pathsep + os.environ.get("PATH", ""),
-            "ANSIBLE_COLLECTIONS_PATH": self.collections,
-            "ANSIBLE_LOCALHOST_WARNING": "False",
-            "ANSIBLE_RETRY_FILES_ENABLED": "False",
-            "ANSIBLE_NOCOLOR": "1",
+        return ansible_env(self.collections, {
             "AIVEN_TOKEN": workload.TOKEN,
             "AIVEN_AUTH_TOKEN": workload.TOKEN,
             "AIVEN_WEB_URL": self.emulator.url,
             "AIVEN_CONFIG_DIR": self._path("avn-config"),  # no user config of avn
         })
-        return env
 
     def _command(self, tool: str, key: str, check: bool) -> List[str]:
         if tool == "avn":
