@@ -9,15 +9,39 @@ SANITY_ARGS ?=
 INTEGRATION_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: venv system-deps check test lint ansible-lint collection-root sanity unit emulator-test integration molecule system connection security awx docs package matrix demo bench bench-smoke emulator clean
+.PHONY: venv lock check-latest system-deps check test lint ansible-lint collection-root sanity unit emulator-test integration molecule system connection security awx docs package matrix demo bench bench-smoke emulator clean
 
 venv: $(VENV)/.installed
 
-$(VENV)/.installed: requirements-dev.txt
-	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet --upgrade pip
-	$(VENV)/bin/pip install --quiet -r requirements-dev.txt
-	touch $@
+# A venv is exactly its lock: made anew whenever the lock changes, installed hash-checked without
+# resolving (the lock is complete), then compared with `pip freeze --all` (tests/support/locks.py).
+# $(call install_lock,VENV,LOCK)
+install_lock = rm -rf $(1) && $(PYTHON) -m venv $(1) && \
+	$(1)/bin/pip install --quiet --require-hashes --no-deps -r $(2) && \
+	$(1)/bin/python -m tests.support.locks $(2) && touch $(1)/.installed
+
+$(VENV)/.installed: requirements/dev.txt
+	$(call install_lock,$(VENV),$<)
+
+## lock: resolve requirements/*.in into their locks (every package pinned, with hashes) with uv;
+## pins already in a lock are kept unless UPGRADE=1 (then the newest that the ranges allow)
+LOCKS := $(patsubst %.in,%.txt,$(wildcard requirements/*.in))
+UV_COMPILE = $(VENV)/bin/uv pip compile --quiet --universal --python-version 3.11 --generate-hashes \
+	--custom-compile-command "make lock" $(if $(UPGRADE),--upgrade)
+lock: venv
+	$(foreach in,$(wildcard requirements/*.in),$(UV_COMPILE) --output-file $(in:.in=.txt) $(in) &&) true
+
+## check-latest: `make check` in a throwaway venv from requirements/dev.in without the lock: what tomorrow's
+## releases break, found on purpose (not part of `make test`; the venv is build/venv-latest)
+LATEST_VENV := build/venv-latest
+check-latest:
+	rm -rf $(LATEST_VENV)
+	$(PYTHON) -m venv $(LATEST_VENV)
+	$(LATEST_VENV)/bin/pip install --quiet -r requirements/dev.in
+	@echo "Newer than requirements/dev.txt (a reason to run make lock UPGRADE=1 once this passes):"
+	@$(LATEST_VENV)/bin/python -m tests.support.locks --report requirements/dev.txt
+	touch $(LATEST_VENV)/.installed
+	$(MAKE) check VENV=$(LATEST_VENV)
 
 ## system-deps: Debian packages (pgbouncer, postgresql-15, ...) when missing; needs root
 system-deps:
@@ -110,13 +134,10 @@ package: venv system-deps
 ## matrix: unit and integration tests on the floor ansible-core (2.17; the newest, 2.19, is .venv)
 matrix: matrix-2.17
 
-# A venv per ansible-core of the matrix, made again when its requirements change; kept after the run.
+# A venv per ansible-core of the matrix, made again when its lock changes; kept after the run.
 .PRECIOUS: .venv-%/.installed
-.venv-%/.installed: requirements-matrix-%.txt
-	rm -rf .venv-$*
-	$(PYTHON) -m venv .venv-$*
-	.venv-$*/bin/pip install --quiet -r $<
-	touch $@
+.venv-%/.installed: requirements/matrix-%.txt
+	$(call install_lock,.venv-$*,$<)
 
 ## matrix-VERSION: that ansible-core's venv must report it, then runs units and integration (emulator from .venv)
 matrix-%: venv .venv-%/.installed collection-root

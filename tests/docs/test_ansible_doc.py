@@ -1,4 +1,4 @@
-"""ansible-doc renders every module, filter, lookup and role of the work tree, without a warning."""
+"""ansible-doc renders every module, filter, lookup and role of the work tree, without a warning of its own or of ours."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Dict
 import pytest
 
 from tests.docs.site import documented_content
-from tests.support.ansible import BIN
+from tests.support.ansible import BIN, without_dependency_warnings
 from tests.support.collection import REPO_ROOT
 
 # "> MODULE dbpools.aiven.x (/path)", "> ROLE: *dbpools.aiven.x* (/path)": the heading and where it read the docs.
@@ -28,4 +28,5 @@ def test_ansible_doc_renders_it_from_the_work_tree(docs_env: Dict[str, str], kin
     work_tree = os.path.realpath(REPO_ROOT)
     assert os.path.commonpath([os.path.realpath(heading["path"]), work_tree]) == work_tree
     assert "options" in proc.stdout.lower()
-    assert proc.stderr.strip() == ""
+    # A dependency's Python warning is not ours to fail on; Ansible's warnings about the docs are.
+    assert without_dependency_warnings(proc.stderr).strip() == ""
