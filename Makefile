@@ -9,7 +9,7 @@ SANITY_ARGS ?=
 INTEGRATION_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: venv lock check-latest system-deps check test lint ansible-lint collection-root sanity unit emulator-test integration molecule system connection security awx docs package matrix demo bench bench-smoke emulator clean
+.PHONY: venv lock check-latest nox system-deps check test lint ansible-lint collection-root sanity unit emulator-test integration molecule system connection security awx docs package matrix demo bench bench-smoke emulator clean
 
 venv: $(VENV)/.installed
 
@@ -59,7 +59,7 @@ check: venv
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/ansible-lint --profile production
 
 ## test: everything that guards a release, each check once (CI runs this: .ci/run); the demo runs in `package`, from the tarball
-test: lint ansible-lint sanity unit emulator-test integration molecule system connection security awx docs package matrix bench-smoke
+test: lint ansible-lint nox sanity unit emulator-test integration molecule system connection security awx docs package matrix bench-smoke
 
 ## lint: Python style, types of plugins/, the changelog fragments
 lint: venv
@@ -82,6 +82,11 @@ with_emulator = $(PY) -m tests.support.serve_emulator --seed tests/integration/e
 	--config-vars tests/integration/emulator-vars.yml \
 	--integration-config $(COLLECTION_ROOT)/tests/integration/integration_config.yml --scan-log $(1) --
 INTEGRATION_TEST = integration --local --python 3.11 --color no -vvvv
+
+## nox: antsibull-nox's extra-checks (unwanted files, the action group, whitespace) and docs-check
+## (antsibull-docs lint-collection-docs), configured in antsibull-nox.toml; docs-check's venv comes from requirements/docs.txt
+nox: venv
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/nox --no-color -s extra-checks docs-check
 
 ## collection-root: copy the work tree to $(COLLECTION_ROOT), once per make run (sanity, unit, integration, matrix)
 collection-root: venv
@@ -164,4 +169,4 @@ emulator: venv system-deps
 	$(PY) -m tests.emulator --port $(EMULATOR_PORT) --backend pgbouncer
 
 clean:
-	rm -rf $(VENV) .venv-* build tests/output .pytest_cache .ruff_cache .ansible
+	rm -rf $(VENV) .venv-* .nox build tests/output .pytest_cache .ruff_cache .ansible

@@ -12,9 +12,9 @@ import pytest
 import yaml
 
 # Path components that mark development files, wherever they appear.
-FORBIDDEN_DIRS = {"tests", "tools", "build", "requirements", "__pycache__", ".pytest_cache", ".ruff_cache", ".hypothesis", ".ansible", ".git", ".ci"}
+FORBIDDEN_DIRS = {"tests", "tools", "build", "requirements", "__pycache__", ".pytest_cache", ".ruff_cache", ".hypothesis", ".ansible", ".git", ".ci", ".nox"}
 FORBIDDEN_PREFIXES = ("extensions/molecule",)
-FORBIDDEN_NAMES = ("Makefile", "ruff.toml", "mypy.ini", "integration_config.yml",
+FORBIDDEN_NAMES = ("Makefile", "noxfile.py", "antsibull-nox.toml", "ruff.toml", "mypy.ini", "integration_config.yml",
                    "*.pyc", ".venv*", "*.tar.gz")
 
 # Files a user of the collection needs, named one by one so that an empty folder cannot pass.
@@ -51,7 +51,7 @@ def forbidden(path: str) -> Optional[str]:
 
 @pytest.mark.parametrize("path", [
     "tests/unit/plugins/modules/test_pool.py", "plugins/modules/__pycache__/x.cpython-311.pyc", "tools/demo.py",
-    "extensions/molecule/default/molecule.yml", "Makefile", "requirements/dev.txt", ".venv-2.17/bin/python",
+    "extensions/molecule/default/molecule.yml", "Makefile", "requirements/dev.txt", ".venv-2.17/bin/python", "noxfile.py", ".nox/docs-check/bin/python",
     "build/dist/dbpools-aiven-1.0.0.tar.gz", ".ci/run",
 ])
 def test_development_paths_are_recognised(path: str) -> None:

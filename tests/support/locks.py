@@ -101,10 +101,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--report", action="store_true", help="list the differences, exit 0")
     args = parser.parse_args(argv)
     differences = drift(read_lock(args.lock), installed())
-    for line in differences:
+    for line in differences or (["(none)"] if args.report else []):
         print(f"  {line}")
     if differences and not args.report:
-        print(f"{sys.prefix} differs from {args.lock}: remove the venv and run make venv", file=sys.stderr)
+        print(f"{sys.prefix} differs from {args.lock}: remove that venv and let make build it again", file=sys.stderr)
         return 1
     return 0
 
