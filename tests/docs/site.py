@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import glob
-import importlib.metadata
 import os
 import subprocess
 import zlib
 from dataclasses import dataclass
 from typing import Dict, List, Tuple
-
-from packaging.requirements import Requirement
 
 from tests.support.collection import REPO_ROOT
 
@@ -41,25 +38,6 @@ def run(command: List[str], cwd: str, env: Dict[str, str]) -> subprocess.Complet
     proc = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=600, check=False)
     assert proc.returncode == 0, f"{os.path.basename(command[0])} {' '.join(command[1:])} exited {proc.returncode}:\n{proc.stdout}{proc.stderr}"
     return proc
-
-
-def unmet_requirements(path: str) -> List[str]:
-    """Lines of a pip requirements file that this venv does not satisfy."""
-    unmet = []
-    with open(path, encoding="utf-8") as handle:
-        for line in handle:
-            line = line.split("#", maxsplit=1)[0].strip()
-            if not line:
-                continue
-            requirement = Requirement(line)
-            try:
-                version = importlib.metadata.version(requirement.name)
-            except importlib.metadata.PackageNotFoundError:
-                unmet.append(f"{line} (not installed)")
-                continue
-            if not requirement.specifier.contains(version, prereleases=True):
-                unmet.append(f"{line} (installed {version})")
-    return unmet
 
 
 def write_offline_inventory(path: str) -> None:

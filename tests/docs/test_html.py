@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import os
 
-from tests.docs.site import SphinxBuild, documented_content, unmet_requirements
+from tests.docs.site import SphinxBuild, documented_content
+from tests.support.locks import installed, unmet
 
 
 def test_this_venv_has_what_the_generated_site_requires(sphinx_site: str) -> None:
-    assert unmet_requirements(os.path.join(sphinx_site, "requirements.txt")) == []
+    assert unmet(os.path.join(sphinx_site, "requirements.txt"), installed()) == []
 
 
 def test_sphinx_build_succeeds_without_a_warning(html_build: SphinxBuild) -> None:

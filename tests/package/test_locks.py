@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.collection import REPO_ROOT
-from tests.support.locks import drift, installed, read_lock, unmet_inputs
+from tests.support.locks import drift, installed, pinned, read_lock, unmet
 
 INPUTS = sorted(glob.glob(os.path.join(REPO_ROOT, "requirements", "*.in")))
 
@@ -29,7 +29,7 @@ def test_every_input_has_a_lock() -> None:
 @pytest.mark.parametrize("input_path", INPUTS, ids=os.path.basename)
 def test_the_lock_pins_every_input_within_its_range(input_path: str) -> None:
     """An input edited without `make lock` afterwards fails here."""
-    assert unmet_inputs(input_path, read_lock(lock_of(input_path))) == []
+    assert unmet(input_path, pinned(read_lock(lock_of(input_path)))) == []
 
 
 @pytest.mark.parametrize("input_path", INPUTS, ids=os.path.basename)

@@ -12,7 +12,7 @@ import re
 import subprocess
 import sys
 from dataclasses import dataclass
-from typing import Dict, List, Optional
+from typing import Dict, List, Mapping, Optional
 
 from packaging.markers import Marker
 from packaging.requirements import Requirement
@@ -78,21 +78,27 @@ def drift(lock: Dict[str, Pin], have: Dict[str, str]) -> List[str]:
     return lines
 
 
-def unmet_inputs(input_path: str, lock: Dict[str, Pin]) -> List[str]:
-    """Requirements of an input file (requirements/*.in) that its lock does not pin within their range."""
-    unmet = []
-    with open(input_path, encoding="utf-8") as handle:
+def unmet(requirements_path: str, versions: Mapping[str, str]) -> List[str]:
+    """Lines of a pip requirements file (a lock's input, a generated site's needs) that ``versions``,
+    by canonical name, do not satisfy."""
+    unmet_lines = []
+    with open(requirements_path, encoding="utf-8") as handle:
         for line in handle:
             line = line.split("#", maxsplit=1)[0].strip()
             if not line:
                 continue
             requirement = Requirement(line)
-            pin = lock.get(canonicalize_name(requirement.name))
-            if pin is None:
-                unmet.append(f"{line}: not in the lock")
-            elif not requirement.specifier.contains(pin.version, prereleases=True):
-                unmet.append(f"{line}: locked {pin.version}")
-    return unmet
+            version = versions.get(canonicalize_name(requirement.name))
+            if version is None:
+                unmet_lines.append(f"{line}: missing")
+            elif not requirement.specifier.contains(version, prereleases=True):
+                unmet_lines.append(f"{line}: have {version}")
+    return unmet_lines
+
+
+def pinned(lock: Mapping[str, Pin]) -> Dict[str, str]:
+    """The lock's versions by name, to hold its input against (``unmet``)."""
+    return {name: pin.version for name, pin in lock.items()}
 
 
 def main(argv: Optional[List[str]] = None) -> int:
