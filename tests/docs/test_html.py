@@ -23,4 +23,3 @@ def test_every_plugin_and_role_has_a_page(html_build: SphinxBuild) -> None:
     content = documented_content()
     pages = {(kind, name): os.path.join(html_build.html, "collections", "dbpools", "aiven", f"{name}_{kind}.html") for kind, name in content}
     assert content and sorted(key for key, page in pages.items() if not os.path.isfile(page)) == []
-
