@@ -25,7 +25,6 @@ $(VENV)/.installed: requirements/dev.txt
 
 ## lock: resolve requirements/*.in into their locks (every package pinned, with hashes) with uv;
 ## pins already in a lock are kept unless UPGRADE=1 (then the newest that the ranges allow)
-LOCKS := $(patsubst %.in,%.txt,$(wildcard requirements/*.in))
 UV_COMPILE = $(VENV)/bin/uv pip compile --quiet --universal --python-version 3.11 --generate-hashes \
 	--custom-compile-command "make lock" $(if $(UPGRADE),--upgrade)
 lock: venv
