@@ -71,7 +71,7 @@ ansible-lint: venv
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/ansible-lint --profile production
 
 # ansible-test wants the collection at .../ansible_collections/dbpools/aiven and refuses a symlink: a copy.
-COLLECTION_ROOT := build/collection/ansible_collections/dbpools/aiven
+COLLECTION_ROOT ?= build/collection/ansible_collections/dbpools/aiven
 # $(call ansible_test,VENV): that venv's ansible-test in the root, the venv first on PATH (pyenv shims break it).
 ansible_test = env -C $(COLLECTION_ROOT) PATH="$(CURDIR)/$(1)/bin:$$PATH" ansible-test
 # $(call with_emulator,LOG): serve the integration seed while the command runs; its config goes into the root
@@ -87,9 +87,10 @@ INTEGRATION_TEST = integration --local --python 3.11 --color no -vvvv
 nox: venv
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/nox --no-color -s extra-checks docs-check
 
-## collection-root: copy the work tree to $(COLLECTION_ROOT), once per make run (sanity, unit, integration, matrix)
+## collection-root: copy the work tree to $(COLLECTION_ROOT), once per make run (sanity, unit, integration, matrix);
+## COLLECTION_ROOT=build/OTHER/ansible_collections/dbpools/aiven gives a run a copy of its own
 collection-root: venv
-	tools/ansible-test-root.sh
+	tools/ansible-test-root.sh $(CURDIR)/$(COLLECTION_ROOT)
 
 ## sanity: ansible-test sanity (all tests, no ignore files) in the collection root
 sanity: venv system-deps collection-root

@@ -15,49 +15,83 @@ from typing import Any
 
 from ansible.errors import AnsibleFilterError
 
+from ansible_collections.dbpools.aiven.plugins.module_utils._rules import shown
+from ansible_collections.dbpools.aiven.plugins.module_utils._text import printable
 
-def _label(change: Mapping[str, Any]) -> str:
-    return f"{change.get('project')}/{change.get('service_name')}/{change.get('pool_name')}"
+ACTIONS = ("create", "update", "delete")
 
 
-def _declarations(services: Any) -> tuple[set[tuple[str | None, str | None]], set[tuple[str | None, str | None, str | None]]]:
+def _fail(problem: str) -> AnsibleFilterError:
+    return AnsibleFilterError(f"pool_report: {problem}")
+
+
+def _mapping(place: str, value: Any, what: str) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise _fail(f"{place} must be a dictionary ({what}), got {type(value).__name__}")
+    return value
+
+
+def _list(place: str, value: Any, what: str) -> list | tuple:
+    if not isinstance(value, (list, tuple)):
+        raise _fail(f"{place} must be a list ({what}), got {type(value).__name__}")
+    return value
+
+
+def _names(place: str, item: Mapping[str, Any], keys: tuple[str, ...]) -> tuple[str, ...]:
+    for key in keys:
+        if not isinstance(item.get(key), str):
+            raise _fail(f"{place}.{key} must be a string, got {type(item.get(key)).__name__}")
+    return tuple(item[key] for key in keys)
+
+
+def _label(identity: tuple[str, ...]) -> str:
+    # The report is printed by the role, and undeclared pools are named by the API.
+    return "/".join(printable(name) for name in identity)
+
+
+def _declarations(services: Any) -> tuple[set[tuple[str, ...]], set[tuple[str, ...]]]:
     """The services the user purges, and every pool the user declares (present or absent)."""
-    if not isinstance(services, (list, tuple)):
-        raise AnsibleFilterError(f"pool_report: services must be the list pools_by_service returns, got {type(services).__name__}")
-    # Names as the mappings hold them, None where one is missing, so that they compare with a change's names.
-    purged: set[tuple[str | None, str | None]] = set()
-    declared: set[tuple[str | None, str | None, str | None]] = set()
-    for service in services:
-        if not isinstance(service, Mapping):
-            raise AnsibleFilterError(f"pool_report: each service must be a dictionary, got {type(service).__name__}")
-        key = (service.get("project"), service.get("service_name"))
-        if service.get("purge"):
+    purged: set[tuple[str, ...]] = set()
+    declared: set[tuple[str, ...]] = set()
+    for index, item in enumerate(_list("services", services, "the output of pools_by_service")):
+        place = f"services[{index}]"
+        service = _mapping(place, item, "a service of pools_by_service")
+        key = _names(place, service, ("project", "service_name"))
+        purge = service.get("purge", False)
+        if not isinstance(purge, bool):
+            raise _fail(f"{place}.purge must be a boolean, got {shown(purge)}")
+        if purge:
             purged.add(key)
-        declared.update((*key, pool.get("pool_name")) for pool in service.get("pools") or [])
+        pools = service.get("pools")
+        for position, pool in enumerate(_list(f"{place}.pools", [] if pools is None else pools, "of pool definitions")):
+            declared.add(key + _names(f"{place}.pools[{position}]", _mapping(f"{place}.pools[{position}]", pool, "a pool definition"),
+                                      ("pool_name",)))
     return purged, declared
 
 
 def pool_report(changes: Any, services: Any) -> dict[str, Any]:
     """``{report: {missing, undeclared, differing}, changes}``; see pool_report.yml."""
-    if not isinstance(changes, (list, tuple)):
-        raise AnsibleFilterError(f"pool_report: changes must be a list, got {type(changes).__name__}")
+    _list("changes", changes, "the changes of aiven_connection_pool")
     purged, declared = _declarations(services)
     report: dict[str, list[str]] = {"missing": [], "undeclared": [], "differing": []}
     kept = []
-    for change in changes:
-        if not isinstance(change, Mapping):
-            raise AnsibleFilterError(f"pool_report: each change must be a dictionary, got {type(change).__name__}")
-        identity = (change.get("project"), change.get("service_name"), change.get("pool_name"))
+    for index, item in enumerate(changes):
+        place = f"changes[{index}]"
+        change = _mapping(place, item, "a change of aiven_connection_pool")
+        identity = _names(place, change, ("project", "service_name", "pool_name"))
         action = change.get("action")
+        if action not in ACTIONS:
+            raise _fail(f"{place}.action must be one of {', '.join(ACTIONS)}, got {shown(action)}")
+        label = _label(identity)
         if action == "create":
-            report["missing"].append(_label(change))
+            report["missing"].append(label)
         elif action == "delete" and identity not in declared:
-            report["undeclared"].append(_label(change))
+            report["undeclared"].append(label)
             if identity[:2] not in purged:
                 continue  # only the report's purge deletes it; the declaration as written keeps it
         else:
             # An update, or a pool declared absent that exists: either way its settings are not the declared ones.
-            report["differing"].append(_label(change))
+            report["differing"].append(label)
         kept.append(change)
     return {"report": {key: sorted(labels) for key, labels in report.items()}, "changes": kept}
 

@@ -24,6 +24,7 @@ from ansible_collections.dbpools.aiven.plugins.module_utils._rules import (
     shown,
     text_problem,
 )
+from ansible_collections.dbpools.aiven.plugins.module_utils._text import printable
 
 IDENTITY_KEYS = ("project", "service_name", "pool_name")
 SETTING_KEYS = ("database_name", "username", "pool_mode", "pool_size", "state")
@@ -41,7 +42,7 @@ def _text(value: Any) -> bool:
 
 def _describe(variable: str, index: int, entry: dict) -> str:
     """Name an entry in an error message: its position and whatever usable names it has."""
-    names = [f"{key} {entry[key]}" for key, max_len in zip(IDENTITY_KEYS, _NAME_LIMITS) if text_problem(key, entry.get(key), max_len) is None]
+    names = [f"{key} {printable(entry[key])}" for key, max_len in zip(IDENTITY_KEYS, _NAME_LIMITS) if text_problem(key, entry.get(key), max_len) is None]
     return f"{variable}[{index}]" + (f" ({', '.join(names)})" if names else "")
 
 
@@ -49,7 +50,7 @@ def _identity_problems(entry: dict) -> list[str]:
     """Why an entry names no usable project, service or pool, or names a key that does not exist."""
     # The rule checks give None for no problem; those are dropped on return.
     problems: list[str | None] = []
-    unknown = sorted(str(key) for key in entry if key not in KNOWN_KEYS)
+    unknown = sorted(printable(str(key)) for key in entry if key not in KNOWN_KEYS)
     if unknown:
         problems.append(f"unknown key(s) {', '.join(unknown)}; the keys are {', '.join(KNOWN_KEYS)}")
     for key in ("service_name", "pool_name"):
@@ -75,7 +76,7 @@ def _service_key(item: Any, index: int, project: str, variable: str) -> tuple[Se
         key = (parts[0], parts[1])
     elif len(parts) == 1:
         if not project:
-            return None, f"{label} ({item}) names no project and there is no default project; write it as project/{item}"
+            return None, f"{label} ({printable(item)}) names no project and there is no default project; write it as project/{printable(item)}"
         key = (project, item)
     else:
         return None, f"{label} must be service_name or project/service_name, got {shown(item)}"
@@ -88,8 +89,10 @@ def _sources(definitions: Any, variable: str, merge: Any) -> list[tuple[str, Any
     if merge is None:
         merge = {}
     if not isinstance(merge, dict):
-        raise AnsibleFilterError(f"merge must be a dictionary of variable names to lists of definitions, got {type(merge).__name__}")
-    return [(variable, definitions)] + sorted((str(name), value) for name, value in merge.items())
+        raise _error(f"merge must be a dictionary of variable names to lists of definitions, got {type(merge).__name__}")
+    # Sorted on the names alone: two keys may read the same (1 and "1"), and their lists do not compare.
+    named = sorted(((str(name), value) for name, value in merge.items()), key=lambda item: item[0])
+    return [(variable, definitions)] + [(printable(name), value) for name, value in named]
 
 
 def _service_list(items: Any, variable: str, project: str, problems: list[str]) -> list[ServiceKey]:
@@ -108,18 +111,27 @@ def _service_list(items: Any, variable: str, project: str, problems: list[str]) 
     return keys
 
 
+def _error(problem: str) -> AnsibleFilterError:
+    return AnsibleFilterError(f"pools_by_service: {problem}")
+
+
 def _raise_if_any(problems: list[str]) -> None:
     if len(problems) == 1:
-        raise AnsibleFilterError(problems[0])
+        raise _error(problems[0])
     if problems:
-        raise AnsibleFilterError(f"{len(problems)} problems in the pool definitions: " + "; ".join(problems))
+        raise _error(f"{len(problems)} problems in the pool definitions: " + "; ".join(problems))
 
 
 def pools_by_service(definitions: Any, project: str | None = "", purge: Any = None, allow_empty: Any = None, merge: Any = None,
                      variable: str = "definitions", purge_variable: str = "purge", allow_empty_variable: str = "allow_empty") -> list[dict]:
     """Group pool definitions by (project, service_name), in first-seen order; see pools_by_service.yml."""
     if project is not None and not isinstance(project, str):
-        raise AnsibleFilterError(f"project must be a string, got {shown(project)}")
+        raise _error(f"project must be a string, got {shown(project)}")
+    for option, name in (("variable", variable), ("purge_variable", purge_variable), ("allow_empty_variable", allow_empty_variable)):
+        if not isinstance(name, str):
+            raise _error(f"{option} must be a string, got {shown(name)}")
+    # Names for messages, which Ansible prints as they are.
+    variable, purge_variable, allow_empty_variable = printable(variable), printable(purge_variable), printable(allow_empty_variable)
     default_project = project or ""
     problems: list[str] = []
     if default_project:

@@ -48,6 +48,7 @@ from urllib.parse import quote
 
 from ansible_collections.dbpools.aiven.plugins.module_utils._pacing import RatePacer, Turn
 from ansible_collections.dbpools.aiven.plugins.module_utils._rules import DEFAULT_API_URL
+from ansible_collections.dbpools.aiven.plugins.module_utils._text import printable
 from ansible_collections.dbpools.aiven.plugins.module_utils._transport import Exchange, Transport
 
 # Statuses worth another attempt: timeout, rate limit and transient backend faults.
@@ -73,7 +74,8 @@ class AivenApiError(Exception):
 
     ``status`` is the HTTP status, or None when no usable reply came (connection
     refused, timeouts, TLS errors, replies cut off, after the retries). ``message``
-    is Aiven's message or a clear text; it never contains the API token.
+    is Aiven's message or a clear text; it never contains the API token. It is kept
+    as sent (``failure()`` returns it); ``str(error)`` shows it ``printable``.
     """
 
     status: int | None
@@ -112,7 +114,9 @@ class AivenApiError(Exception):
 
     def _text(self) -> str:
         where = f"{self.method} {self.path}".strip()
-        what = self.message if self.status is None else f"HTTP {self.status}: {self.message}"
+        # For people: the API's text without control characters and bounded; failure() keeps it as sent.
+        message = printable(self.message)
+        what = message if self.status is None else f"HTTP {self.status}: {message}"
         # Without a status the message itself says it (see AivenClient._final).
         if self.status is not None and self.gave_up and self.attempts > 1:
             what += f" (gave up after {self.attempts} attempts)"

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, overload
-from urllib.parse import parse_qs, quote, unquote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlsplit, urlunsplit
 
 from ansible_collections.dbpools.aiven.plugins.module_utils._rules import PlanError, pool_state, shown, validate_desired
 
@@ -494,7 +494,8 @@ def connection_uri(host: str | None, port: int | None, dbname: str, user: str, p
     return f"postgres://{credentials}{where}/{quote(dbname, safe='')}{query}"
 
 
-def connection_details(pool: Mapping[str, Any], document: Mapping[str, Any], unpinned_user: str | None = None) -> dict[str, Any]:
+def connection_details(pool: Mapping[str, Any], document: Mapping[str, Any], unpinned_user: str | None = None,
+                       include_secrets: bool = True) -> dict[str, Any]:
     """How an application connects through ``pool`` (normalised) of the service ``document``.
 
     Returns host, port, dbname (the pool name: PgBouncer routes by it, not by the
@@ -503,7 +504,9 @@ def connection_details(pool: Mapping[str, Any], document: Mapping[str, Any], unp
     pool has no credentials of its own: user and password are "" unless the caller names
     a service user in ``unpinned_user``, which then must be one; never silently the admin.
     ``password`` is None when the API did not give it out (secrets refused or redacted).
-    ``unpinned_user`` does not apply to a pinned pool. Raises DetailsError.
+    ``unpinned_user`` does not apply to a pinned pool. Without ``include_secrets`` there is
+    no ``password`` key and ``uri`` has none, whatever the document holds (an API that does
+    not redact still gives passwords). Raises DetailsError.
     """
     component = _pgbouncer_component(document)
     host = pool.get("host") or component.get("host")
@@ -524,5 +527,25 @@ def connection_details(pool: Mapping[str, Any], document: Mapping[str, Any], unp
         if unpinned_user not in users:
             raise DetailsError(f"unpinned_user {shown(unpinned_user)} is not a user of the service (users: {', '.join(users) or 'none'})")
         user, password = unpinned_user, _user_password(document, unpinned_user)
+    if not include_secrets:
+        return {"host": host, "port": port, "dbname": dbname, "user": user, "sslmode": sslmode,
+                "uri": connection_uri(host, port, dbname, user, None, sslmode)}
     return {"host": host, "port": port, "dbname": dbname, "user": user, "password": password, "sslmode": sslmode,
             "uri": connection_uri(host, port, dbname, user, password, sslmode)}
+
+
+def without_credentials(uri: str | None) -> str | None:
+    """``uri`` without its ``user:password@``: an unpinned pool's URI from the API holds the admin's.
+
+    None when it is not a string, cannot be read, or still holds an ``@`` once the
+    credentials urlsplit finds are gone (an unquoted ``/`` in a password hides the rest
+    of them from it): no URI rather than one that may carry a password.
+    """
+    if not isinstance(uri, str):
+        return None
+    try:
+        parts = urlsplit(uri)
+    except ValueError:
+        return None
+    stripped = urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
+    return None if "@" in stripped else stripped

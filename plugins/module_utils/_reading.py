@@ -8,17 +8,23 @@ warnings.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from ansible_collections.dbpools.aiven.plugins.module_utils import _pools
 from ansible_collections.dbpools.aiven.plugins.module_utils._api import AivenApiError, AivenClient
-from ansible_collections.dbpools.aiven.plugins.module_utils._rules import service_label
+from ansible_collections.dbpools.aiven.plugins.module_utils._rules import service_label, shown
 
 # Items a message names; the result's lists hold them all.
 NAMES_SHOWN = 10
 # Services of one project from which one read of the project's service list replaces a read per service.
 LIST_READ_FROM = 2
+# Service states (the document's ``state``): only a running service serves its pools.
+RUNNING = "RUNNING"
+POWEROFF = "POWEROFF"
+# A state shown as it is in a message; anything else is shown quoted and escaped (it comes from the API).
+_PLAIN_STATE = re.compile(r"[A-Z_]{1,32}")
 
 Read = TypeVar("Read")
 
@@ -54,6 +60,25 @@ def redacted_warning(label: str, pools: Sequence[Mapping[str, Any]]) -> str | No
         return None
     return (f"the API answered the connection_uri of pool(s) {listed(hidden)} of {label} with the password "
             f"{_pools.REDACTED} although secrets were asked for: those URIs carry no usable password")
+
+
+def service_state(document: Mapping[str, Any]) -> str | None:
+    """The service's ``state`` (RUNNING, POWEROFF, ...); None when the document has none that is a string."""
+    state = document.get("state")
+    return state if isinstance(state, str) else None
+
+
+def state_warning(label: str, state: str | None, pools_listed: int) -> str | None:
+    """A warning for the service ``label`` when it is not running, so that few or no pools is not read as "none exist"."""
+    if state is None or state == RUNNING:
+        return None
+    named = state if _PLAIN_STATE.fullmatch(state) else shown(state)
+    if state != POWEROFF:
+        return f"service {label} is {named}, not {RUNNING}: connections through its pools may fail until it runs again"
+    if pools_listed:
+        return f"service {label} is {POWEROFF}: nothing can connect through its {pools_listed} pool(s) until it is powered on"
+    return (f"service {label} is {POWEROFF}: its pools are not listed (Aiven may drop a service's pools while it is powered off), "
+            "and nothing can connect to it until it is powered on")
 
 
 class ServiceReader:

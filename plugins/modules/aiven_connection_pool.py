@@ -442,6 +442,8 @@ failure:
       HTTP attempts, more than 1 when the request was retried until O(api_retries) ran out.
     - When the declaration does not fit the services, C(problems) lists every problem, each naming
       C(project/service/pool) or C(project/service); nothing was written.
+    - C(message) and C(errors) hold the API's text as sent. In C(msg) and in warnings, texts and names read from
+      the API have their control characters escaped (an escape character as C(\x1b), a newline as C(\n)) and are cut to a bounded length.
   returned: failed on an API error or a declaration with problems
   type: dict
   sample:
@@ -500,6 +502,7 @@ from ansible_collections.dbpools.aiven.plugins.module_utils._rules import (
     shown,
     wait_timeout_problem,
 )
+from ansible_collections.dbpools.aiven.plugins.module_utils._text import MESSAGE_MAX, printable
 
 SETTING_OPTIONS = {
     "database_name": {"type": "str"},
@@ -661,6 +664,12 @@ def declared_pools(result: EngineResult, include_secrets: bool) -> list[dict[str
     return pools
 
 
+def warn_all(module: AnsibleModule, warnings: list[str]) -> None:
+    # Warnings name pools and quote texts read from the API; Ansible prints them as they are.
+    for warning in warnings:
+        module.warn(printable(warning, MESSAGE_MAX))
+
+
 def main() -> None:
     module = AnsibleModule(
         argument_spec=safe_argument_spec(),
@@ -676,13 +685,12 @@ def main() -> None:
     try:
         result = engine.run(declared, check_mode=module.check_mode, wait=params["wait"], wait_timeout=params["wait_timeout"])
     except SyncError as err:
-        for warning in engine.warnings:
-            module.warn(warning)
-        module.fail_json(msg=err.message, changed=bool(err.applied), **err.details())
+        warn_all(module, engine.warnings)
+        # Names and texts read from the API are in it: shown printable (failure keeps them as sent).
+        module.fail_json(msg=printable(err.message, MESSAGE_MAX), changed=bool(err.applied), **err.details())
     finally:
         client.close()
-    for warning in engine.warnings:
-        module.warn(warning)
+    warn_all(module, engine.warnings)
 
     pools = declared_pools(result, params["include_secrets"])
     # Whether the changes were made or only predicted: a check_mode keyword around a role is invisible to its tasks.

@@ -11,12 +11,17 @@ version_added: 1.0.0
 description:
   - Returns the connection pools of one Aiven for PostgreSQL service, or of every PostgreSQL service of
     a project (O(service_name) left out), all of them or the ones named, with their identity, settings and
-    connection details and their secrets (C(uri), C(connection_uri), C(password)); reading those is this
-    module's purpose. To manage pools without handling secrets, use M(dbpools.aiven.aiven_connection_pool).
+    connection details, and the state of each service read.
+  - No secret by default, so listing the pools needs neither the permission to read secrets nor C(no_log).
+    O(include_secrets=true) adds the passwords (RV(connection_pools[].password),
+    RV(connection_pools[].connection_uri), and the password inside RV(connection_pools[].uri)).
   - The connection fields (C(host), C(port), C(dbname), C(user), C(password), C(sslmode), C(uri)) are the
     ones the lookup P(dbpools.aiven.connection_info#lookup) returns, computed the same way.
-  - One API request per call, for one service or a whole project (the project's service list), two when
-    the token may not read secrets, one more with O(ca_cert=true). Never changes anything.
+  - One API request per call, for one service (GET service) or a whole project (the project's service
+    list); with O(include_secrets=true) two when the token may not read secrets; one more with
+    O(ca_cert=true). Never changes anything.
+  - A service that is not running (C(POWEROFF), C(REBUILDING), ...) is warned about, naming it and its
+    state, since a powered-off service may list no pools although it had some.
   - A reply that is not what the API promises (C(connection_pools) not a list, an entry that is not an
     object, a pool without a usable C(pool_name), a pool listed twice) fails the task, naming the
     service and the problem.
@@ -44,7 +49,8 @@ options:
     required: true
   service_name:
     description:
-      - Name of the Aiven for PostgreSQL service, 1 to 64 characters without control characters.
+      - Name of the Aiven for PostgreSQL service, 1 to 64 characters without control characters. Only that
+        service is read.
       - Left out, the pools of every PostgreSQL service (C(service_type) V(pg)) of the project, service by
         service in the order of the API's service list, read with one request. Other services are skipped.
     type: str
@@ -55,6 +61,16 @@ options:
       - Names that do not exist are left out of the result, which is not an error.
     type: list
     elements: str
+  include_secrets:
+    description:
+      - Also return each pool's secrets, RV(connection_pools[].password) and RV(connection_pools[].connection_uri),
+        and put the password into RV(connection_pools[].uri). Set C(no_log) on such a task.
+      - Only then does the module ask the API for secrets (C(include_secrets=true)), which needs the permission
+        C(service:secrets:read). A token without it (the API answers 403) gets the pools read without secrets
+        and a warning.
+      - V(false) returns no password and no URI with a password, whatever the API sends.
+    type: bool
+    default: false
   ca_cert:
     description:
       - Also return RV(ca_cert), the PEM certificate of the project's CA, which signs the services'
@@ -63,20 +79,21 @@ options:
     default: false
   unpinned_user:
     description:
-      - A pool that is not pinned to a user has no credentials of its own, so its C(user) and C(password)
-        are empty strings and its C(uri) carries no credentials. Name a service user here to fill in that
-        user and its password for the unpinned pools instead (never the admin unless named).
+      - A pool that is not pinned to a user has no credentials of its own, so its C(user) is an empty string,
+        its C(password) too, and its C(uri) carries no credentials. Name a service user here to fill in that
+        user (and with O(include_secrets=true) its password) for the unpinned pools instead.
+      - The admin's credentials, which the API puts into an unpinned pool's own URI, are never returned
+        unless this option names the admin.
       - A name that is not a user of a service read fails the task, listing the service's users.
       - Pinned pools always get their own user.
     type: str
 notes:
-  - The result holds secrets (C(uri), C(connection_uri) and C(password)), so use C(no_log) on the task and never print it.
+  - With O(include_secrets=true) the result holds secrets (C(password), C(connection_uri), C(uri)), so use
+    C(no_log) on the task and never print it.
   - A client connects to the pool's name as the database (RV(connection_pools[].dbname)), not to
     RV(connection_pools[].database_name) - PgBouncer routes by the pool name.
-  - The service is read with C(include_secrets=true), which needs the permission C(service:secrets:read).
-    A token without it (the API answers 403) gets the pools read without secrets and a warning, and their
-    C(connection_uri) then holds C(<redacted>) where the password goes. A C(<redacted>) password in a
-    reply to C(include_secrets=true) is warned about too.
+  - With O(include_secrets=true), a C(<redacted>) password in a pinned pool's C(connection_uri) (the API did not
+    give it out although asked) is warned about.
 seealso:
   - module: dbpools.aiven.aiven_connection_pool
   - plugin: dbpools.aiven.connection_info
@@ -86,42 +103,42 @@ seealso:
 """
 
 EXAMPLES = r"""
-- name: All pools of a service
+- name: All pools of a service (no secret, no no_log needed)
   dbpools.aiven.aiven_connection_pool_info:
     project: demo-project
     service_name: pg-demo
   register: all_pools
-  no_log: true
 
-- name: Connection details of one pool
+- name: Show where each pool listens and who connects
+  ansible.builtin.debug:
+    msg: "{{ item.pool_name }}: {{ item.uri }}"
+  loop: "{{ all_pools.connection_pools }}"
+
+- name: Connection details of one pool, with its password
   dbpools.aiven.aiven_connection_pool_info:
     project: demo-project
     service_name: pg-demo
     pool_name: app-pool
+    include_secrets: true
   register: app_pool
   no_log: true
-
-- name: Show where the pool listens (no secret)
-  ansible.builtin.debug:
-    msg: "{{ app_pool.connection_pools[0].host }}:{{ app_pool.connection_pools[0].port }}"
-  when: app_pool.connection_pools | length > 0
 
 - name: Every pool of every PostgreSQL service of the project, in one request
   dbpools.aiven.aiven_connection_pool_info:
     project: demo-project
   register: project_pools
-  no_log: true
 
-- name: List them (no secret)
+- name: List them with the state of their service
   ansible.builtin.debug:
     msg: "{{ project_pools.connection_pools | map(attribute='service_name') | zip(project_pools.connection_pools | map(attribute='pool_name'))
-             | map('join', '/') | list }}"
+             | map('join', '/') | list }} {{ project_pools.services | items2dict(key_name='service_name', value_name='state') }}"
 
 - name: Unpinned pools with the credentials of the service user app, and the CA for verify-full
   dbpools.aiven.aiven_connection_pool_info:
     project: demo-project
     service_name: pg-demo
     unpinned_user: app
+    include_secrets: true
     ca_cert: true
   register: with_app
   no_log: true
@@ -130,7 +147,7 @@ EXAMPLES = r"""
 RETURN = r"""
 connection_pools:
   description:
-    - The pools; V([]) when there are none (or none of the names exist).
+    - The pools; V([]) when there are none (or none of the names exist, or the service is powered off).
     - Without O(service_name), the pools of every PostgreSQL service of the project, service by service.
   returned: success
   type: list
@@ -157,12 +174,6 @@ connection_pools:
     pool_size:
       description: Server connections of the pool.
       type: int
-    connection_uri:
-      description:
-        - URI to connect through the pool, as the API gives it. Contains a password, a secret.
-        - For an unpinned pool the API puts the admin's credentials in it; use RV(connection_pools[].uri) instead.
-        - The password reads C(<redacted>) when the API did not give it out; a warning then says so.
-      type: str
     host:
       description: Host to connect to (PgBouncer).
       type: str
@@ -180,32 +191,61 @@ connection_pools:
         - User a client connects as - the pinned user, or O(unpinned_user) for an unpinned pool.
         - V("") for an unpinned pool without O(unpinned_user).
       type: str
+    uri:
+      description:
+        - C(postgres://USER@HOST:PORT/POOL?sslmode=...) built from the fields above, each URL-quoted; without
+          credentials when RV(connection_pools[].user) is V("").
+        - With O(include_secrets=true) it holds the password too (C(USER:PASSWORD@)), a secret.
+      type: str
     password:
       description:
         - Password of RV(connection_pools[].user), a secret; V("") when RV(connection_pools[].user) is V("").
         - V(null) when the API did not give it out (a warning then says so).
+      returned: O(include_secrets=true)
       type: str
-    uri:
+    connection_uri:
       description:
-        - C(postgres://USER:PASSWORD@HOST:PORT/POOL?sslmode=...) built from the fields above, each URL-quoted;
-          without credentials when RV(connection_pools[].user) is V(""). A secret.
+        - URI to connect through the pool, as the API gives it. A pinned pool's holds that user's password, a secret.
+        - For an unpinned pool the API puts the admin's credentials in it; they are removed (use RV(connection_pools[].uri)),
+          and it is V(null) when they cannot be told apart from the rest.
+        - The password reads C(<redacted>) when the API did not give it out; a warning then says so.
+      returned: O(include_secrets=true)
       type: str
   sample:
     - project: demo-project
       service_name: pg-demo
       pool_name: app-pool
       database_name: appdb
-      username: null
+      username: app
       pool_mode: transaction
       pool_size: 10
-      connection_uri: postgres://avnadmin:SECRET@pg-demo-demo-project.aivencloud.com:12692/app-pool?sslmode=require
       host: pg-demo-demo-project.aivencloud.com
       port: 12692
       dbname: app-pool
-      user: ""
+      user: app
       sslmode: require
-      password: ""
-      uri: postgres://pg-demo-demo-project.aivencloud.com:12692/app-pool?sslmode=require
+      uri: postgres://app@pg-demo-demo-project.aivencloud.com:12692/app-pool?sslmode=require
+services:
+  description:
+    - Each service read, in the order of RV(connection_pools), with its state. A service that is not
+      V(RUNNING) is also warned about; a V(POWEROFF) one may list no pools.
+  returned: success
+  type: list
+  elements: dict
+  contains:
+    project:
+      description: Project of the service.
+      type: str
+    service_name:
+      description: Name of the service.
+      type: str
+    state:
+      description: The service's state as the API gives it (V(RUNNING), V(POWEROFF), V(REBUILDING), V(REBALANCING)); V(null) when it gives none.
+      type: str
+  sample:
+    - project: demo-project
+      service_name: pg-demo
+      state: RUNNING
 ca_cert:
   description: PEM certificate of the project's CA, for C(sslmode=verify-full). Not a secret.
   returned: O(ca_cert=true)
@@ -226,8 +266,22 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.dbpools.aiven.plugins.module_utils._api import AivenApiError, AivenClient
 from ansible_collections.dbpools.aiven.plugins.module_utils._common import common_argument_spec, make_client
-from ansible_collections.dbpools.aiven.plugins.module_utils._pools import DetailsError, connection_details, public_pool, select
-from ansible_collections.dbpools.aiven.plugins.module_utils._reading import ReadError, ServiceReader, pools_of, redacted_warning
+from ansible_collections.dbpools.aiven.plugins.module_utils._pools import (
+    DetailsError,
+    connection_details,
+    public_pool,
+    select,
+    without_credentials,
+)
+from ansible_collections.dbpools.aiven.plugins.module_utils._reading import (
+    RUNNING,
+    ReadError,
+    ServiceReader,
+    pools_of,
+    redacted_warning,
+    service_state,
+    state_warning,
+)
 from ansible_collections.dbpools.aiven.plugins.module_utils._rules import (
     NAME_MAX,
     USERNAME_MAX,
@@ -264,42 +318,56 @@ def read_documents(reader: ServiceReader, project: str, service_name: str | None
             if document.get("service_type") == POSTGRES]
 
 
-def service_pools(project: str, service_name: str, document: dict[str, Any], names: list[str] | None,
-                  unpinned_user: str | None) -> tuple[list[dict[str, Any]], str | None]:
-    """The pools of one service as this module returns them, and the warning for URIs without a password."""
+def pool_result(project: str, service_name: str, pool: dict[str, Any], document: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+    """One pool as this module returns it: the same connection fields as the lookup connection_info, from the same function."""
+    result = public_pool(project, service_name, pool)
+    try:
+        result.update(connection_details(pool, document, params["unpinned_user"], params["include_secrets"]))
+    except DetailsError as err:
+        raise ReadError(f"{service_label(project, service_name)}/{pool['pool_name']}: {err}") from None
+    if params["include_secrets"]:
+        # The API's URI of an unpinned pool carries the admin's credentials: never returned, whoever unpinned_user names.
+        uri = pool["connection_uri"]
+        result["connection_uri"] = uri if pool["username"] else without_credentials(uri)
+    return result
+
+
+def service_pools(project: str, service_name: str, document: dict[str, Any],
+                  params: dict[str, Any]) -> tuple[list[dict[str, Any]], str | None, str | None]:
+    """The pools of one service as this module returns them, the warning about its state and the one about redacted passwords."""
     label = service_label(project, service_name)
-    pools = select(pools_of(label, document), names)
-    results = []
-    for pool in pools:
-        result = public_pool(project, service_name, pool, include_secrets=True)
-        try:
-            # The same fields as the lookup connection_info, from the same function.
-            result.update(connection_details(pool, document, unpinned_user))
-        except DetailsError as err:
-            raise ReadError(f"{label}/{pool['pool_name']}: {err}") from None
-        results.append(result)
-    return results, redacted_warning(label, pools)
+    state = service_state(document)
+    # A service that is not running may come without connection_pools (the contract): none, and the state warning says why.
+    listed = [] if "connection_pools" not in document and state not in (None, RUNNING) else pools_of(label, document)
+    pools = select(listed, params["pool_name"])
+    results = [pool_result(project, service_name, pool, document, params) for pool in pools]
+    # Only a pinned pool's URI is returned with a password, so only those can lack it.
+    redacted = redacted_warning(label, [pool for pool in pools if pool["username"]]) if params["include_secrets"] else None
+    return results, state_warning(label, state, len(listed)), redacted
 
 
 def read(client: AivenClient, params: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     """The module's result (without changed) and its warnings."""
-    reader = ServiceReader(client, include_secrets=True)
+    reader = ServiceReader(client, include_secrets=params["include_secrets"])
     project = params["project"]
     pools: list[dict[str, Any]] = []
+    services: list[dict[str, Any]] = []
+    not_running: list[str] = []
     redacted: list[str] = []
     for service_name, document in read_documents(reader, project, params["service_name"]):
-        found, warning = service_pools(project, service_name, document, params["pool_name"], params["unpinned_user"])
+        found, state_note, redacted_note = service_pools(project, service_name, document, params)
         pools += found
-        if warning:
-            redacted.append(warning)
-    result: dict[str, Any] = {"connection_pools": pools}
+        services.append({"project": project, "service_name": service_name, "state": service_state(document)})
+        not_running += [state_note] if state_note else []
+        redacted += [redacted_note] if redacted_note else []
+    result: dict[str, Any] = {"connection_pools": pools, "services": services}
     if params["ca_cert"]:
         try:
             result["ca_cert"] = client.get_project_ca(project)
         except AivenApiError as err:
             raise ReadError(f"cannot read the CA certificate of project {project}: {err}", err.failure()) from None
     # A refused secrets read already explains every missing password.
-    return result, reader.warnings or redacted
+    return result, not_running + (reader.warnings or redacted)
 
 
 def main() -> None:
@@ -308,6 +376,7 @@ def main() -> None:
         project={"type": "str", "required": True},
         service_name={"type": "str"},
         pool_name={"type": "list", "elements": "str"},
+        include_secrets={"type": "bool", "default": False},
         ca_cert={"type": "bool", "default": False},
         unpinned_user={"type": "str"},
     )

@@ -51,12 +51,19 @@ def test_project_wide_info_is_one_request_for_every_pool(export_world, tmp_path)
     run(emulator, env, PROJECT_INFO, info_project=PROJECT, info_file=str(info_file))
     log = emulator.requests_log()
     assert [(entry["method"], entry["path"].split("?")[0]) for entry in log["log"]] == [("GET", f"/v1/project/{PROJECT}/service")]
-    pools = json.loads(info_file.read_text(encoding="utf-8"))
+    text = info_file.read_text(encoding="utf-8")
+    # Without include_secrets: no password anywhere, nor the keys that hold one.
+    assert not [password for password in seeded_passwords(emulator) if password in text]
+    info = json.loads(text)
+    pools = info["connection_pools"]
+    assert not [pool for pool in pools if {"password", "connection_uri"} & set(pool)]
     assert sorted((pool["project"], pool["service_name"], pool["pool_name"]) for pool in pools) == sorted(
         (PROJECT, service, pool) for service, pool in POOLS)
     assert all(pool["dbname"] == pool["pool_name"] and isinstance(pool["port"], int) for pool in pools)
     unpinned = [pool for pool in pools if pool["username"] is None]
     assert [pool["pool_name"] for pool in unpinned] == ["shared"] and unpinned[0]["user"] == ""
+    assert sorted((service["service_name"], service["state"]) for service in info["services"]) == [
+        ("pg-one", "RUNNING"), ("pg-two", "RUNNING")]
 
 
 def test_exported_definitions_reapplied_change_nothing_and_report_nothing(export_world, tmp_path):

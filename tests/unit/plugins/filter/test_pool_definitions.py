@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import pytest
 from ansible.errors import AnsibleFilterError
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ansible_collections.dbpools.aiven.plugins.filter.pool_definitions import FilterModule, pool_definitions
 from ansible_collections.dbpools.aiven.plugins.filter.pools_by_service import pools_by_service
+from ansible_collections.dbpools.aiven.tests.unit.plugins.filter.json_like import NAMES, json_like, result_or_filter_error, shaped
 
 
 def info_pool(project: str, service: str, name: str, username: str | None = None, **settings) -> dict:
@@ -55,23 +58,49 @@ def test_the_role_grouping_accepts_the_definitions_as_they_are():
     assert grouped[1]["pools"][0]["username"] == "app"
 
 
+def error_of(pools, **kwargs) -> str:
+    with pytest.raises(AnsibleFilterError) as caught:
+        pool_definitions(pools, **kwargs)
+    return str(caught.value)
+
+
 @pytest.mark.parametrize("pools, expected", [
-    ("not a list", "expects a list of pools, got str"),
-    ([["a"]], "item 0 must be a dictionary"),
-    ([{"project": "prod", "service_name": "pg-a", "pool_name": "a"}], "item 0 (prod/pg-a/a) has no usable database_name"),
-    ([{"pool_name": "a", "database_name": "db"}], "item 0 (a) has no usable project, service_name"),
+    ("not a list", "pool_definitions: pools must be a list (the connection_pools of aiven_connection_pool_info), got str"),
+    ([["a"]], "pool_definitions: pools[0] must be a dictionary (a pool of the info module), got list"),
+    ([{"project": "prod", "service_name": "pg-a", "pool_name": "a"}], "pool_definitions: pools[0] (prod/pg-a/a) has no usable database_name"),
+    ([{"pool_name": "a", "database_name": "db"}], "pool_definitions: pools[0] (a) has no usable project, service_name"),
+    ([info_pool("prod", "pg-a", "a"), info_pool("prod", "pg-a", 5)], "pool_definitions: pools[1] (prod/pg-a) has no usable pool_name"),
+    ([info_pool("prod", "pg-a", "a", pool_size="10")], "pool_definitions: pools[0] (prod/pg-a/a): pool_size must be an integer or null, got '10'"),
+    ([info_pool("prod", "pg-a", "a", pool_size=True)], "pool_definitions: pools[0] (prod/pg-a/a): pool_size must be an integer or null, got True"),
+    ([info_pool("prod", "pg-a", "a", username=["app"])], "pool_definitions: pools[0] (prod/pg-a/a): username must be a string or null, got ['app']"),
+    ([info_pool("prod", "pg-a", "a", pool_mode=1)], "pool_definitions: pools[0] (prod/pg-a/a): pool_mode must be a string or null, got 1"),
 ])
 def test_items_that_are_not_pools_fail_naming_the_item(pools, expected):
-    with pytest.raises(AnsibleFilterError) as caught:
-        pool_definitions(pools)
-    assert expected in str(caught.value)
+    assert error_of(pools).startswith(expected)
 
 
-def test_a_pool_listed_twice_fails():
-    with pytest.raises(AnsibleFilterError, match="pool prod/pg-a/a is listed twice"):
-        pool_definitions([info_pool("prod", "pg-a", "a"), info_pool("prod", "pg-a", "a")])
+def test_a_pool_listed_twice_fails_naming_both():
+    assert error_of([info_pool("prod", "pg-a", "a"), info_pool("prod", "pg-b", "a"), info_pool("prod", "pg-a", "a")]) == (
+        "pool_definitions: pools[2] (prod/pg-a/a) is listed twice, also as pools[0]")
 
 
 def test_project_must_be_a_string():
-    with pytest.raises(AnsibleFilterError, match="project must be a string"):
-        pool_definitions([], project=["prod"])
+    assert error_of([], project=["prod"]) == "pool_definitions: project must be a string, got list"
+
+
+def test_names_from_the_api_are_shown_printable_in_messages():
+    message = error_of([info_pool("prod", "pg\x1b[2J", "a\nb", database_name=None)])
+    assert message.startswith("pool_definitions: pools[0] (prod/pg\\x1b[2J/a\\nb) has no usable database_name")
+
+
+WORDS = ("project", "service_name", "pool_name", "database_name", "username", "pool_mode", "pool_size", "prod", "pg-a", "app")
+POOL_KEYS = {"project": NAMES, "service_name": NAMES, "pool_name": NAMES, "database_name": NAMES, "username": NAMES | st.none(),
+             "pool_mode": NAMES | st.none(), "pool_size": st.integers() | st.none()}
+
+
+@given(pools=json_like(WORDS) | shaped(POOL_KEYS, WORDS), project=json_like(WORDS))
+def test_property_any_input_gives_definitions_or_a_filter_error(pools, project):
+    definitions = result_or_filter_error("pool_definitions", lambda: pool_definitions(pools, project=project))
+    if definitions is not None:
+        assert len(definitions) == len(pools)
+        assert all(isinstance(entry["pool_name"], str) for entry in definitions)

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import pytest
 from ansible.errors import AnsibleFilterError
+from hypothesis import given
+from hypothesis import strategies as st
 
-from ansible_collections.dbpools.aiven.plugins.filter.pools_by_service import FilterModule, pools_by_service
+from ansible_collections.dbpools.aiven.plugins.filter.pools_by_service import KNOWN_KEYS, FilterModule, pools_by_service
+from ansible_collections.dbpools.aiven.tests.unit.plugins.filter.json_like import NAMES, json_like, result_or_filter_error, shaped
 
 VARIABLE = "connection_pools_definitions"
 
@@ -16,9 +19,12 @@ def group(definitions, **kwargs):
 
 
 def error_of(definitions, **kwargs) -> str:
+    """The message after the filter's name, which starts every message."""
     with pytest.raises(AnsibleFilterError) as caught:
         group(definitions, **kwargs)
-    return str(caught.value)
+    message = str(caught.value)
+    assert message.startswith("pools_by_service: ")
+    return message[len("pools_by_service: "):]
 
 
 def service(project, service_name, pools, purge=False, allow_empty=False) -> dict:
@@ -220,7 +226,7 @@ def test_project_must_be_a_string():
 
 
 def test_default_variable_name_in_messages():
-    with pytest.raises(AnsibleFilterError, match=r"^definitions\[0\]"):
+    with pytest.raises(AnsibleFilterError, match=r"^pools_by_service: definitions\[0\]"):
         pools_by_service([{"service_name": "pg", "pool_name": "p"}])
 
 
@@ -258,3 +264,36 @@ def test_merged_variables_are_checked_and_named_like_the_main_list():
 
 def test_merge_must_be_a_dictionary():
     assert "merge must be a dictionary" in error_of([], project="prod", merge=[[]])
+
+
+def test_merged_names_that_read_the_same_are_sorted_without_comparing_their_lists():
+    merge = {1: [{"service_name": "pg", "pool_name": "a"}], "1": [{"service_name": "pg", "pool_name": "b"}]}
+    assert [pool["pool_name"] for pool in group([], project="prod", merge=merge)[0]["pools"]] == ["a", "b"]
+
+
+@pytest.mark.parametrize("option", ["variable", "purge_variable", "allow_empty_variable"])
+def test_variable_names_must_be_strings(option):
+    with pytest.raises(AnsibleFilterError, match=f"^pools_by_service: {option} must be a string, got 3$"):
+        pools_by_service([], **{option: 3})
+
+
+def test_control_characters_in_names_are_shown_escaped():
+    message = error_of([{"project": "prod", "service_name": "pg", "pool_name": "p", "\x1b[2J": 1}], project="", purge=["pg\u202e"],
+                       merge={"extra\n": "x"})
+    assert "unknown key(s) \\x1b[2J;" in message
+    assert "extra\\n must be a list" in message
+    assert "purge[0] (pg\\u202e) names no project and there is no default project; write it as project/pg\\u202e" in message
+
+
+WORDS = KNOWN_KEYS + ("prod", "pg-a", "app", "present", "absent")
+ENTRY_KEYS = {key: NAMES for key in ("project", "service_name", "pool_name", "database_name", "username")}
+
+
+@given(definitions=json_like(WORDS) | shaped(ENTRY_KEYS, WORDS), project=json_like(WORDS), purge=json_like(WORDS) | st.lists(NAMES),
+       allow_empty=json_like(WORDS), merge=json_like(WORDS) | st.dictionaries(NAMES, shaped(ENTRY_KEYS, WORDS)), variable=json_like(WORDS))
+def test_property_any_input_gives_services_or_a_filter_error(definitions, project, purge, allow_empty, merge, variable):
+    def call():
+        return pools_by_service(definitions, project=project, purge=purge, allow_empty=allow_empty, merge=merge, variable=variable)
+    result = result_or_filter_error("pools_by_service", call)
+    if result is not None:
+        assert all(set(item) == {"project", "service_name", "purge", "allow_empty", "pools"} for item in result)

@@ -15,6 +15,7 @@ from ansible_collections.dbpools.aiven.plugins.module_utils._pools import (
     connection_details,
     connection_uri,
     normalise_pool,
+    without_credentials,
 )
 
 HOST = "pg-1.aivencloud.com"
@@ -52,6 +53,14 @@ def test_pinned_pool_without_any_readable_password_has_none_and_a_uri_without_on
     details = connection_details(_pool(password="%3Credacted%3E"), _document([]))
     assert details["password"] is None
     assert details["uri"] == f"postgres://alice@{HOST}:20000/app?sslmode=require"
+
+
+@pytest.mark.parametrize("username, unpinned_user, uri_user", [("alice", None, "alice@"), (None, "bob", "bob@"), (None, None, "")])
+def test_without_secrets_no_password_key_and_none_in_the_uri(username: str | None, unpinned_user: str | None, uri_user: str) -> None:
+    details = connection_details(_pool(username=username), _document(), unpinned_user, include_secrets=False)
+    assert "password" not in details
+    assert details["uri"] == f"postgres://{uri_user}{HOST}:20000/app?sslmode=require"
+    assert not [secret for secret in ("pw-alice", "doc-alice", "b@b", "admin-pw") if secret in repr(details)]
 
 
 def test_dbname_is_the_pool_name_not_the_database() -> None:
@@ -103,3 +112,24 @@ def test_uri_parts_read_back_as_given(user: str, password: str, dbname: str) -> 
     assert unquote(parts.password) == password
     assert unquote(parts.path[1:]) == dbname
     assert (parts.hostname, parts.port, parts.query) == ("db.example", 6543, "sslmode=verify-full")
+
+
+@pytest.mark.parametrize("uri, expected", [
+    ("postgres://avnadmin:pw@db.example:5432/app?sslmode=require", "postgres://db.example:5432/app?sslmode=require"),
+    ("postgres://avnadmin:<redacted>@db.example:5432/app?sslmode=require", "postgres://db.example:5432/app?sslmode=require"),
+    ("postgres://a%40b:p%40w@[::1]:5432/app", "postgres://[::1]:5432/app"),
+    ("postgres://db.example:5432/app?sslmode=require", "postgres://db.example:5432/app?sslmode=require"),
+    # An unquoted "/" in the password: urlsplit reads part of it as the path. No URI rather than a piece of the password.
+    ("postgres://avnadmin:pa/ss@db.example:5432/app", None),
+    ("postgres://u:p@[::1/app", None),
+    (None, None),
+    (42, None),
+])
+def test_without_credentials(uri: Any, expected: str | None) -> None:
+    assert without_credentials(uri) == expected
+
+
+@given(user=st.text(min_size=1, max_size=20), password=st.text(max_size=20))
+def test_without_credentials_leaves_no_part_of_them(user: str, password: str) -> None:
+    stripped = without_credentials(connection_uri("db.example", 6543, "app", user, password, "require"))
+    assert stripped == "postgres://db.example:6543/app?sslmode=require"

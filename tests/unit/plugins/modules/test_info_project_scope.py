@@ -49,9 +49,10 @@ def test_without_service_name_every_postgresql_service_in_one_request(project, c
     result = run(project, capsys)
     assert not result.get("failed"), result.get("msg")
     assert project.calls() == [LIST]
-    assert "include_secrets=true" in project.requests[0].path
+    assert "include_secrets" not in project.requests[0].path
     # Services in the order of the list (pg-b first: the fake lists them as they were added), pools in the order of each service.
     assert identities(result) == [("proj", "pg-b", "reports"), ("proj", "pg-b", "app"), ("proj", "pg-a", "app")]
+    assert result["services"] == [{"project": "proj", "service_name": name, "state": "RUNNING"} for name in ("pg-b", "pg-a")]
     assert result["changed"] is False and "ca_cert" not in result
 
 
@@ -68,7 +69,7 @@ def test_pool_name_filters_with_service_name_in_one_service_read(project, capsys
 
 
 def test_pinned_pool_gets_its_user_password_and_a_uri_built_from_the_parts(project, capsys):
-    pool = run(project, capsys, service_name="pg-b", pool_name=["reports"])["connection_pools"][0]
+    pool = run(project, capsys, service_name="pg-b", pool_name=["reports"], include_secrets=True)["connection_pools"][0]
     assert {key: pool[key] for key in ("host", "port", "dbname", "user", "password", "sslmode")} == {
         "host": "pg.example.com", "port": 12692, "dbname": "reports", "user": "app", "password": USER_PASSWORD, "sslmode": "require"}
     assert pool["uri"] == "postgres://app:app-Us3r%2Fpw@pg.example.com:12692/reports?sslmode=require"
@@ -77,14 +78,14 @@ def test_pinned_pool_gets_its_user_password_and_a_uri_built_from_the_parts(proje
 
 
 def test_unpinned_pool_has_no_credentials_not_the_admins(project, capsys):
-    pool = run(project, capsys, service_name="pg-a")["connection_pools"][0]
+    pool = run(project, capsys, service_name="pg-a", include_secrets=True)["connection_pools"][0]
     assert pool["user"] == "" and pool["password"] == ""
     assert pool["uri"] == "postgres://pg.example.com:12692/app?sslmode=require"
     assert "admin-pw" not in json.dumps(pool["uri"])
 
 
 def test_unpinned_user_fills_in_that_user_for_unpinned_pools_only(project, capsys):
-    result = run(project, capsys, unpinned_user="app")
+    result = run(project, capsys, unpinned_user="app", include_secrets=True)
     by_identity = dict(zip(identities(result), result["connection_pools"]))
     assert by_identity[("proj", "pg-a", "app")]["user"] == "app"
     assert by_identity[("proj", "pg-a", "app")]["password"] == USER_PASSWORD
@@ -115,7 +116,7 @@ def test_ca_cert_read_failure_fails_naming_the_project(project, capsys):
 
 def test_token_without_secrets_reads_the_list_again_and_warns(project, capsys):
     project.secrets = "forbidden"
-    result = run(project, capsys)
+    result = run(project, capsys, include_secrets=True)
     assert project.calls() == [LIST, LIST]
     assert not result.get("failed"), result.get("msg")
     assert any("may not read secrets" in str(warning) for warning in result.get("warnings", []))

@@ -23,9 +23,8 @@ from ansible_collections.dbpools.aiven.tests.unit.plugins.modules.module_runner 
 
 TOKEN = "odd-replies-T0KEN-0123456789abcdef"
 SERVICE = "/v1/project/proj/service/pg"
-# The info module reads with secrets; aiven_connection_pool only with include_secrets.
+# Both modules ask for secrets only with include_secrets.
 READ = SERVICE + "?include_secrets=true"
-FIRST_READ = {"pool": SERVICE, "info": READ}
 POOLS = SERVICE + "/connection_pool"
 MAIN = {"pool": aiven_connection_pool.main, "info": aiven_connection_pool_info.main}
 
@@ -72,7 +71,7 @@ MODULE_ARGS = {
     ],
 )
 def test_malformed_service_document_fails_cleanly(fake_api, capsys, module, reply, problem) -> None:
-    fake_api.script("GET", FIRST_READ[module], reply)
+    fake_api.script("GET", SERVICE, reply)
     result = run(fake_api, capsys, module, **MODULE_ARGS[module])
     assert result["failed"] is True and not result.get("changed")
     assert result["msg"] == f"unexpected reply for service proj/pg: {problem}"
@@ -124,11 +123,11 @@ def test_update_404_about_the_database_keeps_aivens_answer(fake_api, capsys) -> 
 
 
 def read_pool_x_with_secrets(fake_api: Any, capsys: Any, module: str, secrets: str) -> dict[str, Any]:
-    """Pool x of proj/pg read by ``module`` (the pool module asks for its secrets), the fake's ``secrets`` set so."""
-    fake_api.add_pool("proj", "pg", "x")
+    """Pool x of proj/pg (pinned: its URI carries its user's password) read by ``module`` with include_secrets, the fake's ``secrets`` set so."""
+    fake_api.add_pool("proj", "pg", "x", username="app")
     fake_api.secrets = secrets
-    args = {"pool_name": "x", "include_secrets": True} if module == "pool" else {}
-    return run(fake_api, capsys, module, **args)
+    args = {"pool_name": "x"} if module == "pool" else {}
+    return run(fake_api, capsys, module, include_secrets=True, **args)
 
 
 @pytest.mark.parametrize("module", ["pool", "info"])
@@ -152,7 +151,7 @@ def test_redacted_password_despite_include_secrets_is_warned_about(fake_api, cap
 def test_readable_secrets_give_no_warning(fake_api, capsys) -> None:
     # Pinned: an unpinned pool has no password of its own to give.
     fake_api.add_pool("proj", "pg", "x", username="app")
-    result = run(fake_api, capsys, "info")
+    result = run(fake_api, capsys, "info", include_secrets=True)
     assert f":{PASSWORD}@" in result["connection_pools"][0]["connection_uri"]
     assert result["connection_pools"][0]["password"] == PASSWORD
     assert warnings_of(result) == []

@@ -1,0 +1,39 @@
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Text from the API made fit for a person's terminal: no control characters, bounded length.
+
+Messages, warnings and the lines of the filters show API texts (error messages, names
+read from replies) through ``printable``. Machine-readable values (a module's
+``failure``, ``changes``) keep the API's text as sent: JSON escapes what they hold.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+# One text from the API (an error message, a name) in a message.
+TEXT_MAX = 500
+# A whole message or warning; it may list many problems and names, each of them bounded only by this.
+MESSAGE_MAX = 4000
+ELLIPSIS = "..."
+# C0, DEL and C1 (ESC, CSI: a terminal runs them), line and paragraph separators (they break the
+# one line a warning is), format characters (bidi overrides reorder what is shown), and
+# unpaired surrogates (they cannot be encoded for output).
+_HIDDEN_CATEGORIES = frozenset(("Cc", "Cf", "Cs", "Zl", "Zp"))
+# Escaped as Python writes them, so that a name with a newline does not pass for one with a space.
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escaped(char: str) -> str:
+    if unicodedata.category(char) not in _HIDDEN_CATEGORIES:
+        return char
+    code = ord(char)
+    return _NAMED.get(char) or (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}")
+
+
+def printable(text: str, limit: int = TEXT_MAX) -> str:
+    """``text`` with every control character escaped (ESC as ``\\x1b``, a newline as ``\\n``), cut to ``limit`` characters."""
+    # Each character escapes to at least one, so no more than ``limit`` + 1 of a huge text are looked at.
+    shown = "".join(_escaped(char) for char in text[:limit + 1])
+    if len(shown) <= limit:
+        return shown
+    return shown[:limit - len(ELLIPSIS)] + ELLIPSIS if limit > len(ELLIPSIS) else shown[:limit]
