@@ -15,10 +15,17 @@ description:
     the services of a project named in two or more terms are read with one request (the project's service
     list); O(ca_cert=true) adds one request per project. Nothing is changed.
   - Every term and option is checked before any request. A pool that does not exist fails with a message
-    naming C(PROJECT/SERVICE/POOL) and listing the pools the service has.
-  - The services are read with C(include_secrets=true), which needs the permission C(service:secrets:read).
-    A token without it (the API answers 403) gets the pools read without secrets and a warning; C(password)
-    is then V(null).
+    naming C(PROJECT/SERVICE/POOL) and listing the pools the service has; a pool of a powered-off service
+    (C(POWEROFF)) fails naming the service and its state. A service in another state that is not C(RUNNING)
+    is warned about.
+  - Credentials that are right or a failure, never an empty or missing one. The services are read with
+    C(include_secrets=true), which needs the permission C(service:secrets:read). A token without it (the API
+    answers 403), a password the API does not give out (C(<redacted>)), and an unpinned pool without
+    O(unpinned_user) each fail the lookup, naming the pool and what to set or grant. All such problems of the
+    terms are reported at once.
+  - O(include_secrets=false) is the opt-out for the details without credentials (C(host), C(port), C(dbname),
+    C(sslmode), C(user) and a C(uri) without password). The API is not asked for secrets, so any read-only
+    token will do.
 author:
   - dbpools.aiven maintainers (@dbpools)
 options:
@@ -73,14 +80,24 @@ options:
     default: false
   unpinned_user:
     description:
-      - A pool that is not pinned to a user has no credentials of its own, so its C(user) and C(password) are
-        empty strings and its C(uri) carries no credentials. Name a service user here to fill in that user and
-        its password for the unpinned pools instead. The admin is never filled in unless named here.
+      - A pool that is not pinned to a user has no credentials of its own. Name the service user to connect as
+        through the unpinned pools; that user and its password are returned for them. Without it, an unpinned
+        pool fails the lookup (with O(include_secrets=false) its C(user) is V("") and its C(uri) carries no
+        credentials). The admin is never filled in unless named here.
       - A name that is not a user of the service fails the lookup, listing the service's users.
       - Pinned pools always get their own user.
     type: str
+  include_secrets:
+    description:
+      - V(true) returns each pool's C(password), and the C(uri) with it; the lookup fails rather than return a
+        pool without a usable password.
+      - V(false) returns the details without credentials - no C(password) key, a C(uri) without password - and
+        does not ask the API for secrets, so a token without C(service:secrets:read) will do; an unpinned pool
+        without O(unpinned_user) then has the C(user) V("").
+    type: bool
+    default: true
 notes:
-  - The result holds secrets (C(password), C(uri)). Use C(no_log) on every task that takes it as an argument or
+  - The result holds secrets (C(password), C(uri)) unless O(include_secrets=false). Use C(no_log) on every task that takes it as an argument or
     registers or prints it; with a higher verbosity Ansible shows task arguments and results.
   - A client connects to the pool's name as the database (C(dbname)), not to the pool's C(database_name) -
     PgBouncer routes by the pool name.
@@ -98,7 +115,6 @@ EXAMPLES = r"""
     dest: /etc/myapp/db.env
     mode: "0600"
     content: |
-      DATABASE_URL={{ pool.uri }}
       PGHOST={{ pool.host }}
       PGPORT={{ pool.port }}
       PGDATABASE={{ pool.dbname }}
@@ -120,11 +136,11 @@ EXAMPLES = r"""
     shared: "{{ lookup('dbpools.aiven.connection_info', 'demo-project/pg-demo/shared-pool', unpinned_user='app') }}"
   no_log: true
 
-- name: Where a pool listens (no secret in the message)
+- name: Where a pool listens, with a token that may not read secrets (no secret asked for, no no_log needed)
   ansible.builtin.debug:
-    msg: "{{ pool.host }}:{{ pool.port }}/{{ pool.dbname }}"
+    msg: "{{ pool.host }}:{{ pool.port }}/{{ pool.dbname }} as {{ pool.user }}"
   vars:
-    pool: "{{ lookup('dbpools.aiven.connection_info', 'demo-project/pg-demo/app-pool') }}"
+    pool: "{{ lookup('dbpools.aiven.connection_info', 'demo-project/pg-demo/app-pool', include_secrets=false) }}"
 """
 
 RETURN = r"""
@@ -146,20 +162,22 @@ _raw:
     user:
       description:
         - User a client connects as - the pinned user, or O(unpinned_user) for an unpinned pool.
-        - V("") for an unpinned pool without O(unpinned_user).
+        - V("") for an unpinned pool without O(unpinned_user), only with O(include_secrets=false).
       type: str
     password:
       description:
-        - Password of C(user), a secret; V("") when C(user) is V("").
-        - V(null) when the API did not give it out (a warning then says so).
+        - Password of C(user), a secret; never empty (the lookup fails instead).
+        - Only with O(include_secrets=true).
       type: str
     sslmode:
       description: C(sslmode) the API gives for the pool, V(require) when it gives none.
       type: str
     uri:
       description:
-        - C(postgres://USER:PASSWORD@HOST:PORT/POOL?sslmode=...) built from the fields above, each URL-quoted;
-          without credentials when C(user) is V(""), without a password when C(password) is V(null). A secret.
+        - C(postgres://USER:PASSWORD@HOST:PORT/POOL?sslmode=...) built from the fields above, each URL-quoted.
+          A secret.
+        - With O(include_secrets=false) without the password (C(USER@)), and without credentials when C(user)
+          is V("").
       type: str
     ca_cert:
       description: PEM certificate of the project's CA; only with O(ca_cert=true).
@@ -177,7 +195,14 @@ from ansible.utils.display import Display
 
 from ansible_collections.dbpools.aiven.plugins.module_utils import _pools
 from ansible_collections.dbpools.aiven.plugins.module_utils._api import AivenApiError, AivenClient
-from ansible_collections.dbpools.aiven.plugins.module_utils._reading import ReadError, ServiceReader, listed, pools_of
+from ansible_collections.dbpools.aiven.plugins.module_utils._reading import (
+    POWEROFF,
+    ReadError,
+    ServiceReader,
+    pools_of,
+    service_state,
+    state_warning,
+)
 from ansible_collections.dbpools.aiven.plugins.module_utils._rules import (
     DEFAULT_API_URL,
     NAME_MAX,
@@ -187,6 +212,7 @@ from ansible_collections.dbpools.aiven.plugins.module_utils._rules import (
     VALIDATE_CERTS_OFF,
     connection_problem,
     first_set,
+    listed,
     plain_http_warning,
     project_problem,
     service_label,
@@ -194,11 +220,14 @@ from ansible_collections.dbpools.aiven.plugins.module_utils._rules import (
     shown,
     text_problem,
 )
+from ansible_collections.dbpools.aiven.plugins.module_utils._text import MESSAGE_MAX, printable
 from ansible_collections.dbpools.aiven.plugins.module_utils._transport import HAS_REQUESTS
 
 display = Display()
 
 TERM_SHAPE = "PROJECT/SERVICE/POOL"
+# What a token needs for include_secrets=true (Aiven's permission map, go-client-codegen permissions.yaml).
+SECRETS_PERMISSION = "service:secrets:read"
 
 
 @dataclass(frozen=True)
@@ -260,7 +289,17 @@ def read_documents(reader: ServiceReader, wanted: Sequence[Wanted]) -> dict[tupl
     return documents
 
 
-def details_of(item: Wanted, document: Mapping[str, Any], unpinned_user: str | None) -> dict[str, Any]:
+def state_problem(project: str, service_name: str, document: Mapping[str, Any]) -> tuple[str | None, str | None]:
+    """(failure, warning) for the state of a service: powered off fails, any other state but RUNNING warns."""
+    label = service_label(project, service_name)
+    state = service_state(document)
+    if state == POWEROFF:
+        return (f"service {label} is {POWEROFF}: nothing can connect through its pools until it is powered on "
+                "(and Aiven may drop its pools while it is off)"), None
+    return None, state_warning(label, state, len(pools_of(label, document)))
+
+
+def details_of(item: Wanted, document: Mapping[str, Any], unpinned_user: str | None, include_secrets: bool) -> dict[str, Any]:
     """The connection details of one term's pool, from its service document."""
     label = service_label(item.project, item.service_name)
     pools = {pool["pool_name"]: pool for pool in pools_of(label, document)}
@@ -269,25 +308,76 @@ def details_of(item: Wanted, document: Mapping[str, Any], unpinned_user: str | N
         raise AnsibleLookupError(f"pool {item.label} does not exist; service {label} has "
                                  f"{'pools: ' + listed(sorted(pools)) if pools else 'no pools'}")
     try:
-        return _pools.connection_details(pool, document, unpinned_user)
+        return _pools.connection_details(pool, document, unpinned_user, include_secrets)
     except _pools.DetailsError as err:
         raise AnsibleLookupError(f"pool {item.label}: {err}") from None
 
 
-def connection_info(client: AivenClient, wanted: Sequence[Wanted], ca_cert: bool = False,
-                    unpinned_user: str | None = None) -> tuple[list[dict[str, Any]], list[str]]:
-    """The details of every wanted pool, in order, and the warnings to give; AnsibleLookupError on failure."""
-    reader = ServiceReader(client, include_secrets=True)
+def credential_problems(reader: ServiceReader, wanted: Sequence[Wanted], results: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Why the credentials of some pools are unusable (no user, no password), each naming the pools and what to do."""
+    unpinned: list[str] = []
+    refused: dict[str, list[str]] = {}
+    redacted: list[str] = []
+    seen: set[str] = set()
+    for item, details in zip(wanted, results):
+        if item.label in seen:
+            continue
+        seen.add(item.label)
+        if not details["user"]:
+            unpinned.append(item.label)
+        elif details["password"] is None and reader.refused(item.project):
+            refused.setdefault(item.project, []).append(item.label)
+        elif details["password"] is None:
+            redacted.append(f"{item.label} (user {details['user']})")
+    problems = []
+    if unpinned:
+        problems.append(f"pool(s) {listed(unpinned)} are not pinned to a user and have no credentials of their own: set "
+                        "unpinned_user to the service user to connect as (or include_secrets=false for the details without credentials)")
+    for project, labels in refused.items():
+        problems.append(f"the API token may not read the passwords of pool(s) {listed(labels)}: project {project} answered "
+                        f"include_secrets=true with HTTP 403; grant the token the permission {SECRETS_PERMISSION} "
+                        "(or set include_secrets=false for the details without credentials)")
+    if redacted:
+        problems.append(f"the API gave no password for pool(s) {listed(redacted)} although secrets were asked for "
+                        f"(it answered {_pools.REDACTED} or none): check that the token has the permission {SECRETS_PERMISSION} "
+                        "(or set include_secrets=false for the details without credentials)")
+    return problems
+
+
+def connection_info(client: AivenClient, wanted: Sequence[Wanted], ca_cert: bool = False, unpinned_user: str | None = None,
+                    include_secrets: bool = True) -> tuple[list[dict[str, Any]], list[str]]:
+    """The details of every wanted pool, in order, and the warnings to give; AnsibleLookupError on failure.
+
+    Messages quote the API (its error texts, names it lists): they are made printable and bounded here.
+    """
+    try:
+        return _connection_info(client, wanted, ca_cert, unpinned_user, include_secrets)
+    except AnsibleLookupError as err:
+        raise AnsibleLookupError(printable(err.message, MESSAGE_MAX)) from None
+
+
+def _connection_info(client: AivenClient, wanted: Sequence[Wanted], ca_cert: bool, unpinned_user: str | None,
+                     include_secrets: bool) -> tuple[list[dict[str, Any]], list[str]]:
+    # A refusal of secrets is read again without them (ServiceReader), so that a token with no access at
+    # all fails as such, and a missing service or pool is named before the missing permission.
+    reader = ServiceReader(client, include_secrets=include_secrets)
+    warnings: list[str] = []
     try:
         documents = read_documents(reader, wanted)
-        results = [details_of(item, documents[(item.project, item.service_name)], unpinned_user) for item in wanted]
+        for (project, service_name), document in documents.items():
+            failure, warning = state_problem(project, service_name, document)
+            if failure:
+                raise AnsibleLookupError(failure)
+            if warning:
+                warnings.append(warning)
+        results = [details_of(item, documents[(item.project, item.service_name)], unpinned_user, include_secrets)
+                   for item in wanted]
     except ReadError as err:
         raise AnsibleLookupError(err.message) from None
-    warnings = reader.warnings
-    for item, details in zip(wanted, results):
-        if details["user"] and details["password"] is None and not reader.refused(item.project):
-            warnings.append(f"pool {item.label}: the API gave no password for user {details['user']} although secrets "
-                            "were asked for: password is null and uri carries none")
+    if include_secrets:
+        problems = credential_problems(reader, wanted, results)
+        if problems:
+            raise AnsibleLookupError("; ".join(problems))
     if ca_cert:
         certificates: dict[str, str] = {}
         for item, details in zip(wanted, results):
@@ -297,7 +387,7 @@ def connection_info(client: AivenClient, wanted: Sequence[Wanted], ca_cert: bool
                 except AivenApiError as err:
                     raise AnsibleLookupError(f"cannot read the CA certificate of project {item.project}: {err}") from None
             details["ca_cert"] = certificates[item.project]
-    return results, warnings
+    return results, [printable(warning, MESSAGE_MAX) for warning in warnings]
 
 
 class LookupModule(LookupBase):
@@ -319,7 +409,8 @@ class LookupModule(LookupBase):
                              max_retries=settings["api_retries"])
         try:
             results, warnings = connection_info(client, wanted, ca_cert=bool(self.get_option("ca_cert")),
-                                                unpinned_user=settings["unpinned_user"])
+                                                unpinned_user=settings["unpinned_user"],
+                                                include_secrets=bool(self.get_option("include_secrets")))
         finally:
             client.close()
         for warning in warnings:

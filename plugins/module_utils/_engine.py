@@ -20,7 +20,8 @@ from typing import Any, cast
 
 from ansible_collections.dbpools.aiven.plugins.module_utils import _pools, _rules
 from ansible_collections.dbpools.aiven.plugins.module_utils._api import AivenApiError, AivenClient
-from ansible_collections.dbpools.aiven.plugins.module_utils._reading import ReadError, ServiceReader, listed, pools_of, redacted_warning
+from ansible_collections.dbpools.aiven.plugins.module_utils._reading import ReadError, ServiceReader, pools_of, redacted_warning, state_named
+from ansible_collections.dbpools.aiven.plugins.module_utils._rules import listed
 
 WRITABLE_STATES = ("RUNNING", "REBALANCING")
 # Rounds of writes, each read back; a later round only repairs races with other writers.
@@ -388,7 +389,7 @@ class PoolEngine:
                 break
             remaining = deadline - self._clock()
             if remaining <= 0:
-                raise SyncError(f"service {service.label} is still {state} after waiting {timeout:g} s for RUNNING",
+                raise SyncError(f"service {service.label} is still {state_named(state)} after waiting {timeout:g} s for RUNNING",
                                 failure={"status": None, "message": f"timed out waiting for state RUNNING, last state {state}",
                                          "state": state}, applied=self._summaries())
             self._sleep(min(max(timeout / 20.0, 1.0), 10.0, remaining))

@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from typing import Any, overload
 from urllib.parse import parse_qs, quote, unquote, urlsplit, urlunsplit
 
-from ansible_collections.dbpools.aiven.plugins.module_utils._rules import PlanError, pool_state, shown, validate_desired
+from ansible_collections.dbpools.aiven.plugins.module_utils._rules import PlanError, listed, pool_state, shown, validate_desired
+from ansible_collections.dbpools.aiven.plugins.module_utils._text import printable
 
 SETTINGS = ("database_name", "username", "pool_mode", "pool_size")
 API_FIELD = {"database_name": "database", "username": "username", "pool_mode": "pool_mode", "pool_size": "pool_size"}
@@ -31,6 +32,8 @@ API_DEFAULTS = {"pool_mode": "transaction", "pool_size": 10}
 _CONNECTION_KEYS = ("connection_uri", "host", "port", "sslmode")
 # What the API writes in place of a secret it does not give out.
 REDACTED = "<redacted>"
+# Aiven's TLS mode for pools: what a pool's URI that names none means.
+DEFAULT_SSLMODE = "require"
 
 
 class ReplyError(ValueError):
@@ -96,6 +99,8 @@ def normalise_pool(entry: Mapping[str, Any]) -> dict[str, Any]:
         "connection_uri": uri if isinstance(uri, str) and uri else None,
     }
     pool.update(parse_connection_uri(pool["connection_uri"]))
+    # A pool read from the API exists, so it has a TLS mode; only a pool not created yet (check mode) has none.
+    pool["sslmode"] = pool["sslmode"] or DEFAULT_SSLMODE
     return pool
 
 
@@ -355,11 +360,16 @@ def document_problems(label: str, document: Mapping[str, Any], changes: Sequence
         database, username = change.body.get("database"), change.body.get("username")
         if databases is not None and database is not None and database not in databases:
             problems.append(f"{label}/{change.pool_name}: database_name {shown(database)} does not exist on the service "
-                            f"(databases: {', '.join(databases) or 'none'})")
+                            f"(databases: {_some(databases)})")
         if users is not None and username is not None and username not in users:
             problems.append(f"{label}/{change.pool_name}: username {shown(username)} is not a user of the service "
-                            f"(users: {', '.join(users) or 'none'})")
+                            f"(users: {_some(users)})")
     return problems
+
+
+def _some(names: Sequence[str]) -> str:
+    """Names read from the API for a problem: a bounded few, each printable, so that one problem cannot crowd out the others."""
+    return listed([printable(name) for name in names]) or "none"
 
 
 def emptying_problem(label: str, current: Sequence[dict[str, Any]], changes: Sequence[Change]) -> str | None:
@@ -413,14 +423,16 @@ def settings_text(view: Mapping[str, Any] | None) -> str:
         return ""
     lines = []
     for option, value in settings.items():
-        shown_value = "null" if value is None else (f"'{value}'" if value == "" else str(value))
+        # Values read from the API: a newline in one would forge a line of the diff.
+        shown_value = "null" if value is None else ("''" if value == "" else printable(str(value)))
         lines.append(f"{option}: {shown_value}\n")
     return "".join(lines)
 
 
 def diff_entry(label: str, before: Mapping[str, Any] | None, after: Mapping[str, Any] | None) -> dict[str, str]:
-    """One item of the result's diff list, for the pool ``label`` (``project/service/pool``)."""
-    return {"before_header": label, "after_header": label, "before": settings_text(before), "after": settings_text(after)}
+    """One item of the result's diff list, for the pool ``label`` (``project/service/pool``, the pool's name maybe read from the API)."""
+    header = printable(label)
+    return {"before_header": header, "after_header": header, "before": settings_text(before), "after": settings_text(after)}
 
 
 def pool_password(pool: Mapping[str, Any]) -> str | None:
@@ -436,13 +448,24 @@ def pool_password(pool: Mapping[str, Any]) -> str | None:
 
 
 def public_pool(project: str, service_name: str, pool: Mapping[str, Any], include_secrets: bool = False) -> dict[str, Any]:
-    """A pool as the modules return it: identity, settings, how to connect; the secrets only when asked for."""
+    """A pool as the modules return it: identity, settings, how to connect; the secrets only when asked for.
+
+    ``username`` is the setting (None for an unpinned pool, as in ``changes``); ``user`` is
+    who a client connects as, "" for an unpinned pool, which has no credentials of its own.
+    The API's URI of an unpinned pool carries the admin's credentials: they are never
+    returned (see without_credentials), and its ``password`` is "".
+    """
+    pinned = pool.get("username")
     result: dict[str, Any] = {"project": project, "service_name": service_name, "pool_name": pool.get("pool_name")}
     result.update(settings_of(pool) or {})
     result.update(host=pool.get("host"), port=pool.get("port"), dbname=pool.get("pool_name"),
-                  user=pool.get("username"), sslmode=pool.get("sslmode"))
+                  user=pinned or "", sslmode=pool.get("sslmode"))
     if include_secrets:
-        result.update(connection_uri=pool.get("connection_uri"), password=pool_password(pool))
+        uri = pool.get("connection_uri")
+        if pinned:
+            result.update(connection_uri=uri, password=pool_password(pool))
+        else:
+            result.update(connection_uri=without_credentials(uri), password="")
     return result
 
 
@@ -511,7 +534,7 @@ def connection_details(pool: Mapping[str, Any], document: Mapping[str, Any], unp
     component = _pgbouncer_component(document)
     host = pool.get("host") or component.get("host")
     port = pool.get("port") if pool.get("port") is not None else _as_int(component.get("port"))
-    sslmode = pool.get("sslmode") or "require"
+    sslmode = pool.get("sslmode") or DEFAULT_SSLMODE
     dbname = str(pool.get("pool_name"))
     pinned = pool.get("username")
     password: str | None
@@ -525,7 +548,7 @@ def connection_details(pool: Mapping[str, Any], document: Mapping[str, Any], unp
         if users is None:
             raise DetailsError(f"unpinned_user {shown(unpinned_user)} cannot be checked: the service lists no users")
         if unpinned_user not in users:
-            raise DetailsError(f"unpinned_user {shown(unpinned_user)} is not a user of the service (users: {', '.join(users) or 'none'})")
+            raise DetailsError(f"unpinned_user {shown(unpinned_user)} is not a user of the service (users: {_some(users)})")
         user, password = unpinned_user, _user_password(document, unpinned_user)
     if not include_secrets:
         return {"host": host, "port": port, "dbname": dbname, "user": user, "sslmode": sslmode,

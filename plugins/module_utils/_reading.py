@@ -14,10 +14,9 @@ from typing import Any, TypeVar
 
 from ansible_collections.dbpools.aiven.plugins.module_utils import _pools
 from ansible_collections.dbpools.aiven.plugins.module_utils._api import AivenApiError, AivenClient
-from ansible_collections.dbpools.aiven.plugins.module_utils._rules import service_label, shown
+from ansible_collections.dbpools.aiven.plugins.module_utils._rules import listed, service_label, shown
+from ansible_collections.dbpools.aiven.plugins.module_utils._text import printable
 
-# Items a message names; the result's lists hold them all.
-NAMES_SHOWN = 10
 # Services of one project from which one read of the project's service list replaces a read per service.
 LIST_READ_FROM = 2
 # Service states (the document's ``state``): only a running service serves its pools.
@@ -38,13 +37,6 @@ class ReadError(Exception):
         self.failure = failure or {}
 
 
-def listed(items: Sequence[str]) -> str:
-    """Items for a message, the first NAMES_SHOWN of them and a count of the rest."""
-    rest = len(items) - NAMES_SHOWN
-    text = ", ".join(items[:NAMES_SHOWN])
-    return f"{text} and {rest} more" if rest > 0 else text
-
-
 def pools_of(label: str, document: Mapping[str, Any]) -> list[dict[str, Any]]:
     """The normalised pools of the service ``label`` (``project/service``); ReadError for a reply the contract does not allow."""
     try:
@@ -55,7 +47,7 @@ def pools_of(label: str, document: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 def redacted_warning(label: str, pools: Sequence[Mapping[str, Any]]) -> str | None:
     """A warning for pools whose URI came without a password although secrets were asked for."""
-    hidden = [str(pool["pool_name"]) for pool in pools if _pools.password_redacted(pool)]
+    hidden = [printable(str(pool["pool_name"])) for pool in pools if _pools.password_redacted(pool)]
     if not hidden:
         return None
     return (f"the API answered the connection_uri of pool(s) {listed(hidden)} of {label} with the password "
@@ -68,11 +60,16 @@ def service_state(document: Mapping[str, Any]) -> str | None:
     return state if isinstance(state, str) else None
 
 
+def state_named(state: Any) -> str:
+    """A service state read from the API for a message: as it is when it looks like one, else quoted and escaped."""
+    return state if isinstance(state, str) and _PLAIN_STATE.fullmatch(state) else shown(state)
+
+
 def state_warning(label: str, state: str | None, pools_listed: int) -> str | None:
     """A warning for the service ``label`` when it is not running, so that few or no pools is not read as "none exist"."""
     if state is None or state == RUNNING:
         return None
-    named = state if _PLAIN_STATE.fullmatch(state) else shown(state)
+    named = state_named(state)
     if state != POWEROFF:
         return f"service {label} is {named}, not {RUNNING}: connections through its pools may fail until it runs again"
     if pools_listed:
@@ -139,6 +136,6 @@ class ServiceReader:
 
     @property
     def warnings(self) -> list[str]:
-        return [f"the API token may not read secrets of {what} (include_secrets=true was answered HTTP 403: {refusal.message}): "
+        return [f"the API token may not read secrets of {what} (include_secrets=true was answered HTTP 403: {printable(refusal.message)}): "
                 "the pools were read without secrets, so their connection_uri carry no usable password"
                 for what, refusal in self._refusals.values()]

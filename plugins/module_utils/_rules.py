@@ -40,6 +40,8 @@ _PROJECT_NAME = re.compile(rf"[a-zA-Z0-9_-]{{1,{PROJECT_MAX}}}")
 # and unpaired surrogates cannot be encoded for the URL or the JSON body.
 _UNUSABLE_CATEGORIES = ("Cc", "Cs")
 _SHOWN_MAX = 80
+# Items a message names (databases, users, pools, writes); the result's lists hold them all.
+NAMES_SHOWN = 10
 
 
 class PlanError(ValueError):
@@ -53,6 +55,13 @@ def shown(value: Any) -> str:
         return text
     size = f" ({len(value)} characters)" if isinstance(value, str) else ""
     return f"{text[:_SHOWN_MAX - 20]}...{size}"
+
+
+def listed(items: Sequence[str]) -> str:
+    """Items for a message, the first NAMES_SHOWN of them and a count of the rest."""
+    rest = len(items) - NAMES_SHOWN
+    text = ", ".join(items[:NAMES_SHOWN])
+    return f"{text} and {rest} more" if rest > 0 else text
 
 
 def unusable_character(text: str) -> int | None:

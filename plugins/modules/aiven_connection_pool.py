@@ -347,7 +347,9 @@ connection_pools:
       description: Database the pool connects to.
       type: str
     username:
-      description: User the pool is pinned to; V(null) for an unpinned pool.
+      description:
+        - The setting, as in RV(changes) - the user the pool is pinned to; V(null) for an unpinned pool
+          (O(username="") unpins one).
       type: str
     pool_mode:
       description: PgBouncer pool mode.
@@ -365,14 +367,21 @@ connection_pools:
       description: Database name a client connects to, the pool's name.
       type: str
     user:
-      description: User a client connects as for a pinned pool; V(null) for an unpinned pool (clients use their own).
+      description:
+        - User a client connects as - the pinned user; V("") for an unpinned pool, which has no credentials of its
+          own (clients use their own), as in P(dbpools.aiven.aiven_connection_pool_info#module) and the lookup
+          P(dbpools.aiven.connection_info#lookup).
       type: str
     sslmode:
-      description: C(sslmode) the API gives for the pool; V(null) when unknown.
+      description:
+        - C(sslmode) the pool's URI names, pinned or not; V(require) (Aiven's) when it names none.
+        - V(null) in check mode for a pool that is not created yet.
       type: str
     connection_uri:
       description:
-        - URI to connect through the pool, as the API gives it. It contains a password, so it is a secret.
+        - URI to connect through the pool, as the API gives it. A pinned pool's holds that user's password, a secret.
+        - For an unpinned pool the API puts the admin's credentials in it; they are removed, and it is V(null) when
+          they cannot be told apart from the rest.
         - V(null) in check mode for a pool that is not created yet.
       returned: O(include_secrets=true)
       type: str
@@ -380,6 +389,7 @@ connection_pools:
       description:
         - Password inside RV(connection_pools[].connection_uri); V(null) when the API did not give it out
           (a warning then says so).
+        - V("") for an unpinned pool (RV(connection_pools[].user) is V("")).
       returned: O(include_secrets=true)
       type: str
   sample:
@@ -393,7 +403,7 @@ connection_pools:
       host: pg-demo-demo-project.aivencloud.com
       port: 12692
       dbname: app-pool
-      user: null
+      user: ""
       sslmode: require
 check_mode:
   description:

@@ -166,7 +166,9 @@ connection_pools:
       description: Database the pool connects to.
       type: str
     username:
-      description: User the pool is pinned to; V(null) for an unpinned pool.
+      description:
+        - The setting, as P(dbpools.aiven.aiven_connection_pool#module) returns it - the user the pool is pinned to;
+          V(null) for an unpinned pool (C(username="") unpins one).
       type: str
     pool_mode:
       description: PgBouncer pool mode.
@@ -181,7 +183,7 @@ connection_pools:
       description: PgBouncer port to connect to.
       type: int
     sslmode:
-      description: C(sslmode) the API gives for the pool, V(require) when it gives none.
+      description: C(sslmode) the pool's URI names, pinned or not; V(require) (Aiven's) when it names none.
       type: str
     dbname:
       description: Database name a client connects to, the pool's name (not RV(connection_pools[].database_name)).
@@ -271,7 +273,6 @@ from ansible_collections.dbpools.aiven.plugins.module_utils._pools import (
     connection_details,
     public_pool,
     select,
-    without_credentials,
 )
 from ansible_collections.dbpools.aiven.plugins.module_utils._reading import (
     RUNNING,
@@ -290,6 +291,7 @@ from ansible_collections.dbpools.aiven.plugins.module_utils._rules import (
     service_problem,
     text_problem,
 )
+from ansible_collections.dbpools.aiven.plugins.module_utils._text import MESSAGE_MAX, printable
 
 # service_type of Aiven for PostgreSQL in the service list; only those services have pools.
 POSTGRES = "pg"
@@ -320,15 +322,12 @@ def read_documents(reader: ServiceReader, project: str, service_name: str | None
 
 def pool_result(project: str, service_name: str, pool: dict[str, Any], document: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
     """One pool as this module returns it: the same connection fields as the lookup connection_info, from the same function."""
-    result = public_pool(project, service_name, pool)
+    # public_pool's connection_uri of an unpinned pool holds no credentials, whoever unpinned_user names.
+    result = public_pool(project, service_name, pool, params["include_secrets"])
     try:
         result.update(connection_details(pool, document, params["unpinned_user"], params["include_secrets"]))
     except DetailsError as err:
         raise ReadError(f"{service_label(project, service_name)}/{pool['pool_name']}: {err}") from None
-    if params["include_secrets"]:
-        # The API's URI of an unpinned pool carries the admin's credentials: never returned, whoever unpinned_user names.
-        uri = pool["connection_uri"]
-        result["connection_uri"] = uri if pool["username"] else without_credentials(uri)
     return result
 
 
@@ -388,13 +387,16 @@ def main() -> None:
     try:
         result, warnings = read(client, module.params)
     except ReadError as err:
+        # Names and texts read from the API are in it: shown printable (failure keeps them as sent).
+        msg = printable(err.message, MESSAGE_MAX)
         if err.failure:
-            module.fail_json(msg=err.message, failure=err.failure)
-        module.fail_json(msg=err.message)
+            module.fail_json(msg=msg, failure=err.failure)
+        module.fail_json(msg=msg)
     finally:
         client.close()
+    # Warnings name services and pools and quote texts read from the API; Ansible prints them as they are.
     for warning in warnings:
-        module.warn(warning)
+        module.warn(printable(warning, MESSAGE_MAX))
     module.exit_json(changed=False, **result)
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 from typing import Any, Dict, List
 
 import psycopg
 
-from tests.connection.world import POOLS, PROJECT, term
+from tests.connection.world import POOLS, PROJECT, TOKEN_WITHOUT_SECRETS, term
 from tests.support.emulator import EmulatorProcess
 
 
@@ -60,14 +61,36 @@ def test_the_uri_connects_too(lookup_runs, emulator, tmp_path):
 
 
 def test_pools_of_one_service_take_one_request(lookup_runs, emulator, passwords):
-    run, details = lookup_runs.details([term("pg-one", "pinned"), term("pg-one", "shared"), term("pg-one", "pinned")])
+    run, details = lookup_runs.details([term("pg-one", "pinned"), term("pg-one", "shared"), term("pg-one", "pinned")],
+                                       unpinned_user="app")
     assert run.rc == 0, run.output[-3000:]
     _assert_no_password(run.output, passwords)
     assert _api_gets(emulator) == [f"GET /v1/project/{PROJECT}/service/pg-one"]
-    # Unpinned and no user named: no credentials at all, never the admin's.
-    assert (details[1]["dbname"], details[1]["user"], details[1]["password"]) == ("shared", "", "")
-    assert "@" not in details[1]["uri"]
+    assert [(item["dbname"], item["user"]) for item in details] == [("pinned", "app"), ("shared", "app"), ("pinned", "app")]
     assert all("ca_cert" not in item for item in details)
+
+
+def test_include_secrets_false_gives_details_without_credentials_and_asks_for_none(lookup_runs, emulator, passwords):
+    lookup_runs.env["AIVEN_TOKEN"] = TOKEN_WITHOUT_SECRETS
+    run, details = lookup_runs.details([term("pg-one", "pinned"), term("pg-one", "shared")], include_secrets=False)
+    assert run.rc == 0, run.output[-3000:]
+    # One read, no refusal read again: secrets were not asked for.
+    assert _api_gets(emulator) == [f"GET /v1/project/{PROJECT}/service/pg-one"]
+    # Unpinned and no user named: no credentials at all, never the admin's.
+    assert [(item["dbname"], item["user"]) for item in details] == [("pinned", "app"), ("shared", "")]
+    assert all("password" not in item for item in details)
+    assert not any(password in json.dumps(details) for password in passwords)
+    assert "@" not in details[1]["uri"]
+
+
+def test_a_token_that_may_not_read_secrets_fails_naming_the_permission_and_the_pool(lookup_runs, emulator, passwords):
+    lookup_runs.env["AIVEN_TOKEN"] = TOKEN_WITHOUT_SECRETS
+    run, details = lookup_runs.details([term("pg-one", "pinned")])
+    assert run.rc != 0
+    assert details == []
+    assert (f"the API token may not read the passwords of pool(s) {term('pg-one', 'pinned')}: project {PROJECT} answered "
+            "include_secrets=true with HTTP 403; grant the token the permission service:secrets:read") in run.output
+    _assert_no_password(run.output, passwords)
 
 
 def test_a_missing_pool_fails_naming_it_and_the_services_pools(lookup_runs, emulator, passwords):

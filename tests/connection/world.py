@@ -34,7 +34,10 @@ def _service(name: str) -> Dict[str, Any]:
             "pools": pools}
 
 
-SEED = {"tokens": [TOKEN], "projects": [{"name": PROJECT, "services": [_service("pg-one"), _service("pg-two")]}]}
+# A token of a project member that may read services but not their secrets (no service:secrets:read).
+TOKEN_WITHOUT_SECRETS = "conn-token-no-secrets"
+SEED = {"tokens": [TOKEN, {"token": TOKEN_WITHOUT_SECRETS, "permissions": ["read"]}],
+        "projects": [{"name": PROJECT, "services": [_service("pg-one"), _service("pg-two")]}]}
 
 
 def term(service: str, pool: str) -> str:

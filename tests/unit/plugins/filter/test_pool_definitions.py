@@ -3,8 +3,13 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from ansible.errors import AnsibleFilterError
+from ansible.parsing.dataloader import DataLoader
+from ansible.parsing.yaml.loader import AnsibleLoader
+from ansible.template import Templar
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -27,15 +32,23 @@ def test_registered_under_its_name():
     assert FilterModule().filters() == {"pool_definitions": pool_definitions}
 
 
-def test_settings_only_sorted_and_unpinned_pools_without_username():
+def test_settings_only_sorted_and_every_setting_explicit():
     pools = [info_pool("prod", "pg-b", "z", pool_size=3), info_pool("prod", "pg-a", "b", "app", pool_mode="session"),
              info_pool("prod", "pg-a", "a")]
     assert pool_definitions(pools) == [
-        {"project": "prod", "service_name": "pg-a", "pool_name": "a", "database_name": "appdb", "pool_mode": "transaction", "pool_size": 10},
+        {"project": "prod", "service_name": "pg-a", "pool_name": "a", "database_name": "appdb", "username": "",
+         "pool_mode": "transaction", "pool_size": 10},
         {"project": "prod", "service_name": "pg-a", "pool_name": "b", "database_name": "appdb", "username": "app",
          "pool_mode": "session", "pool_size": 10},
-        {"project": "prod", "service_name": "pg-b", "pool_name": "z", "database_name": "appdb", "pool_mode": "transaction", "pool_size": 3},
+        {"project": "prod", "service_name": "pg-b", "pool_name": "z", "database_name": "appdb", "username": "",
+         "pool_mode": "transaction", "pool_size": 3},
     ]
+
+
+def test_unpinned_pool_declares_username_empty_whether_the_api_said_null_or_nothing():
+    without_key = {key: value for key, value in info_pool("prod", "pg-a", "b").items() if key != "username"}
+    definitions = pool_definitions([info_pool("prod", "pg-a", "a"), without_key])
+    assert [entry["username"] for entry in definitions] == ["", ""]
 
 
 def test_no_secret_or_connection_detail_leaves_the_filter():
@@ -56,6 +69,88 @@ def test_the_role_grouping_accepts_the_definitions_as_they_are():
     assert [(group["project"], group["service_name"], [pool["pool_name"] for pool in group["pools"]]) for group in grouped] == [
         ("prod", "pg-a", ["a"]), ("staging", "pg-a", ["b"])]
     assert grouped[1]["pools"][0]["username"] == "app"
+
+
+def test_purge_list_names_each_service_with_a_pool_once_in_the_definitions_order():
+    pools = [info_pool("staging", "pg-a", "a"), info_pool("prod", "pg-z", "a"), info_pool("prod", "pg-a", "b"),
+             info_pool("prod", "pg-a", "a")]
+    assert pool_definitions(pools, purge_list=True) == ["prod/pg-a", "prod/pg-z", "staging/pg-a"]
+    assert pool_definitions(pools, project="prod", purge_list=True) == ["pg-a", "pg-z", "staging/pg-a"]
+    assert pool_definitions([], purge_list=True) == []
+
+
+def test_purge_list_is_accepted_by_the_role_grouping():
+    pools = [info_pool("prod", "pg-a", "a"), info_pool("staging", "pg-b", "b")]
+    grouped = pools_by_service(pool_definitions(pools), purge=pool_definitions(pools, purge_list=True))
+    assert [(group["project"], group["service_name"], group["purge"]) for group in grouped] == [
+        ("prod", "pg-a", True), ("staging", "pg-b", True)]
+
+
+# Names an API could send (it publishes no pattern for pool, database or user names): each a template if rendered.
+HOSTILE = {"pool_name": '{{ lookup("pipe", "touch PWNED") }}', "database_name": "{% for x in range(3) %}{{ x }}{% endfor %}",
+           "username": "{# a comment #}it's"}
+
+
+def loaded(text: str) -> dict:
+    """``text`` read as Ansible reads a group_vars file."""
+    return AnsibleLoader(text).get_single_data()
+
+
+def rendered(variables: dict, expression: str):
+    """``expression`` rendered with ``variables`` as a play's template would be."""
+    try:  # ansible-core 2.19: a template must be trusted; data loaded !unsafe is not
+        from ansible.template import trust_as_template
+        expression = trust_as_template(expression)
+    except ImportError:  # ansible-core 2.17 and 2.18
+        pass
+    return Templar(loader=DataLoader(), variables=variables).template(expression)
+
+
+def test_yaml_tags_every_string_from_the_api_unsafe():
+    text = pool_definitions([info_pool("prod", "pg-a", "a", **HOSTILE)], yaml_variable="connection_pools_definitions__prod")
+    assert text.startswith("---\nconnection_pools_definitions__prod:\n- ")
+    for key in ("project", "service_name", "pool_name", "database_name", "username", "pool_mode"):
+        assert f"  {key}: !unsafe '" in text or f"- {key}: !unsafe '" in text, key
+    assert "  pool_size: 10\n" in text
+    assert "S3cret" not in text and "postgres://" not in text
+
+
+def test_yaml_read_by_ansible_gives_the_definitions_and_renders_nothing(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    pools = [info_pool("prod", "pg-a", "a", **HOSTILE), info_pool("prod", "pg-a", "b", "{{ 7 * 7 }}")]
+    variables = loaded(pool_definitions(pools, yaml_variable="defs"))
+    assert variables["defs"] == pool_definitions(pools)
+    # Rendered as the role renders its variables: the names come out as they are, nothing runs.
+    assert rendered(variables, "{{ defs }}") == pool_definitions(pools)
+    assert rendered(variables, "{{ defs | map(attribute='username') | sort }}") == ["{# a comment #}it's", "{{ 7 * 7 }}"]
+    assert not os.path.exists(tmp_path / "PWNED")
+
+
+@pytest.mark.parametrize("name", ["", "10", "0x1F", "1.5", "true", "yes", "off", "null", "~", "2026-12-07", "<<", "="])
+def test_yaml_keeps_strings_that_read_as_another_type_strings(name):
+    # ansible-core 2.19 reads !unsafe '10' as 10 and !unsafe '' as None: these are written plainly quoted.
+    pool = info_pool("prod", "pg-a", name or "a", username=name, pool_mode=name)
+    text = pool_definitions([pool], yaml_variable="defs")
+    assert "!unsafe '" + name + "'" not in text
+    assert loaded(text)["defs"] == pool_definitions([pool])
+    assert all(isinstance(value, str) for key, value in loaded(text)["defs"][0].items() if key != "pool_size")
+
+
+def test_yaml_of_the_purge_list():
+    text = pool_definitions([info_pool("prod", "pg-a", "a"), info_pool("prod", "{{ x }}", "a")], purge_list=True,
+                            yaml_variable="connection_pools_purge")
+    assert text == "---\nconnection_pools_purge:\n- !unsafe 'prod/pg-a'\n- !unsafe 'prod/{{ x }}'\n"
+
+
+def test_yaml_of_no_pool_is_an_empty_list():
+    assert loaded(pool_definitions([], yaml_variable="defs")) == {"defs": []}
+
+
+def test_yaml_escapes_control_characters_and_keeps_other_text():
+    pool = info_pool("prod", "pg-a", "a\nb\x1b[2J\x85\u202e\U0001F600 'q' \"d\" #x: y")
+    text = pool_definitions([pool], yaml_variable="defs")
+    assert text.isascii()
+    assert loaded(text)["defs"] == pool_definitions([pool])
 
 
 def error_of(pools, **kwargs) -> str:
@@ -88,6 +183,22 @@ def test_project_must_be_a_string():
     assert error_of([], project=["prod"]) == "pool_definitions: project must be a string, got list"
 
 
+@pytest.mark.parametrize("kwargs, expected", [
+    ({"purge_list": "yes"}, "pool_definitions: purge_list must be true or false, got 'yes'"),
+    ({"yaml_variable": "a-b"}, "pool_definitions: yaml_variable must be a variable name (letters, digits and '_', not first a digit), got 'a-b'"),
+    ({"yaml_variable": "1a"}, "pool_definitions: yaml_variable must be a variable name"),
+    ({"yaml_variable": "{{ x }}"}, "pool_definitions: yaml_variable must be a variable name"),
+    ({"yaml_variable": 5}, "pool_definitions: yaml_variable must be a variable name"),
+])
+def test_options_are_checked(kwargs, expected):
+    assert error_of([], **kwargs).startswith(expected)
+
+
+def test_yaml_refuses_an_unpaired_surrogate_naming_the_pool():
+    assert error_of([info_pool("prod", "pg-a", "a", database_name="d\ud800")], yaml_variable="defs") == (
+        "pool_definitions: pools[0] (prod/pg-a/a): database_name holds an unpaired surrogate, which a YAML file cannot hold")
+
+
 def test_names_from_the_api_are_shown_printable_in_messages():
     message = error_of([info_pool("prod", "pg\x1b[2J", "a\nb", database_name=None)])
     assert message.startswith("pool_definitions: pools[0] (prod/pg\\x1b[2J/a\\nb) has no usable database_name")
@@ -104,3 +215,26 @@ def test_property_any_input_gives_definitions_or_a_filter_error(pools, project):
     if definitions is not None:
         assert len(definitions) == len(pools)
         assert all(isinstance(entry["pool_name"], str) for entry in definitions)
+
+
+@given(pools=shaped(POOL_KEYS, WORDS))
+def test_property_yaml_read_by_ansible_is_the_definitions(pools):
+    text = result_or_filter_error("pool_definitions", lambda: pool_definitions(pools, yaml_variable="defs"))
+    if text is not None:
+        assert loaded(text)["defs"] == pool_definitions(pools)
+
+
+class _Text(str):
+    """A str subclass, as ansible-core hands filters (AnsibleUnsafeText in 2.17, tagged values in 2.19)."""
+
+
+class _Number(int):
+    pass
+
+
+def test_yaml_of_values_ansible_wraps():
+    pool = {key: _Text(value) if isinstance(value, str) else value for key, value in info_pool("prod", "pg-a", "{{ x }}", "app").items()}
+    pool["pool_size"] = _Number(5)
+    text = pool_definitions([pool], yaml_variable="defs")
+    assert "pool_name: !unsafe '{{ x }}'" in text and "pool_size: 5\n" in text
+    assert loaded(text)["defs"] == pool_definitions([info_pool("prod", "pg-a", "{{ x }}", "app", pool_size=5)])

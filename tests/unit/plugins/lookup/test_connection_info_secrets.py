@@ -1,5 +1,5 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The lookup connection_info: credentials of pinned and unpinned pools, and secrets the API does not give out."""
+"""The lookup connection_info: credentials that are right or a failure, and the opt-out include_secrets=false."""
 
 from __future__ import annotations
 
@@ -17,12 +17,23 @@ def options(fake_api, **extra):
     return {"api_token": TOKEN, "api_url": fake_api.url, "api_retries": 0, **extra}
 
 
-def test_unpinned_pool_has_no_credentials_never_the_admins(fake_api, lookup, warnings):
+def test_unpinned_pool_without_unpinned_user_fails_saying_what_to_set(fake_api, lookup, warnings):
     fake_api.add_pool("proj", "pg1", "shared")  # the fake puts avnadmin in an unpinned pool's URI, as the API may
     fake_api.add_service("proj", "pg1", users=USERS)
-    [details] = lookup("proj/pg1/shared", **options(fake_api))
-    assert (details["user"], details["password"]) == ("", "")
-    assert details["uri"] == "postgres://pg.example.com:12692/shared?sslmode=require"
+    with pytest.raises(AnsibleLookupError) as info:
+        lookup("proj/pg1/shared", **options(fake_api))
+    message = str(info.value)
+    assert message.startswith("pool(s) proj/pg1/shared are not pinned to a user and have no credentials of their own: "
+                              "set unpinned_user to the service user to connect as")
+    assert "admin-secret" not in message and "avnadmin" not in message
+
+
+def test_unpinned_pool_with_include_secrets_false_has_no_credentials_never_the_admins(fake_api, lookup, warnings):
+    fake_api.add_pool("proj", "pg1", "shared")
+    fake_api.add_service("proj", "pg1", users=USERS)
+    [details] = lookup("proj/pg1/shared", **options(fake_api, include_secrets=False))
+    assert details == {"host": "pg.example.com", "port": 12692, "dbname": "shared", "user": "", "sslmode": "require",
+                       "uri": "postgres://pg.example.com:12692/shared?sslmode=require"}
     assert warnings.messages == []
 
 
@@ -44,37 +55,70 @@ def test_unpinned_user_not_of_the_service_lists_the_users(fake_api, lookup, warn
         lookup("proj/pg1/shared", **options(fake_api, unpinned_user="nobody"))
 
 
-def test_secrets_refused_fall_back_with_a_warning(fake_api, lookup, warnings):
+def test_secrets_refused_fail_naming_the_permission_and_the_pool(fake_api, lookup, warnings):
     fake_api.add_pool("proj", "pg1", "app", username="alice")
     fake_api.secrets = "forbidden"
-    [details] = lookup("proj/pg1/app", **options(fake_api))
-    assert details["user"] == "alice"
-    assert details["password"] is None
-    assert details["uri"] == "postgres://alice@pg.example.com:12692/app?sslmode=require"
+    with pytest.raises(AnsibleLookupError) as info:
+        lookup("proj/pg1/app", **options(fake_api))
+    message = str(info.value)
+    assert message.startswith("the API token may not read the passwords of pool(s) proj/pg1/app: project proj answered "
+                              "include_secrets=true with HTTP 403; grant the token the permission service:secrets:read")
+    assert "include_secrets=false" in message
+    assert TOKEN not in message
+    # The read without secrets tells a missing permission from no access at all.
     assert fake_api.calls() == ["GET /v1/project/proj/service/pg1"] * 2
-    [warning] = warnings.messages
-    assert "may not read secrets of service proj/pg1" in warning and "HTTP 403" in warning
-    assert TOKEN not in warning
+    assert warnings.messages == []
 
 
-def test_secrets_refused_for_a_project_list_fall_back_once(fake_api, lookup, warnings):
+def test_secrets_refused_for_a_project_list_fail_once_naming_every_pool(fake_api, lookup, warnings):
     fake_api.add_pool("proj", "pg1", "a", username="alice")
     fake_api.add_pool("proj", "pg2", "b", username="alice")
     fake_api.secrets = "forbidden"
-    results = lookup("proj/pg1/a", "proj/pg2/b", **options(fake_api))
-    assert [item["password"] for item in results] == [None, None]
+    with pytest.raises(AnsibleLookupError) as info:
+        lookup("proj/pg1/a", "proj/pg2/b", "proj/pg1/a", **options(fake_api))
+    assert str(info.value).count("service:secrets:read") == 1
+    assert "pool(s) proj/pg1/a, proj/pg2/b: project proj answered" in str(info.value)
     assert [item.path for item in fake_api.requests] == ["/v1/project/proj/service?include_secrets=true", "/v1/project/proj/service"]
-    assert len(warnings.messages) == 1
 
 
-def test_redacted_password_is_null_with_a_warning_naming_the_pool(fake_api, lookup, warnings):
+def test_every_credential_problem_is_reported_at_once(fake_api, lookup, warnings):
+    fake_api.add_pool("proj", "pg1", "shared")
+    fake_api.add_pool("proj", "pg1", "app", username="alice")
+    fake_api.secrets = "forbidden"
+    with pytest.raises(AnsibleLookupError) as info:
+        lookup("proj/pg1/shared", "proj/pg1/app", **options(fake_api))
+    assert "pool(s) proj/pg1/shared are not pinned" in str(info.value)
+    assert "passwords of pool(s) proj/pg1/app" in str(info.value)
+
+
+def test_redacted_password_fails_naming_the_pool_and_user(fake_api, lookup, warnings):
     fake_api.add_pool("proj", "pg1", "app", username="alice")
     fake_api.secrets = "redacted"
-    [details] = lookup("proj/pg1/app", **options(fake_api))
-    assert details["password"] is None
-    assert "redacted" not in details["uri"]
-    assert warnings.messages == ["pool proj/pg1/app: the API gave no password for user alice although secrets were asked for: "
-                                 "password is null and uri carries none"]
+    with pytest.raises(AnsibleLookupError) as info:
+        lookup("proj/pg1/app", **options(fake_api))
+    assert str(info.value).startswith("the API gave no password for pool(s) proj/pg1/app (user alice) although secrets were "
+                                      "asked for (it answered <redacted> or none)")
+    assert "service:secrets:read" in str(info.value)
+
+
+@pytest.mark.parametrize("secrets", ["forbidden", "redacted"])
+def test_include_secrets_false_is_the_opt_out_no_secret_asked_none_returned(fake_api, lookup, warnings, secrets):
+    fake_api.add_pool("proj", "pg1", "app", username="alice")
+    fake_api.secrets = secrets
+    [details] = lookup("proj/pg1/app", **options(fake_api, include_secrets=False))
+    assert details == {"host": "pg.example.com", "port": 12692, "dbname": "app", "user": "alice", "sslmode": "require",
+                       "uri": "postgres://alice@pg.example.com:12692/app?sslmode=require"}
+    assert [item.path for item in fake_api.requests] == ["/v1/project/proj/service/pg1"]
+    assert warnings.messages == []
+
+
+def test_include_secrets_false_returns_no_password_even_when_the_api_gives_it(fake_api, lookup, warnings):
+    fake_api.add_pool("proj", "pg1", "app", username="app")
+    fake_api.add_service("proj", "pg1", users=USERS)
+    fake_api.secrets = "unredacted"
+    [details] = lookup("proj/pg1/app", **options(fake_api, include_secrets=False))
+    assert "password" not in details
+    assert "app-secret" not in repr(details)
 
 
 def test_password_from_the_users_list_when_the_pool_uri_is_redacted(fake_api, lookup, warnings):

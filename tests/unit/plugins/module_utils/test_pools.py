@@ -27,7 +27,8 @@ from ansible_collections.dbpools.aiven.plugins.module_utils._pools import (
     undeclared,
     write_not_reflected,
 )
-from ansible_collections.dbpools.aiven.plugins.module_utils._rules import PlanError, validate_desired
+from ansible_collections.dbpools.aiven.plugins.module_utils._rules import NAMES_SHOWN, PlanError, validate_desired
+from ansible_collections.dbpools.aiven.plugins.module_utils._text import TEXT_MAX
 from ansible_collections.dbpools.aiven.tests.unit.plugins.module_utils import emulated_service as emulated
 
 PASSWORD = "s3cr3t-AVNS_pw"
@@ -140,7 +141,8 @@ def test_normalise_missing_uri() -> None:
     del entry["connection_uri"]
     result = normalise_pool(entry)
     assert result["connection_uri"] is None
-    assert (result["host"], result["port"], result["sslmode"]) == (None, None, None)
+    # The pool exists, so it has Aiven's TLS mode although no URI names it.
+    assert (result["host"], result["port"], result["sslmode"]) == (None, None, "require")
     assert result["database_name"] == "appdb"
 
 
@@ -149,7 +151,13 @@ def test_normalise_redacted_uri() -> None:
     entry["connection_uri"] = "<redacted>"
     result = normalise_pool(entry)
     assert result["connection_uri"] == "<redacted>"
-    assert (result["host"], result["port"], result["sslmode"]) == (None, None, None)
+    assert (result["host"], result["port"], result["sslmode"]) == (None, None, "require")
+
+
+def test_normalise_keeps_the_sslmode_the_uri_names() -> None:
+    entry = api_entry()
+    entry["connection_uri"] = f"postgres://avnadmin:{PASSWORD}@pg.example.com:12692/app?sslmode=verify-full"
+    assert normalise_pool(entry)["sslmode"] == "verify-full"
 
 
 def test_normalise_ipv6_host() -> None:
@@ -170,7 +178,8 @@ def test_normalise_string_pool_size_becomes_int() -> None:
 def test_normalise_minimal_entry() -> None:
     result = normalise_pool({"pool_name": "x"})
     assert result["pool_name"] == "x"
-    assert all(result[key] is None for key in result if key != "pool_name")
+    assert all(result[key] is None for key in result if key not in ("pool_name", "sslmode"))
+    assert result["sslmode"] == "require"
 
 
 def test_public_view_drops_uri_only() -> None:
@@ -529,6 +538,37 @@ def test_public_pool_with_secrets_adds_the_uri_and_its_password() -> None:
     assert hidden["password"] is None and "<redacted>" in hidden["connection_uri"]
 
 
+def test_public_pool_of_an_unpinned_pool_has_an_empty_user_and_never_the_admins_credentials() -> None:
+    # The API's URI of an unpinned pool names the admin with the admin's password.
+    unpinned = pool(name="shared", username=None)
+    assert unpinned["username"] is None and PASSWORD in unpinned["connection_uri"]
+    public = _pools.public_pool("proj", "svc", unpinned)
+    assert (public["username"], public["user"], public["sslmode"]) == (None, "", "require")
+    secret = _pools.public_pool("proj", "svc", unpinned, include_secrets=True)
+    assert secret["connection_uri"] == f"postgres://{HOST}:12692/shared?sslmode=require" and secret["password"] == ""
+    assert PASSWORD not in repr(secret) and "avnadmin" not in repr(secret)
+    # Credentials that cannot be told apart from the rest: no URI rather than one that may hold a password.
+    odd = dict(unpinned, connection_uri=f"postgres://avnadmin:pa/ss@{HOST}:12692/shared")
+    assert _pools.public_pool("proj", "svc", odd, include_secrets=True)["connection_uri"] is None
+
+
+def test_public_pool_of_a_pool_not_created_yet_has_no_connection_details() -> None:
+    (create,) = plan([], [want("new", database_name="appdb")])
+    (predicted,) = _pools.predict([], [create])
+    public = _pools.public_pool("proj", "svc", predicted, include_secrets=True)
+    assert {key: public[key] for key in ("host", "port", "sslmode", "connection_uri")} == dict.fromkeys(("host", "port", "sslmode", "connection_uri"))
+    assert (public["user"], public["password"]) == ("", "")
+
+
+def test_diff_entry_shows_api_names_and_values_printable() -> None:
+    hostile = pool(name="x\x1b[2J", database="db\nforged: line", username="u\r")
+    entry = diff_entry("p/s/x\x1b[2J", hostile, None)
+    assert entry["before_header"] == entry["after_header"] == "p/s/x\\x1b[2J"
+    assert entry["before"].splitlines() == ["database_name: db\\nforged: line", "username: u\\r", "pool_mode: transaction", "pool_size: 10"]
+    long_name = diff_entry("p/s/" + "n" * 100_000, None, None)["before_header"]
+    assert len(long_name) <= TEXT_MAX and long_name.endswith("...")
+
+
 def test_password_is_unquoted_from_the_uri() -> None:
     assert _pools.pool_password({"connection_uri": "postgres://u:p%2Fw%40rd@h:1/x"}) == "p/w@rd"
     assert _pools.pool_password({"connection_uri": "postgres://u@h:1/x"}) is None
@@ -549,6 +589,17 @@ def test_document_problems_lists_every_missing_database_and_user_with_the_ones_t
         "p/s/new: database_name 'other' does not exist on the service (databases: appdb, defaultdb)",
         "p/s/new: username 'ghost' is not a user of the service (users: avnadmin, app)",
     ]
+
+
+def test_document_problems_name_a_bounded_few_of_the_databases_and_users_printable() -> None:
+    document = dict(SERVICE_DOC, databases=[f"db{index}" for index in range(5000)] + ["\x1b[2J" + "d" * 10_000],
+                    users=[{"username": f"user{index}"} for index in range(25)])
+    changes = plan([], [want("new", database_name="nodb", username="ghost")])
+    database, user = _pools.document_problems("p/s", document, changes)
+    assert database.endswith(f"(databases: {', '.join(f'db{index}' for index in range(NAMES_SHOWN))} and {5001 - NAMES_SHOWN} more)")
+    assert user.endswith(f"(users: {', '.join(f'user{index}' for index in range(NAMES_SHOWN))} and {25 - NAMES_SHOWN} more)")
+    (odd,) = _pools.document_problems("p/s", dict(document, databases=["\x1b[2J" + "d" * 10_000]), plan([], [want("new", database_name="nodb")]))
+    assert "\x1b" not in odd and "(databases: \\x1b[2Jddd" in odd and len(odd) < TEXT_MAX + 200
 
 
 def test_document_problems_powered_off_is_reported_as_that_alone() -> None:
