@@ -112,7 +112,7 @@ def _mapping(dumper: yaml.SafeDumper, value: Mapping[str, Any]) -> yaml.MappingN
 _UnsafeDumper.add_representer(str, _unsafe_string)
 _UnsafeDumper.add_representer(dict, _mapping)
 _UnsafeDumper.add_multi_representer(str, _unsafe_string)
-_UnsafeDumper.add_multi_representer(Mapping, _mapping)
+_UnsafeDumper.add_multi_representer(dict, _mapping)
 _UnsafeDumper.add_multi_representer(list, yaml.SafeDumper.represent_list)
 _UnsafeDumper.add_multi_representer(int, yaml.SafeDumper.represent_int)
 _VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
