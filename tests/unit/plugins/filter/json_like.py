@@ -3,13 +3,14 @@
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import pytest
 from ansible.errors import AnsibleFilterError
 from hypothesis import strategies as st
+
+from ansible_collections.dbpools.aiven.tests.unit.plugins.text_checks import has_control
 
 SCALARS = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=12)
 # Terminal controls (ESC, CSI, newline), a bidi override and an unpaired surrogate, beside plain names.
@@ -29,10 +30,6 @@ def shaped(keys: dict[str, st.SearchStrategy[Any]], words: Sequence[str]) -> st.
     """Lists of dicts with the keys a filter reads, each value of the expected kind or not."""
     values = {key: strategy | json_like(words) for key, strategy in keys.items()}
     return st.lists(st.fixed_dictionaries({}, optional=values), max_size=5)
-
-
-def has_control(text: str) -> bool:
-    return any(unicodedata.category(char) in ("Cc", "Cf", "Cs", "Zl", "Zp") for char in text)
 
 
 def result_or_filter_error(name: str, call: Callable[[], Any]) -> Any:

@@ -9,7 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ansible_collections.dbpools.aiven.plugins.filter.pool_change_lines import ACTIONS, FilterModule, pool_change_lines
-from ansible_collections.dbpools.aiven.tests.unit.plugins.filter.json_like import NAMES, has_control, json_like, result_or_filter_error, shaped
+from ansible_collections.dbpools.aiven.tests.unit.plugins.filter.json_like import NAMES, json_like, result_or_filter_error, shaped
+from ansible_collections.dbpools.aiven.tests.unit.plugins.text_checks import has_control
 
 
 def change(pool_name, action, service_name="pg-demo", fields=None, before=None, after=None) -> dict:

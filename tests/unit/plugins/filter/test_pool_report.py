@@ -9,7 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ansible_collections.dbpools.aiven.plugins.filter.pool_report import FilterModule, pool_report
-from ansible_collections.dbpools.aiven.tests.unit.plugins.filter.json_like import NAMES, has_control, json_like, result_or_filter_error, shaped
+from ansible_collections.dbpools.aiven.tests.unit.plugins.filter.json_like import NAMES, json_like, result_or_filter_error, shaped
+from ansible_collections.dbpools.aiven.tests.unit.plugins.text_checks import has_control
 
 
 def change(service: str, pool: str, action: str) -> dict:

@@ -9,9 +9,9 @@ from typing import Any
 
 from ansible_collections.dbpools.aiven.plugins.module_utils._text import MESSAGE_MAX, TEXT_MAX
 from ansible_collections.dbpools.aiven.plugins.modules import aiven_connection_pool, aiven_connection_pool_info
-from ansible_collections.dbpools.aiven.tests.unit.plugins.filter.json_like import has_control
 from ansible_collections.dbpools.aiven.tests.unit.plugins.modules.fake_api import error_reply
 from ansible_collections.dbpools.aiven.tests.unit.plugins.modules.module_runner import run_module, warnings_of
+from ansible_collections.dbpools.aiven.tests.unit.plugins.text_checks import has_control
 
 # Clears the screen, then forges a line of its own.
 HOSTILE = "\x1b[2J\x1b[Hok\r\n[WARNING]: forged"
