@@ -1,8 +1,7 @@
 """The project at a glance and its pools as role definitions (docs/bulk-pools.md), memory backend.
 
 aiven_connection_pool_info without service_name reads a whole project in one request; the playbook
-dbpools.aiven.export_pools (and the recipe docs/examples/export-definitions.yml, which imports it),
-run from an inventory directory, writes what exists as role definitions there, which the role then
+dbpools.aiven.export_pools, run from an inventory directory, writes what exists as role definitions there, which the role then
 applies with no change and reports nothing missing, undeclared or differing.
 """
 
@@ -23,8 +22,6 @@ from tests.support.ansible import BIN, ansible_env, run_playbook
 from tests.support.collection import REPO_ROOT
 from tests.support.emulator import EmulatorProcess
 
-EXAMPLES = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "docs", "examples")
-EXPORT_RECIPE = os.path.join(EXAMPLES, "export-definitions.yml")
 PROJECT_INFO = os.path.join(PLAYBOOKS, "project_info.yml")
 EXPORT_APPLY = os.path.join(PLAYBOOKS, "export_apply.yml")
 
@@ -147,9 +144,3 @@ def test_exported_definitions_reapplied_change_nothing_and_report_nothing(export
         else:
             assert "report" not in result
 
-
-def test_the_recipe_runs_the_playbook(export_world, tmp_path):
-    emulator, env = export_world
-    export(emulator, env, str(tmp_path), EXPORT_RECIPE, export_pools_projects=[PROJECT], export_pools_dir="vars")
-    assert exported(tmp_path / "vars" / "connection_pools_definitions__conn_project.yml")["connection_pools_definitions__conn_project"]
-    assert not (tmp_path / "vars" / "connection_pools_purge.yml").exists()
