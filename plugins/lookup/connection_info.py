@@ -11,9 +11,10 @@ description:
   - Returns, for each term C(PROJECT/SERVICE/POOL), a dictionary with what a PostgreSQL client needs to connect
     through that pool - C(host), C(port), C(dbname) (the pool's name), C(user), C(password), C(sslmode), C(uri) -
     and with O(ca_cert=true) the project's CA certificate for C(sslmode=verify-full).
-  - Runs on the controller. Terms of the same service share one API request, however many pools they name;
-    the services of a project named in two or more terms are read with one request (the project's service
-    list); O(ca_cert=true) adds one request per project. Nothing is changed.
+  - Runs on the controller. Terms of the same service share one API request, however many pools they name.
+    With secrets (the default) each service named is read on its own, so that no other service's secrets are
+    read; with O(include_secrets=false) the services of a project named in two or more terms are read with one
+    request (the project's service list). O(ca_cert=true) adds one request per project. Nothing is changed.
   - Every term and option is checked before any request. A pool that does not exist fails with a message
     naming C(PROJECT/SERVICE/POOL) and listing the pools the service has; a pool of a powered-off service
     (C(POWEROFF)) fails naming the service and its state. A service in another state that is not C(RUNNING)
@@ -96,6 +97,23 @@ options:
         without O(unpinned_user) then has the C(user) V("").
     type: bool
     default: true
+  route:
+    description:
+      - Which of the service's PgBouncer addresses to return, by the route of its C(pgbouncer) component -
+        V(dynamic), V(public), V(private) or V(privatelink).
+      - Left out together with O(usage), C(host) and C(port) are the pool's own, those of its C(connection_uri) -
+        the address applications use today. Given alone, O(usage) is V(primary).
+      - A service that lists no such address fails the lookup, naming the service and the addresses it has.
+    type: str
+    choices: [dynamic, public, private, privatelink]
+  usage:
+    description:
+      - Which of the service's PgBouncer addresses to return, by the usage of its C(pgbouncer) component -
+        V(primary) or V(replica) (a standby's pools, on a plan with standby nodes; Aiven names their hosts
+        C(replica-...)).
+      - Given alone, O(route) is V(dynamic).
+    type: str
+    choices: [primary, replica]
 notes:
   - The result holds secrets (C(password), C(uri)) unless O(include_secrets=false). Use C(no_log) on every task that takes it as an argument or
     registers or prints it; with a higher verbosity Ansible shows task arguments and results.
@@ -136,6 +154,11 @@ EXAMPLES = r"""
     shared: "{{ lookup('dbpools.aiven.connection_info', 'demo-project/pg-demo/shared-pool', unpinned_user='app') }}"
   no_log: true
 
+- name: The pool on a standby node, through the public address, for read-only reports
+  ansible.builtin.set_fact:
+    reports: "{{ lookup('dbpools.aiven.connection_info', 'demo-project/pg-demo/reports', route='public', usage='replica') }}"
+  no_log: true
+
 - name: Where a pool listens, with a token that may not read secrets (no secret asked for, no no_log needed)
   ansible.builtin.debug:
     msg: "{{ pool.host }}:{{ pool.port }}/{{ pool.dbname }} as {{ pool.user }}"
@@ -151,10 +174,11 @@ _raw:
   elements: dict
   contains:
     host:
-      description: Host to connect to (PgBouncer).
+      description:
+        - Host to connect to (PgBouncer) - the pool's own, or that of the O(route) and O(usage) asked for.
       type: str
     port:
-      description: PgBouncer port to connect to.
+      description: PgBouncer port to connect to, of the same address as C(host).
       type: int
     dbname:
       description: Database name a client connects to - the pool's name, not the database the pool serves.
@@ -277,7 +301,7 @@ def _services_by_project(wanted: Sequence[Wanted]) -> dict[str, list[str]]:
 
 
 def read_documents(reader: ServiceReader, wanted: Sequence[Wanted]) -> dict[tuple[str, str], dict[str, Any]]:
-    """The service document of every service the terms name: one request per service, or per project for two or more."""
+    """The service document of every service the terms name: one request per service, or per project (ServiceReader.documents)."""
     documents: dict[tuple[str, str], dict[str, Any]] = {}
     for project, services in _services_by_project(wanted).items():
         listed_services = reader.documents(project, services)
@@ -299,7 +323,8 @@ def state_problem(project: str, service_name: str, document: Mapping[str, Any]) 
     return None, state_warning(label, state, len(pools_of(label, document)))
 
 
-def details_of(item: Wanted, document: Mapping[str, Any], unpinned_user: str | None, include_secrets: bool) -> dict[str, Any]:
+def details_of(item: Wanted, document: Mapping[str, Any], unpinned_user: str | None, include_secrets: bool,
+               route: str | None = None, usage: str | None = None) -> dict[str, Any]:
     """The connection details of one term's pool, from its service document."""
     label = service_label(item.project, item.service_name)
     pools = {pool["pool_name"]: pool for pool in pools_of(label, document)}
@@ -308,7 +333,7 @@ def details_of(item: Wanted, document: Mapping[str, Any], unpinned_user: str | N
         raise AnsibleLookupError(f"pool {item.label} does not exist; service {label} has "
                                  f"{'pools: ' + listed(sorted(pools)) if pools else 'no pools'}")
     try:
-        return _pools.connection_details(pool, document, unpinned_user, include_secrets)
+        return _pools.connection_details(pool, document, unpinned_user, include_secrets, route, usage)
     except _pools.DetailsError as err:
         raise AnsibleLookupError(f"pool {item.label}: {err}") from None
 
@@ -345,19 +370,20 @@ def credential_problems(reader: ServiceReader, wanted: Sequence[Wanted], results
 
 
 def connection_info(client: AivenClient, wanted: Sequence[Wanted], ca_cert: bool = False, unpinned_user: str | None = None,
-                    include_secrets: bool = True) -> tuple[list[dict[str, Any]], list[str]]:
+                    include_secrets: bool = True, route: str | None = None,
+                    usage: str | None = None) -> tuple[list[dict[str, Any]], list[str]]:
     """The details of every wanted pool, in order, and the warnings to give; AnsibleLookupError on failure.
 
     Messages quote the API (its error texts, names it lists): they are made printable and bounded here.
     """
     try:
-        return _connection_info(client, wanted, ca_cert, unpinned_user, include_secrets)
+        return _connection_info(client, wanted, ca_cert, unpinned_user, include_secrets, route, usage)
     except AnsibleLookupError as err:
         raise AnsibleLookupError(printable(err.message, MESSAGE_MAX)) from None
 
 
 def _connection_info(client: AivenClient, wanted: Sequence[Wanted], ca_cert: bool, unpinned_user: str | None,
-                     include_secrets: bool) -> tuple[list[dict[str, Any]], list[str]]:
+                     include_secrets: bool, route: str | None, usage: str | None) -> tuple[list[dict[str, Any]], list[str]]:
     # A refusal of secrets is read again without them (ServiceReader), so that a token with no access at
     # all fails as such, and a missing service or pool is named before the missing permission.
     reader = ServiceReader(client, include_secrets=include_secrets)
@@ -370,7 +396,7 @@ def _connection_info(client: AivenClient, wanted: Sequence[Wanted], ca_cert: boo
                 raise AnsibleLookupError(failure)
             if warning:
                 warnings.append(warning)
-        results = [details_of(item, documents[(item.project, item.service_name)], unpinned_user, include_secrets)
+        results = [details_of(item, documents[(item.project, item.service_name)], unpinned_user, include_secrets, route, usage)
                    for item in wanted]
     except ReadError as err:
         raise AnsibleLookupError(err.message) from None
@@ -410,7 +436,8 @@ class LookupModule(LookupBase):
         try:
             results, warnings = connection_info(client, wanted, ca_cert=bool(self.get_option("ca_cert")),
                                                 unpinned_user=settings["unpinned_user"],
-                                                include_secrets=bool(self.get_option("include_secrets")))
+                                                include_secrets=bool(self.get_option("include_secrets")),
+                                                route=settings["route"], usage=settings["usage"])
         finally:
             client.close()
         for warning in warnings:
@@ -430,8 +457,10 @@ class LookupModule(LookupBase):
             api_url = first_set(os.environ, [URL_VARIABLE]) or DEFAULT_API_URL
         settings = {"api_token": token, "api_url": api_url, "timeout": self.get_option("timeout"),
                     "api_retries": self.get_option("api_retries"), "validate_certs": self.get_option("validate_certs"),
-                    "ca_path": self.get_option("ca_path"), "unpinned_user": self.get_option("unpinned_user")}
-        problem = connection_problem(token, api_url, settings["timeout"], settings["api_retries"])
+                    "ca_path": self.get_option("ca_path"), "unpinned_user": self.get_option("unpinned_user"),
+                    "route": self.get_option("route"), "usage": self.get_option("usage")}
+        problem = (connection_problem(token, api_url, settings["timeout"], settings["api_retries"])
+                   or _pools.address_problem(settings["route"], settings["usage"]))
         if problem:
             raise AnsibleLookupError(problem)
         if settings["ca_path"] is not None and not os.path.exists(settings["ca_path"]):

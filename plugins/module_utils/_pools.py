@@ -490,14 +490,41 @@ def _user_password(document: Mapping[str, Any], username: str) -> str | None:
     return None
 
 
-def _pgbouncer_component(document: Mapping[str, Any]) -> Mapping[str, Any]:
-    """The service's ``pgbouncer`` component (host and port), {} when it lists none."""
+# The PgBouncer addresses a caller may ask for (a service document's pgbouncer components, contract
+# "More of the service document"); not giving either means the pool's own address (its connection_uri).
+ROUTES = ("dynamic", "public", "private", "privatelink")
+USAGES = ("primary", "replica")
+# What the other one means when only one of route and usage is given.
+DEFAULT_ROUTE = "dynamic"
+DEFAULT_USAGE = "primary"
+
+
+def address_problem(route: Any, usage: Any) -> str | None:
+    """Why ``route`` or ``usage`` (None: not given) cannot pick a PgBouncer address; None when both can."""
+    for name, value, choices in (("route", route, ROUTES), ("usage", usage, USAGES)):
+        if value is not None and value not in choices:
+            return f"{name} must be one of {', '.join(choices)}, got {shown(value)}"
+    return None
+
+
+def _pgbouncer_components(document: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The service's ``pgbouncer`` components in the document's order; [] when it lists none."""
     components = document.get("components")
-    if isinstance(components, list):
-        for component in components:
-            if isinstance(component, Mapping) and component.get("component") == "pgbouncer":
-                return component
-    return {}
+    if not isinstance(components, list):
+        return []
+    return [component for component in components
+            if isinstance(component, Mapping) and component.get("component") == "pgbouncer"]
+
+
+def _routed_address(document: Mapping[str, Any], route: str, usage: str) -> tuple[Any, Any]:
+    """Host and port of the pgbouncer component with ``route`` and ``usage``; DetailsError listing the ones there are."""
+    components = _pgbouncer_components(document)
+    for component in components:
+        if component.get("route") == route and component.get("usage") == usage:
+            return component.get("host"), _as_int(component.get("port"))
+    have = [f"route {component.get('route')} usage {component.get('usage')}" for component in components]
+    raise DetailsError(f"the service lists no PgBouncer address with route {route} and usage {usage} "
+                       f"(it has: {_some(have)})")
 
 
 def connection_uri(host: str | None, port: int | None, dbname: str, user: str, password: str | None,
@@ -518,7 +545,7 @@ def connection_uri(host: str | None, port: int | None, dbname: str, user: str, p
 
 
 def connection_details(pool: Mapping[str, Any], document: Mapping[str, Any], unpinned_user: str | None = None,
-                       include_secrets: bool = True) -> dict[str, Any]:
+                       include_secrets: bool = True, route: str | None = None, usage: str | None = None) -> dict[str, Any]:
     """How an application connects through ``pool`` (normalised) of the service ``document``.
 
     Returns host, port, dbname (the pool name: PgBouncer routes by it, not by the
@@ -529,11 +556,19 @@ def connection_details(pool: Mapping[str, Any], document: Mapping[str, Any], unp
     ``password`` is None when the API did not give it out (secrets refused or redacted).
     ``unpinned_user`` does not apply to a pinned pool. Without ``include_secrets`` there is
     no ``password`` key and ``uri`` has none, whatever the document holds (an API that does
-    not redact still gives passwords). Raises DetailsError.
+    not redact still gives passwords).
+
+    The address is the pool's own (its URI's host and port, else the first ``pgbouncer``
+    component's) unless ``route`` or ``usage`` is given: then that ``pgbouncer`` component's,
+    the other one taken as DEFAULT_ROUTE or DEFAULT_USAGE (pools exist on every node; a
+    standby's host is the one the component names). Raises DetailsError.
     """
-    component = _pgbouncer_component(document)
-    host = pool.get("host") or component.get("host")
-    port = pool.get("port") if pool.get("port") is not None else _as_int(component.get("port"))
+    if route is None and usage is None:
+        first = next(iter(_pgbouncer_components(document)), {})
+        host = pool.get("host") or first.get("host")
+        port = pool.get("port") if pool.get("port") is not None else _as_int(first.get("port"))
+    else:
+        host, port = _routed_address(document, route or DEFAULT_ROUTE, usage or DEFAULT_USAGE)
     sslmode = pool.get("sslmode") or DEFAULT_SSLMODE
     dbname = str(pool.get("pool_name"))
     pinned = pool.get("username")

@@ -17,7 +17,8 @@ from ansible_collections.dbpools.aiven.plugins.module_utils._api import AivenApi
 from ansible_collections.dbpools.aiven.plugins.module_utils._rules import listed, service_label, shown
 from ansible_collections.dbpools.aiven.plugins.module_utils._text import printable
 
-# Services of one project from which one read of the project's service list replaces a read per service.
+# Services of one project from which one read of the project's service list replaces a read per service
+# (reads without secrets only).
 LIST_READ_FROM = 2
 # Service states (the document's ``state``): only a running service serves its pools.
 RUNNING = "RUNNING"
@@ -79,7 +80,7 @@ def state_warning(label: str, state: str | None, pools_listed: int) -> str | Non
 
 
 class ServiceReader:
-    """Reads service documents: one service, or every service of a project in one request.
+    """Reads service documents: one service, or every service of a project in one request (without secrets).
 
     With ``include_secrets`` the reads ask for secrets; a token that may not read them
     (403) gets the same read without them, once per project, and a warning.
@@ -99,15 +100,34 @@ class ServiceReader:
                           lambda secrets: self.client.list_services(project, include_secrets=secrets))
 
     def documents(self, project: str, service_names: Sequence[str]) -> dict[str, dict[str, Any]]:
-        """Service documents by name, in one request: GET service for one name, the project's list for more.
+        """Service documents by name: GET service per name, or the project's list for LIST_READ_FROM names or more.
 
         The list's answer holds every service of the project, so a name missing from it
         is a service the project does not have; callers say so with the names it has.
+        With secrets the list would carry every service's secrets: each wanted service is
+        read on its own, and only when one of them does not exist (404) is the list read,
+        without secrets, for the names the project has.
         """
         if len(service_names) < LIST_READ_FROM:
             return {name: self.service(project, name) for name in service_names}
-        return {str(document.get("service_name")): document for document in self.services(project)
-                if isinstance(document, Mapping)}
+        if not self.include_secrets:
+            return self._listed(project)
+        found: dict[str, dict[str, Any]] = {}
+        for name in service_names:
+            try:
+                found[name] = self.service(project, name)
+            except ReadError as err:
+                if err.failure.get("status") != 404:
+                    raise
+        if len(found) == len(service_names):
+            return found
+        return {**self._listed(project), **found}
+
+    def _listed(self, project: str) -> dict[str, dict[str, Any]]:
+        """The project's services by name, from its service list read without secrets."""
+        services = self._plain(f"the services of project {project}",
+                               lambda secrets: self.client.list_services(project, include_secrets=secrets))
+        return {str(document.get("service_name")): document for document in services if isinstance(document, Mapping)}
 
     def refused(self, project: str) -> bool:
         """True when the token may not read the secrets of ``project``."""

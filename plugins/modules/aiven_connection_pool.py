@@ -14,7 +14,8 @@ description:
   - "Three forms, one code path: one pool (O(pool_name) and its settings), the pools of one service
     (O(pools), optionally with O(purge)), or the pools of many services in one call (O(services))."
   - Idempotent. Each project is read once (through the project's service list when two or more of its
-    services are declared, else the service alone), and only the writes that are needed are made.
+    services are declared, else the service alone; with O(include_secrets=true) each declared service on
+    its own, so that no other service's secrets are read), and only the writes that are needed are made.
     A second identical run reports no change and makes no write request.
   - Before any write, and in check mode too, the whole declaration is checked against the services
     as read. Every C(database_name) must be a database of its service, every pinned C(username) a user
@@ -22,8 +23,7 @@ description:
     All problems are reported at once, each naming C(project/service/pool); nothing is written when
     there is any.
   - The writes of all services run under one bound, O(concurrency), paced by the client's handling of
-    the API's rate limit. Only the services that got a create or update are read back, again one request
-    per project.
+    the API's rate limit. Only the services that got a create or update are read back, the same way.
   - Settings left out are left as they are on an existing pool; on a new pool the API's defaults
     apply (O(pool_mode=transaction), O(pool_size=10), unpinned).
   - The results carry no secret unless O(include_secrets=true); the module asks the API for secrets

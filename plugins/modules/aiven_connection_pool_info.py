@@ -87,6 +87,25 @@ options:
       - A name that is not a user of a service read fails the task, listing the service's users.
       - Pinned pools always get their own user.
     type: str
+  route:
+    description:
+      - Which of the service's PgBouncer addresses RV(connection_pools[].host) and RV(connection_pools[].port)
+        (and RV(connection_pools[].uri)) are, by the route of its C(pgbouncer) component - V(dynamic), V(public),
+        V(private) or V(privatelink).
+      - Left out together with O(usage), they are the pool's own, those of its C(connection_uri) - the address
+        applications use today. Given alone, O(usage) is V(primary).
+      - A service read that lists no such address fails the task, naming the service and the addresses it has.
+      - RV(connection_pools[].connection_uri) stays as the API gives it.
+    type: str
+    choices: [dynamic, public, private, privatelink]
+  usage:
+    description:
+      - Which of the service's PgBouncer addresses to return, by the usage of its C(pgbouncer) component -
+        V(primary) or V(replica) (a standby's pools, on a plan with standby nodes; Aiven names their hosts
+        C(replica-...)).
+      - Given alone, O(route) is V(dynamic).
+    type: str
+    choices: [primary, replica]
 notes:
   - With O(include_secrets=true) the result holds secrets (C(password), C(connection_uri), C(uri)), so use
     C(no_log) on the task and never print it.
@@ -122,6 +141,14 @@ EXAMPLES = r"""
     include_secrets: true
   register: app_pool
   no_log: true
+
+- name: The pools through the public address of the standby nodes
+  dbpools.aiven.aiven_connection_pool_info:
+    project: demo-project
+    service_name: pg-demo
+    route: public
+    usage: replica
+  register: replica_pools
 
 - name: Every pool of every PostgreSQL service of the project, in one request
   dbpools.aiven.aiven_connection_pool_info:
@@ -177,10 +204,10 @@ connection_pools:
       description: Server connections of the pool.
       type: int
     host:
-      description: Host to connect to (PgBouncer).
+      description: Host to connect to (PgBouncer) - the pool's own, or that of the O(route) and O(usage) asked for.
       type: str
     port:
-      description: PgBouncer port to connect to.
+      description: PgBouncer port to connect to, of the same address as RV(connection_pools[].host).
       type: int
     sslmode:
       description: C(sslmode) the pool's URI names, pinned or not; V(require) (Aiven's) when it names none.
@@ -269,6 +296,8 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.dbpools.aiven.plugins.module_utils._api import AivenApiError, AivenClient
 from ansible_collections.dbpools.aiven.plugins.module_utils._common import common_argument_spec, make_client
 from ansible_collections.dbpools.aiven.plugins.module_utils._pools import (
+    ROUTES,
+    USAGES,
     DetailsError,
     connection_details,
     public_pool,
@@ -325,7 +354,8 @@ def pool_result(project: str, service_name: str, pool: dict[str, Any], document:
     # public_pool's connection_uri of an unpinned pool holds no credentials, whoever unpinned_user names.
     result = public_pool(project, service_name, pool, params["include_secrets"])
     try:
-        result.update(connection_details(pool, document, params["unpinned_user"], params["include_secrets"]))
+        result.update(connection_details(pool, document, params["unpinned_user"], params["include_secrets"],
+                                         params["route"], params["usage"]))
     except DetailsError as err:
         raise ReadError(f"{service_label(project, service_name)}/{pool['pool_name']}: {err}") from None
     return result
@@ -378,6 +408,8 @@ def main() -> None:
         include_secrets={"type": "bool", "default": False},
         ca_cert={"type": "bool", "default": False},
         unpinned_user={"type": "str"},
+        route={"type": "str", "choices": list(ROUTES)},
+        usage={"type": "str", "choices": list(USAGES)},
     )
     module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
     problems = option_problems(module.params)

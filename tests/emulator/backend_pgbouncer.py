@@ -184,7 +184,8 @@ class PgBouncerBackend(Backend):
 
     def endpoint(self, service: Service) -> Endpoint:
         inst = self._instance(service)
-        return Endpoint("127.0.0.1", inst.cluster.port, inst.bouncer.port)
+        # The service certificate names both, so either route really connects (pki.SERVER_NAMES).
+        return Endpoint("127.0.0.1", inst.cluster.port, inst.bouncer.port, "localhost")
 
     async def sync_pools(self, service: Service) -> None:
         """Make the service's PgBouncer serve exactly ``service.pools``.

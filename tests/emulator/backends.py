@@ -14,6 +14,8 @@ class Endpoint(NamedTuple):
     host: str
     pg_port: int
     pgbouncer_port: int
+    # The public route's host (a service lists it beside the dynamic one); "" for the same host.
+    public_host: str = ""
 
 
 class Backend:
@@ -60,7 +62,8 @@ class MemoryBackend(Backend):
 
     def endpoint(self, service: Service) -> Endpoint:
         # Aiven's pattern: <service>-<project>.<suffix>, PgBouncer on the port after PostgreSQL.
-        return Endpoint(f"{service.name}-{service.project}.emulator.invalid", 12691, 12692)
+        return Endpoint(f"{service.name}-{service.project}.emulator.invalid", 12691, 12692,
+                        f"public-{service.name}-{service.project}.emulator.invalid")
 
     async def sync_pools(self, service: Service) -> None:
         return None

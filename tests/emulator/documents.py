@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, Optional
+from typing import Any, Dict, List, Optional, Tuple
 from urllib.parse import quote
 
 from .backends import Endpoint
@@ -42,7 +42,8 @@ class Renderer:
         password = None
         if user is not None:
             password = REDACTED if self.redact and self.options.redact_pool_uris else user.password
-        uri = _uri(user, password, endpoint.host, endpoint.pgbouncer_port, pool.pool_name)
+        host, port = pool_address(endpoint, self.options)
+        uri = _uri(user, password, host, port, pool.pool_name)
         doc: Dict[str, Any] = {
             "pool_name": pool.pool_name,
             "database": pool.database,
@@ -73,7 +74,7 @@ class Renderer:
             "group_list": ["default"],
             "project_vpc_id": service.vpc_id,
             "termination_protection": False,
-            "node_count": 1,
+            "node_count": 1 + standbys(service.plan),
             "disk_space_mb": 81920,
             "service_integrations": [],
             "user_config": {"pg_version": "15"},
@@ -89,15 +90,41 @@ class Renderer:
                 "dbname": _default_db(service),
                 "sslmode": "require",
             },
-            "components": [
-                {"component": "pg", "host": endpoint.host, "port": endpoint.pg_port, "route": "dynamic", "usage": "primary", "ssl": True},
-                {"component": "pgbouncer", "host": endpoint.host, "port": endpoint.pgbouncer_port, "route": "dynamic", "usage": "primary", "ssl": True},
-            ],
+            "components": components(service, endpoint),
             "databases": list(service.databases),
             "users": [self.user(user) for user in service.users.values()],
             "connection_pools": [self.pool(service, pool, endpoint) for pool in service.pools.values()],
             "node_states": [{"name": f"{service.name}-1", "role": "master", "state": "running" if service.state != "POWEROFF" else "leaving"}],
         }
+
+
+def standbys(plan: str) -> int:
+    """Standby nodes of a plan: Aiven's business plans have one, premium plans two."""
+    return {"business": 1, "premium": 2}.get(plan.split("-", 1)[0], 0)
+
+
+def _routes(endpoint: Endpoint) -> Dict[str, str]:
+    return {"dynamic": endpoint.host, "public": endpoint.public_host or endpoint.host}
+
+
+def pool_address(endpoint: Endpoint, options: Options) -> Tuple[str, int]:
+    """Host and port a pool's connection_uri carries: those of the pgbouncer component of ``options.pool_uri_route``."""
+    return _routes(endpoint)[options.pool_uri_route], endpoint.pgbouncer_port
+
+
+def components(service: Service, endpoint: Endpoint) -> List[Dict[str, Any]]:
+    """The service's addresses: PostgreSQL and PgBouncer on every route, and on the standbys (hosts ``replica-...``).
+
+    The dynamic primary pair comes first, as before the others were listed; ``pg`` comes before
+    ``pgbouncer`` in each pair, since aiven-client takes the first entry of a route and usage.
+    """
+    listed = []
+    for usage in ["primary"] + (["replica"] if standbys(service.plan) else []):
+        for route, host in _routes(endpoint).items():
+            for component, port in (("pg", endpoint.pg_port), ("pgbouncer", endpoint.pgbouncer_port)):
+                listed.append({"component": component, "host": host if usage == "primary" else f"replica-{host}",
+                               "port": port, "route": route, "usage": usage, "ssl": True})
+    return listed
 
 
 def _default_db(service: Service) -> str:

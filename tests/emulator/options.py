@@ -50,12 +50,17 @@ class Options:
     backend_apply_delay: float = 0.0
     # Status of GET .../db on a powered-off service: 503 in production, 200 to switch it off.
     poweroff_db_status: int = 503
+    # The route of the pgbouncer component whose host and port a pool's connection_uri carries.
+    # Unconfirmed: "public" by default, not the dynamic component the document lists first, so a
+    # client that takes the first component for the pool's address is caught.
+    pool_uri_route: str = "public"
 
     _choices = {
         "missing_database_status": (400, 403, 404),
         "poweroff_status": (409, 503),
         "unpinned_uri_user": ("primary", "none"),
         "poweroff_db_status": (200, 503),
+        "pool_uri_route": ("dynamic", "public"),
     }
     # Inclusive bounds of the numeric options; NaN fails every comparison, so it is refused too.
     _ranges = {

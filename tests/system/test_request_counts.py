@@ -1,4 +1,4 @@
-"""The role over several services of one project: one module call, one read of the project's service list.
+"""The role over several services of one project: one module call, one read of the project's service list (of each service with secrets).
 
 A cold run reads the list, writes, and reads the list back; a converged run and a
 report_only run make exactly one request; a purge that would empty a service fails
@@ -72,3 +72,17 @@ def test_role_reads_the_service_list_once_per_run(start_emulator, ansible_for, m
     emulator.reset_requests()
     for name in SERVICES:
         assert emulator.pools(name) == declared(keep_others, name)
+
+
+def test_with_secrets_the_role_reads_each_declared_service_never_the_list(start_emulator, ansible_for):
+    # The list would carry the secrets of every service of the project, the undeclared one too.
+    emulator = start_emulator(seed(*(service(name) for name in [*SERVICES, "pg-count-other"])))
+    ansible = ansible_for(emulator)
+    wanted = definitions()
+    assert ansible.role(wanted, "cold").rc == 0
+    emulator.reset_requests()
+
+    converged = ansible.role(wanted, "converged with secrets", connection_pools_include_secrets=True)
+    assert converged.rc == 0, converged.output[-3000:]
+    assert [(entry["method"], entry["path"]) for entry in emulator.requests_log()["log"]] == [
+        ("GET", f"{SERVICE_LIST}/{name}") for name in SERVICES]

@@ -292,7 +292,7 @@ def test_two_services_start_concurrently_and_stop_leaves_nothing(parent_dir):
         await backend.start([first, second])
         try:
             ends = [backend.endpoint(first), backend.endpoint(second)]
-            assert len({port for ep in ends for port in ep[1:]}) == 4
+            assert len({port for ep in ends for port in (ep.pg_port, ep.pgbouncer_port)}) == 4
             # Pools already in the model are served right after start.
             rows = backend.show_pools_config(second)
             assert [(r["name"], r["database"], r["pool_size"], r["force_user"]) for r in rows] == [

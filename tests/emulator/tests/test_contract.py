@@ -85,14 +85,16 @@ def test_service_document_carries_what_clients_read(api: Api):
     assert service["state"] == "RUNNING" and service["plan"] == "startup-4"
     assert service["databases"] == ["defaultdb", "appdb"]
     assert {u["username"]: u["type"] for u in service["users"]} == {"avnadmin": "primary", "app": "regular"}
-    components = {c["component"]: c for c in service["components"]}
-    assert components["pgbouncer"]["port"] != components["pg"]["port"]
+    components = {(c["component"], c["route"], c["usage"]): c for c in service["components"]}
+    assert len(components) == len(service["components"])
+    assert components["pgbouncer", "dynamic", "primary"]["port"] != components["pg", "dynamic", "primary"]["port"]
     params = service["service_uri_params"]
     assert {"host", "port", "user", "password", "dbname", "sslmode"} <= set(params)
     seeded = next(p for p in service["connection_pools"] if p["pool_name"] == "seeded")
     assert seeded["username"] == "app" and seeded["pool_size"] == 5 and seeded["pool_mode"] == "transaction"
     password = next(u["password"] for u in service["users"] if u["username"] == "app")
-    bouncer = components["pgbouncer"]
+    # The route option pool_uri_route names (public by default), not the first pgbouncer component.
+    bouncer = components["pgbouncer", "public", "primary"]
     assert seeded["connection_uri"] == f"postgres://app:{password}@{bouncer['host']}:{bouncer['port']}/seeded?sslmode=require"
 
 

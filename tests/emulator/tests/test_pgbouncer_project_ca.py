@@ -65,14 +65,15 @@ def _connect(uri: str, ca_file: str, **overrides) -> psycopg.Connection:
 
 def test_pool_verifies_with_the_project_ca(api: Api, tmp_path):
     uri = _pool_uri(api)
-    assert "@127.0.0.1:" in uri
+    # The public route (option pool_uri_route); the dynamic one is 127.0.0.1.
+    assert "@localhost:" in uri
     with _connect(uri, _ca_file(api, PROJECT, tmp_path)) as conn:
         assert conn.execute("select current_database(), current_user").fetchone() == ("defaultdb", "avnadmin")
         assert conn.info.pgconn.ssl_in_use
 
 
-def test_localhost_is_in_the_certificate_too(api: Api, tmp_path):
-    with _connect(_pool_uri(api), _ca_file(api, PROJECT, tmp_path), host="localhost") as conn:
+def test_the_dynamic_routes_address_is_in_the_certificate_too(api: Api, tmp_path):
+    with _connect(_pool_uri(api), _ca_file(api, PROJECT, tmp_path), host="127.0.0.1") as conn:
         assert conn.execute("select 1").fetchone() == (1,)
 
 

@@ -76,8 +76,20 @@ def test_missing_pool_of_a_service_without_pools(fake_api, lookup, warnings):
 def test_missing_service_among_several_is_named_with_the_projects_services(fake_api, lookup, warnings):
     fake_api.add_pool("proj", "pg1", "a", username="alice")
     fake_api.add_pool("proj", "pg2", "a", username="alice")
+    fake_api.missing.add(("proj", "nope"))
     with pytest.raises(AnsibleLookupError, match=r"^service proj/nope does not exist \(project proj has: pg1, pg2\)$"):
         lookup("proj/pg1/a", "proj/nope/a", **options(fake_api))
+    # Each wanted service with its secrets; the 404 then reads the list without secrets, for the names.
+    assert [item.path for item in fake_api.requests] == ["/v1/project/proj/service/pg1?include_secrets=true",
+                                                         "/v1/project/proj/service/nope?include_secrets=true",
+                                                         "/v1/project/proj/service"]
+
+
+def test_missing_service_among_several_without_secrets_takes_the_one_list_request(fake_api, lookup, warnings):
+    fake_api.add_pool("proj", "pg1", "a", username="alice")
+    fake_api.add_pool("proj", "pg2", "a", username="alice")
+    with pytest.raises(AnsibleLookupError, match=r"^service proj/nope does not exist \(project proj has: pg1, pg2\)$"):
+        lookup("proj/pg1/a", "proj/nope/a", include_secrets=False, **options(fake_api))
     assert fake_api.count() == 1
 
 

@@ -31,20 +31,31 @@ def test_many_pools_of_one_service_take_one_request_in_the_order_asked(fake_api,
     assert fake_api.calls() == ["GET /v1/project/proj/service/pg1"]
 
 
-def test_two_services_of_a_project_take_one_list_request(fake_api, lookup, warnings):
+def test_two_services_of_a_project_with_secrets_read_each_and_never_the_others(fake_api, lookup, warnings):
     fake_api.add_pool("proj", "pg1", "a", username="alice")
     fake_api.add_pool("proj", "pg2", "b", username="bob")
     fake_api.add_pool("proj", "pg3", "c", username="carol")
     results = lookup("proj/pg1/a", "proj/pg2/b", "proj/pg1/a", **options(fake_api))
     assert [(item["dbname"], item["user"]) for item in results] == [("a", "alice"), ("b", "bob"), ("a", "alice")]
-    assert [item.path for item in fake_api.requests] == ["/v1/project/proj/service?include_secrets=true"]
+    # The project's list would carry pg3's secrets too.
+    assert [item.path for item in fake_api.requests] == ["/v1/project/proj/service/pg1?include_secrets=true",
+                                                         "/v1/project/proj/service/pg2?include_secrets=true"]
 
 
-def test_one_read_per_project(fake_api, lookup, warnings):
+def test_two_services_of_a_project_without_secrets_take_one_list_request(fake_api, lookup, warnings):
+    fake_api.add_pool("proj", "pg1", "a", username="alice")
+    fake_api.add_pool("proj", "pg2", "b", username="bob")
+    fake_api.add_pool("proj", "pg3", "c", username="carol")
+    results = lookup("proj/pg1/a", "proj/pg2/b", "proj/pg1/a", include_secrets=False, **options(fake_api))
+    assert [(item["dbname"], item["user"]) for item in results] == [("a", "alice"), ("b", "bob"), ("a", "alice")]
+    assert [item.path for item in fake_api.requests] == ["/v1/project/proj/service"]
+
+
+def test_one_read_per_project_without_secrets(fake_api, lookup, warnings):
     fake_api.add_pool("one", "pg1", "a", username="alice")
     fake_api.add_pool("two", "pg1", "a", username="bob")
     fake_api.add_pool("two", "pg2", "b", username="bob")
-    results = lookup("one/pg1/a", "two/pg1/a", "two/pg2/b", **options(fake_api))
+    results = lookup("one/pg1/a", "two/pg1/a", "two/pg2/b", include_secrets=False, **options(fake_api))
     assert [item["user"] for item in results] == ["alice", "bob", "bob"]
     assert fake_api.calls() == ["GET /v1/project/one/service/pg1", "GET /v1/project/two/service"]
 

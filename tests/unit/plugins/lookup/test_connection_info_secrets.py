@@ -70,7 +70,7 @@ def test_secrets_refused_fail_naming_the_permission_and_the_pool(fake_api, looku
     assert warnings.messages == []
 
 
-def test_secrets_refused_for_a_project_list_fail_once_naming_every_pool(fake_api, lookup, warnings):
+def test_secrets_refused_for_several_services_fail_once_naming_every_pool(fake_api, lookup, warnings):
     fake_api.add_pool("proj", "pg1", "a", username="alice")
     fake_api.add_pool("proj", "pg2", "b", username="alice")
     fake_api.secrets = "forbidden"
@@ -78,7 +78,9 @@ def test_secrets_refused_for_a_project_list_fail_once_naming_every_pool(fake_api
         lookup("proj/pg1/a", "proj/pg2/b", "proj/pg1/a", **options(fake_api))
     assert str(info.value).count("service:secrets:read") == 1
     assert "pool(s) proj/pg1/a, proj/pg2/b: project proj answered" in str(info.value)
-    assert [item.path for item in fake_api.requests] == ["/v1/project/proj/service?include_secrets=true", "/v1/project/proj/service"]
+    # Refused once: the project's other service is read without asking again.
+    assert [item.path for item in fake_api.requests] == ["/v1/project/proj/service/pg1?include_secrets=true",
+                                                         "/v1/project/proj/service/pg1", "/v1/project/proj/service/pg2"]
 
 
 def test_every_credential_problem_is_reported_at_once(fake_api, lookup, warnings):

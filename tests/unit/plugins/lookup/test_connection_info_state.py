@@ -29,9 +29,8 @@ def test_a_powered_off_service_fails_naming_it_and_its_state_not_a_missing_pool(
 def test_a_powered_off_service_without_its_pools_listed_is_named_too(fake_api, lookup, warnings):
     fake_api.add_pool("proj", "pg1", "other", username="alice")
     fake_api.add_pool("proj", "pg2", "app", username="alice")
-    fake_api.script("GET", "/v1/project/proj/service?include_secrets=true", (200, {}, {"services": [
-        {"service_name": "pg1", "service_type": "pg", "state": "RUNNING", "connection_pools": []},
-        {"service_name": "pg2", "service_type": "pg", "state": "POWEROFF", "connection_pools": []}]}))
+    fake_api.script("GET", "/v1/project/proj/service/pg2?include_secrets=true", (200, {}, {"service": {
+        "service_name": "pg2", "service_type": "pg", "state": "POWEROFF", "connection_pools": []}}))
     with pytest.raises(AnsibleLookupError, match=r"^service proj/pg2 is POWEROFF: .*Aiven may drop its pools"):
         lookup("proj/pg1/other", "proj/pg2/app", **options(fake_api))
 

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from ansible_collections.dbpools.aiven.plugins.module_utils._pools import (
     DetailsError,
+    address_problem,
     connection_details,
     connection_uri,
     normalise_pool,
@@ -99,6 +100,67 @@ def test_host_and_port_come_from_the_pgbouncer_component_when_the_pool_has_no_ur
     pool = normalise_pool({"pool_name": "app", "database": "appdb", "username": "alice"})
     details = connection_details(pool, _document())
     assert (details["host"], details["port"], details["sslmode"]) == ("bouncer.example", 21000, "require")
+
+
+# As a service with a standby lists them: the pool's own address first, then the others (contract, components[]).
+ROUTED = [
+    {"component": "pg", "host": HOST, "port": 19999, "route": "dynamic", "usage": "primary"},
+    {"component": "pgbouncer", "host": HOST, "port": 20000, "route": "dynamic", "usage": "primary"},
+    {"component": "pgbouncer", "host": "public-pg-1.aivencloud.com", "port": 20001, "route": "public", "usage": "primary"},
+    {"component": "pgbouncer", "host": "replica-pg-1.aivencloud.com", "port": "20000", "route": "dynamic", "usage": "replica"},
+    {"component": "pgbouncer", "host": "replica-public-pg-1.aivencloud.com", "port": 20001, "route": "public", "usage": "replica"},
+]
+
+
+def _routed(pool_host: str = HOST) -> tuple[dict[str, Any], dict[str, Any]]:
+    return _pool(host=pool_host), dict(_document(), components=ROUTED)
+
+
+def test_without_route_and_usage_the_address_is_the_pools_own_even_when_another_component_comes_first() -> None:
+    pool, document = _routed(pool_host="public-pg-1.aivencloud.com")
+    details = connection_details(pool, document)
+    assert (details["host"], details["port"]) == ("public-pg-1.aivencloud.com", 20000)
+
+
+@pytest.mark.parametrize("route, usage, address", [
+    ("public", None, ("public-pg-1.aivencloud.com", 20001)),
+    (None, "replica", ("replica-pg-1.aivencloud.com", 20000)),
+    ("public", "replica", ("replica-public-pg-1.aivencloud.com", 20001)),
+    ("dynamic", "primary", (HOST, 20000)),
+])
+def test_route_and_usage_take_that_pgbouncer_component_the_other_one_dynamic_or_primary(
+        route: str | None, usage: str | None, address: tuple[str, int]) -> None:
+    pool, document = _routed()
+    details = connection_details(pool, document, route=route, usage=usage)
+    assert (details["host"], details["port"]) == address
+    assert details["uri"] == f"postgres://alice:doc-alice@{address[0]}:{address[1]}/app?sslmode=require"
+
+
+def test_a_route_the_service_lacks_fails_listing_the_addresses_it_has_printable() -> None:
+    pool, document = _routed()
+    document["components"] = [*ROUTED[:3], {"component": "pgbouncer", "host": "h", "port": 1, "route": "odd\x1b[31m", "usage": "primary"}]
+    with pytest.raises(DetailsError) as caught:
+        connection_details(pool, document, route="privatelink")
+    message = str(caught.value)
+    assert message.startswith("the service lists no PgBouncer address with route privatelink and usage primary (it has: ")
+    assert "route dynamic usage primary, route public usage primary, route odd\\x1b[31m usage primary" in message
+    assert "\x1b" not in message
+
+
+def test_a_service_without_pgbouncer_components_fails_a_route_saying_it_has_none() -> None:
+    pool, document = _routed()
+    document["components"] = None
+    with pytest.raises(DetailsError, match=r"\(it has: none\)$"):
+        connection_details(pool, document, usage="replica")
+
+
+@pytest.mark.parametrize("route, usage, problem", [
+    ("dynamic", "primary", None), (None, None, None),
+    ("Public", None, "route must be one of dynamic, public, private, privatelink, got 'Public'"),
+    (None, "ha_replica", "usage must be one of primary, replica, got 'ha_replica'"),
+])
+def test_route_and_usage_values_are_checked(route: Any, usage: Any, problem: str | None) -> None:
+    assert address_problem(route, usage) == problem
 
 
 def test_ipv6_host_is_bracketed() -> None:

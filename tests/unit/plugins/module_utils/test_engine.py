@@ -751,10 +751,22 @@ def test_services_results_keep_the_declared_order_and_the_diff_names_each_pool()
     assert client.methods() == ["LIST"]
 
 
-def test_include_secrets_asks_the_list_for_secrets_and_falls_back_once_per_project():
+def test_include_secrets_reads_each_service_never_the_list_and_falls_back_once_per_project():
     client = two_services()
     client.secrets = "forbidden"
     runner = engine(client, include_secrets=True)
     runner.run([declare("svc", want("a", pool_size=5)), declare("svc2", want("b", pool_size=6))])
-    assert client.secret_reads == [True, False, False]
-    assert len(runner.warnings) == 1 and "the services of project proj" in runner.warnings[0]
+    reads = [request[:3] for request in client.requests if request[0] in ("GET", "LIST")]
+    # The project's list would carry the secrets of services not declared; read and read back, one service at a time.
+    assert reads == [("GET", "proj", "svc")] * 2 + [("GET", "proj", "svc2"), ("GET", "proj", "svc"), ("GET", "proj", "svc2")]
+    assert client.secret_reads == [True, False, False, False, False]
+    assert len(runner.warnings) == 1 and "service proj/svc" in runner.warnings[0]
+
+
+def test_include_secrets_names_the_projects_services_when_one_declared_does_not_exist():
+    client = two_services()
+    with pytest.raises(SyncError, match=r"proj/nope: service does not exist in project proj \(services: svc, svc2\)"):
+        engine(client, include_secrets=True).run([declare("svc", want("a", pool_size=5)), declare("nope", want("b"))])
+    reads = [request[:3] for request in client.requests if request[0] in ("GET", "LIST")]
+    assert reads == [("GET", "proj", "svc"), ("GET", "proj", "nope"), ("LIST", "proj", None)]
+    assert client.secret_reads == [True, True, False]
