@@ -8,14 +8,7 @@ from ansible.errors import AnsibleError
 
 from ansible_collections.dbpools.aiven.tests.unit.plugins.lookup.test_connection_info_reads import options
 from ansible_collections.dbpools.aiven.tests.unit.plugins.module_utils.emulated_service import PASSWORD
-
-# The pool's own address (its URI) is the public one; the dynamic one is listed first.
-COMPONENTS = [
-    {"component": "pg", "host": "pg.example.com", "port": 12691, "route": "dynamic", "usage": "primary"},
-    {"component": "pgbouncer", "host": "dyn.example.com", "port": 12692, "route": "dynamic", "usage": "primary"},
-    {"component": "pgbouncer", "host": "pg.example.com", "port": 12692, "route": "public", "usage": "primary"},
-    {"component": "pgbouncer", "host": "replica-dyn.example.com", "port": 12693, "route": "dynamic", "usage": "replica"},
-]
+from ansible_collections.dbpools.aiven.tests.unit.plugins.service_components import COMPONENTS
 
 
 @pytest.fixture

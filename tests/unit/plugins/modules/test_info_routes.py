@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from ansible_collections.dbpools.aiven.plugins.modules import aiven_connection_pool_info
-from ansible_collections.dbpools.aiven.tests.unit.plugins.lookup.test_connection_info_routes import COMPONENTS
 from ansible_collections.dbpools.aiven.tests.unit.plugins.modules.module_runner import run_module
+from ansible_collections.dbpools.aiven.tests.unit.plugins.service_components import COMPONENTS
 
 TOKEN = "info-routes-T0KEN-0123456789abcdef"
 
