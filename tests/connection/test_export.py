@@ -143,4 +143,3 @@ def test_exported_definitions_reapplied_change_nothing_and_report_nothing(export
             assert result["report"] == {"missing": [], "undeclared": [], "differing": []}
         else:
             assert "report" not in result
-
