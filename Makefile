@@ -86,6 +86,7 @@ INTEGRATION_TEST = integration --local --python 3.11 --color no -vvvv
 ## (antsibull-docs lint-collection-docs), configured in antsibull-nox.toml; docs-check's venv comes from requirements/docs.txt
 nox: venv
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/nox --no-color -s extra-checks docs-check
+	.nox/docs-check/bin/python -m tests.support.locks requirements/docs.txt
 
 ## collection-root: copy the work tree to $(COLLECTION_ROOT), once per make run (sanity, unit, integration, matrix);
 ## COLLECTION_ROOT=build/OTHER/ansible_collections/dbpools/aiven gives a run a copy of its own

@@ -1,11 +1,11 @@
 """The environments a release is tested in come from their locks: every package pinned with hashes,
-the locks current with their inputs, and this venv exactly its lock (`pip freeze --all`)."""
+the locks current with their inputs, and this venv exactly its lock (`pip freeze --all`; `make nox`
+checks its docs-check venv against requirements/docs.txt the same way)."""
 
 from __future__ import annotations
 
 import glob
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -41,16 +41,6 @@ def test_every_pin_has_a_hash(input_path: str) -> None:
 def test_this_venv_is_exactly_the_dev_lock() -> None:
     assert os.path.realpath(sys.prefix) == os.path.realpath(os.path.join(REPO_ROOT, ".venv")), "run through make (the .venv)"
     assert drift(read_lock(os.path.join(REPO_ROOT, "requirements", "dev.txt")), installed()) == []
-
-
-def test_the_docs_check_venv_is_exactly_its_lock() -> None:
-    """nox builds it (make nox, before this suite in make test) from requirements/docs.txt, named in antsibull-nox.toml."""
-    python = os.path.join(REPO_ROOT, ".nox", "docs-check", "bin", "python")
-    if not os.path.exists(python):
-        pytest.skip("make nox has not run here")
-    proc = subprocess.run([python, "-m", "tests.support.locks", os.path.join("requirements", "docs.txt")], cwd=REPO_ROOT,
-                          capture_output=True, text=True, timeout=120, check=False)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
 def test_drift_names_every_difference(tmp_path: Path) -> None:
