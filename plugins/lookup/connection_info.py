@@ -29,6 +29,8 @@ description:
     token will do.
 author:
   - dbpools.aiven maintainers (@dbpools)
+extends_documentation_fragment:
+  - dbpools.aiven.pgbouncer_address
 options:
   _terms:
     description:
@@ -97,24 +99,8 @@ options:
         without O(unpinned_user) then has the C(user) V("").
     type: bool
     default: true
-  route:
-    description:
-      - Which of the service's PgBouncer addresses to return, by the route of its C(pgbouncer) component -
-        V(dynamic), V(public), V(private) or V(privatelink).
-      - Left out together with O(usage), C(host) and C(port) are the pool's own, those of its C(connection_uri) -
-        the address applications use today. Given alone, O(usage) is V(primary).
-      - A service that lists no such address fails the lookup, naming the service and the addresses it has.
-    type: str
-    choices: [dynamic, public, private, privatelink]
-  usage:
-    description:
-      - Which of the service's PgBouncer addresses to return, by the usage of its C(pgbouncer) component -
-        V(primary) or V(replica) (a standby's pools, on a plan with standby nodes; Aiven names their hosts
-        C(replica-...)).
-      - Given alone, O(route) is V(dynamic).
-    type: str
-    choices: [primary, replica]
 notes:
+  - O(route) and O(usage) pick the address C(host), C(port) and C(uri) name.
   - The result holds secrets (C(password), C(uri)) unless O(include_secrets=false). Use C(no_log) on every task that takes it as an argument or
     registers or prints it; with a higher verbosity Ansible shows task arguments and results.
   - A client connects to the pool's name as the database (C(dbname)), not to the pool's C(database_name) -

@@ -29,6 +29,7 @@ author:
   - dbpools.aiven maintainers (@dbpools)
 extends_documentation_fragment:
   - dbpools.aiven.aiven
+  - dbpools.aiven.pgbouncer_address
 attributes:
   check_mode:
     support: full
@@ -87,26 +88,9 @@ options:
       - A name that is not a user of a service read fails the task, listing the service's users.
       - Pinned pools always get their own user.
     type: str
-  route:
-    description:
-      - Which of the service's PgBouncer addresses RV(connection_pools[].host) and RV(connection_pools[].port)
-        (and RV(connection_pools[].uri)) are, by the route of its C(pgbouncer) component - V(dynamic), V(public),
-        V(private) or V(privatelink).
-      - Left out together with O(usage), they are the pool's own, those of its C(connection_uri) - the address
-        applications use today. Given alone, O(usage) is V(primary).
-      - A service read that lists no such address fails the task, naming the service and the addresses it has.
-      - RV(connection_pools[].connection_uri) stays as the API gives it.
-    type: str
-    choices: [dynamic, public, private, privatelink]
-  usage:
-    description:
-      - Which of the service's PgBouncer addresses to return, by the usage of its C(pgbouncer) component -
-        V(primary) or V(replica) (a standby's pools, on a plan with standby nodes; Aiven names their hosts
-        C(replica-...)).
-      - Given alone, O(route) is V(dynamic).
-    type: str
-    choices: [primary, replica]
 notes:
+  - O(route) and O(usage) pick the address RV(connection_pools[].host), RV(connection_pools[].port) and
+    RV(connection_pools[].uri) name; RV(connection_pools[].connection_uri) stays as the API gives it.
   - With O(include_secrets=true) the result holds secrets (C(password), C(connection_uri), C(uri)), so use
     C(no_log) on the task and never print it.
   - A client connects to the pool's name as the database (RV(connection_pools[].dbname)), not to

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 import pytest
@@ -34,8 +35,13 @@ def warnings(monkeypatch) -> Warnings:
 @pytest.fixture
 def lookup():
     """Run the lookup as Ansible would after loading it: its options registered from DOCUMENTATION."""
-    # The plugin loader does this when it loads a plugin; these tests import the file directly.
-    C.config.initialize_plugin_configuration_definitions("lookup", LOAD_NAME, yaml.safe_load(connection_info.DOCUMENTATION)["options"])
+    # The plugin loader does this when it loads a plugin, doc fragments merged; these tests import the file directly.
+    doc = yaml.safe_load(connection_info.DOCUMENTATION)
+    options = dict(doc["options"])
+    for fragment in doc.get("extends_documentation_fragment", []):
+        source = importlib.import_module(f"ansible_collections.dbpools.aiven.plugins.doc_fragments.{fragment.rsplit('.', 1)[1]}")
+        options.update(yaml.safe_load(source.ModuleDocFragment.DOCUMENTATION)["options"])
+    C.config.initialize_plugin_configuration_definitions("lookup", LOAD_NAME, options)
 
     def run(*terms: Any, **options: Any) -> list[dict[str, Any]]:
         plugin = connection_info.LookupModule()
