@@ -96,8 +96,11 @@ class ServiceReader:
         return self._read(project, what, lambda secrets: self.client.get_service(project, service_name, include_secrets=secrets))
 
     def services(self, project: str) -> list[dict[str, Any]]:
-        return self._read(project, f"the services of project {project}",
-                          lambda secrets: self.client.list_services(project, include_secrets=secrets))
+        return self._read(project, *self._service_list(project))
+
+    def _service_list(self, project: str) -> tuple[str, Callable[[bool], list[dict[str, Any]]]]:
+        """What the read of the project's service list is called in messages, and the read itself."""
+        return f"the services of project {project}", lambda secrets: self.client.list_services(project, include_secrets=secrets)
 
     def documents(self, project: str, service_names: Sequence[str]) -> dict[str, dict[str, Any]]:
         """Service documents by name: GET service per name, or the project's list for LIST_READ_FROM names or more.
@@ -125,8 +128,7 @@ class ServiceReader:
 
     def _listed(self, project: str) -> dict[str, dict[str, Any]]:
         """The project's services by name, from its service list read without secrets."""
-        services = self._plain(f"the services of project {project}",
-                               lambda secrets: self.client.list_services(project, include_secrets=secrets))
+        services = self._plain(*self._service_list(project))
         return {str(document.get("service_name")): document for document in services if isinstance(document, Mapping)}
 
     def refused(self, project: str) -> bool:
