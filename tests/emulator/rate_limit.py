@@ -1,4 +1,8 @@
-"""Aiven's per-token rate limit: a token bucket per API token, off unless an option sets it."""
+"""Aiven's rate limit as the emulator applies it: a fixed window per key (production's shape) or a token bucket.
+
+Both answer ``take(key, limit, window)`` with 0 (the request may go, counted) or the whole
+seconds to wait, which the 429 text names ("try again in Ns").
+"""
 
 from __future__ import annotations
 
@@ -56,3 +60,41 @@ class RateLimiter:
             bucket.level = max(0.0, bucket.level - 1.0)
             return 0
         return max(1, math.ceil((1.0 - bucket.level) / per_second - _SLACK))
+
+
+@dataclass
+class _Window:
+    opened: float  # clock reading of the first request the window counts
+    used: int      # requests counted in it
+
+
+class WindowLimiter:
+    """At most ``limit`` requests per key in a window of ``window`` seconds opened by the key's first request.
+
+    The shape of production's limit (a counter that expires ``window`` s after the request
+    that created it): a burst of ``limit`` passes at once, the next request waits until the
+    window ends, which may be tens of seconds. Same interface as :class:`RateLimiter`.
+    """
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self._windows: Dict[str, _Window] = {}
+
+    def reset(self) -> None:
+        self._windows.clear()
+
+    def take(self, key: str, limit: int, window: float) -> int:
+        """0 if ``key`` may make a request now (counted), else the whole seconds until its window ends.
+
+        A refused request counts nothing and does not move the window.
+        """
+        if limit <= 0:
+            return 0
+        now = self.clock()
+        current = self._windows.get(key)
+        if current is None or now >= current.opened + window:
+            current = self._windows[key] = _Window(now, 0)
+        if current.used < limit:
+            current.used += 1
+            return 0
+        return max(1, math.ceil(current.opened + window - now - _SLACK))
