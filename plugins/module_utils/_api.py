@@ -32,7 +32,8 @@ needs the whole reply, body included.
   first hit cannot be avoided (up to one per thread).
 - Writes stay safe because the callers reconcile: a retried create answered
   "already exists" was applied by an earlier attempt whose reply was lost, and a
-  delete of a pool that is gone is a success. A write answered 2xx was applied,
+  delete of a pool that is gone is a success (``delete_pool`` says whether it was
+  this client's or another writer's). A write answered 2xx was applied,
   even when its reply is cut off or is not JSON (Aiven's carry only a message).
 """
 
@@ -480,10 +481,16 @@ class AivenClient:
         """Change a pool; fields left out of ``body`` stay as they are."""
         self.request("PUT", ["project", project, "service", service, "connection_pool", pool_name], body)
 
-    def delete_pool(self, project: str, service: str, pool_name: str) -> None:
-        """Delete a pool; one that is already gone is no error (a missing service is)."""
+    def delete_pool(self, project: str, service: str, pool_name: str) -> bool:
+        """Delete a pool. True when this call deleted it; False when the pool was already gone (a missing service raises).
+
+        A 404 for the pool on the first attempt means another writer deleted it first.
+        After an attempt whose reply was lost, a 404 is that attempt's doing: True.
+        """
         try:
             self.request("DELETE", ["project", project, "service", service, "connection_pool", pool_name])
         except AivenApiError as err:
             if not err.not_found or err.service_missing:
                 raise
+            return err.maybe_applied
+        return True

@@ -4,28 +4,34 @@
 
 The decisions are ``_pools``'s and the rules ``_rules``'s; this file only orders the
 requests: one read per project, every problem of the declaration found before any
-write, every write of every service under one concurrency bound, one read back per
-project of the services that changed. No Ansible here: the module turns
-``EngineResult`` and ``SyncError`` into results and ``PoolEngine.warnings`` into warnings.
+write, every write of every service under one concurrency bound (a service's deletes
+after its creates and updates: ``_writes``), one read back per project of the services
+that changed, read again while it does not show the writes yet (``_read_lag``). No
+Ansible here: the module turns ``EngineResult`` and ``SyncError`` into results and
+``PoolEngine.warnings`` into warnings.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from threading import Event
+from functools import partial
 from typing import Any, cast
 
 from ansible_collections.dbpools.aiven.plugins.module_utils import _pools, _rules
 from ansible_collections.dbpools.aiven.plugins.module_utils._api import AivenApiError, AivenClient
+from ansible_collections.dbpools.aiven.plugins.module_utils._read_lag import READ_LAG_TOTAL, read_until_shown
 from ansible_collections.dbpools.aiven.plugins.module_utils._reading import ReadError, ServiceReader, pools_of, redacted_warning, state_named
 from ansible_collections.dbpools.aiven.plugins.module_utils._rules import listed
+from ansible_collections.dbpools.aiven.plugins.module_utils._writes import ServiceWrites, apply_in_order
 
 WRITABLE_STATES = ("RUNNING", "REBALANCING")
 # Rounds of writes, each read back; a later round only repairs races with other writers.
 MAX_ROUNDS = 3
+# What another writer did to a pool this run meant to delete, as changed_by_others says it.
+DELETED_BY_OTHERS = "deleted"        # gone before this run's delete reached it
+RECREATED_BY_OTHERS = "re-created"   # listed again after this run deleted it
 
 
 class SyncError(Exception):
@@ -90,11 +96,21 @@ class Outcome:
     # False for a retried create answered "already exists": the pool may be another
     # writer's, so its settings are not held against this write.
     surely_ours: bool = True
-    attempted: bool = True
+    attempted: bool = False
+    # A delete answered 404: another writer deleted the pool first; not this run's change.
+    gone_before: bool = False
 
     @property
     def failed(self) -> bool:
         return self.error is not None and not self.conflict
+
+    @property
+    def succeeded(self) -> bool:
+        return self.applied
+
+    @property
+    def is_delete(self) -> bool:
+        return self.change.action == "delete"
 
     def summary(self) -> dict[str, Any]:
         declaration = self.service.declaration
@@ -122,6 +138,9 @@ class _Service:
         self.purgeable: set[str] = set()          # what purge may delete: the undeclared pools of the first read
         self.left: set[str] = set()               # undeclared pools that appeared after it, left for the next run
         self.applied: list[Outcome] = []
+        self.held: list[Outcome] = []             # deletes of this round kept until the read back shows the creates
+        self.by_others: list[dict[str, Any]] = []  # pools another writer deleted or re-created under this run's deletes
+        self.yielded: set[str] = set()            # pools left to another writer: not deleted again this run
         self.before: dict[str, dict[str, Any] | None] = {}  # pool -> settings before the run's first write to it
         self.after: dict[str, dict[str, Any] | None] = {}   # pool -> after its last write (None: deleted)
         self.pools: list[dict[str, Any]] = []     # the pools after the run (predicted in check mode)
@@ -134,10 +153,18 @@ class _Service:
         declaration = self.declaration
         if declaration.purge:
             self.left.update(set(_pools.undeclared(self.current, declaration.pools)) - self.purgeable)
-        return _pools.plan(self.current, declaration.pools, declaration.purge, purgeable=self.purgeable)
+        changes = _pools.plan(self.current, declaration.pools, declaration.purge, purgeable=self.purgeable)
+        return [change for change in changes if change.pool_name not in self.yielded]
+
+    def note_by_others(self, pool_name: str, what: str) -> None:
+        declaration = self.declaration
+        self.by_others.append({"project": declaration.project, "service_name": declaration.service_name, "pool_name": pool_name, "what": what})
+        self.yielded.add(pool_name)
 
     def record(self, outcomes: Sequence[Outcome]) -> None:
         for outcome in outcomes:
+            if outcome.gone_before:
+                self.note_by_others(outcome.change.pool_name, DELETED_BY_OTHERS)
             if not outcome.applied:
                 continue
             change = outcome.change
@@ -164,6 +191,7 @@ class EngineResult:
     services: list[ServiceResult]
     changes: list[dict[str, Any]] = field(default_factory=list)   # what was (or would be) done, with settings before and after
     diff: list[dict[str, str]] = field(default_factory=list)      # one entry per touched pool
+    changed_by_others: list[dict[str, Any]] = field(default_factory=list)  # what other writers did to pools this run deleted
 
     @property
     def changed(self) -> bool:
@@ -171,6 +199,7 @@ class EngineResult:
 
 
 def _write(client: AivenClient, outcome: Outcome) -> None:
+    outcome.attempted = True
     change, declaration = outcome.change, outcome.service.declaration
     project, service = declaration.project, declaration.service_name
     try:
@@ -178,34 +207,15 @@ def _write(client: AivenClient, outcome: Outcome) -> None:
             outcome.surely_ours = client.create_pool(project, service, change.body) is not False
         elif change.action == "update":
             client.update_pool(project, service, change.pool_name, change.body)
-        else:
-            client.delete_pool(project, service, change.pool_name)
+        elif client.delete_pool(project, service, change.pool_name) is False:
+            outcome.gone_before = True
+            return
         outcome.applied = True
     except AivenApiError as err:
         outcome.error = err
         # A service that is gone is no other writer's doing: its 404 stands as it is.
         vanished = change.action == "update" and err.not_found and not err.service_missing
         outcome.conflict = (change.action == "create" and err.already_exists) or vanished
-
-
-def apply_writes(client: AivenClient, writes: Sequence[Outcome], concurrency: int) -> list[Outcome]:
-    """Run the writes of every service, at most ``concurrency`` at once; after a failure no new write starts."""
-    stop = Event()
-
-    def run(outcome: Outcome) -> Outcome:
-        if stop.is_set():
-            outcome.attempted = False
-            return outcome
-        _write(client, outcome)
-        if outcome.failed:
-            stop.set()
-        return outcome
-
-    workers = max(1, min(concurrency, len(writes)))
-    if workers == 1:
-        return [run(outcome) for outcome in writes]
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(run, writes))
 
 
 def _explained(outcome: Outcome, listed_names: set[str]) -> bool:
@@ -219,6 +229,56 @@ def _by_project(services: Sequence[_Service]) -> dict[str, list[_Service]]:
     for service in services:
         grouped.setdefault(service.declaration.project, []).append(service)
     return grouped
+
+
+def _unshown(service: _Service, outcomes: Sequence[Outcome]) -> list[Outcome]:
+    """This run's writes to ``service`` that its pools as last read do not show (yet): read lag, or another writer."""
+    by_name = {pool["pool_name"]: pool for pool in service.current}
+    unshown = []
+    for outcome in outcomes:
+        if outcome.service is not service:
+            continue
+        name = outcome.change.pool_name
+        if outcome.conflict:
+            shows = _explained(outcome, set(by_name))
+        elif outcome.is_delete:
+            shows = not (outcome.applied or outcome.gone_before) or name not in by_name
+        else:
+            shows = not (outcome.applied and outcome.surely_ours) or _pools.write_not_reflected(outcome.change, by_name.get(name)) is None
+        if not shows:
+            unshown.append(outcome)
+    return unshown
+
+
+def _note_recreated(mine: Sequence[Outcome], service: _Service) -> None:
+    """A pool deleted in this round that the read, read again for lag, still lists: another writer created it again."""
+    listed_names = {pool["pool_name"] for pool in service.current}
+    for outcome in mine:
+        if outcome.is_delete and (outcome.applied or outcome.gone_before) and outcome.change.pool_name in listed_names:
+            service.note_by_others(outcome.change.pool_name, RECREATED_BY_OTHERS)
+
+
+def _keeps_only_new_pools(service: _Service) -> bool:
+    """A purge (without allow_empty) after which the service keeps only pools this run creates.
+
+    Its deletes wait for the read back: only a create the service is shown to have may
+    stand for the pools they remove, or a create the API accepted but did not make would
+    leave the service empty.
+    """
+    declaration = service.declaration
+    if not declaration.purge or declaration.allow_empty:
+        return False
+    created = {change.pool_name for change in service.changes if change.action == "create"}
+    kept = {pool["pool_name"] for pool in _pools.predict(service.current, service.changes)}
+    return bool(created) and kept <= created
+
+
+def _by_others_warning(label: str, entry: Mapping[str, Any]) -> str:
+    pool = f"{label}/{entry['pool_name']}"
+    if entry["what"] == DELETED_BY_OTHERS:
+        return f"pool {pool} was already deleted by another writer when this run deleted it; it is not reported as this run's change"
+    return (f"pool {pool}, deleted by this run, is listed again after {READ_LAG_TOTAL:g} s of reading again: another writer created it "
+            "meanwhile; it is left as it is for this run")
 
 
 class PoolEngine:
@@ -246,7 +306,13 @@ class PoolEngine:
             if service.left:
                 warnings.append(f"purge left pool(s) {listed(sorted(service.left))} of {service.label}: they appeared during this "
                                 "run, after the plan it showed; the next run deletes them if they are still undeclared")
+            warnings.extend(_by_others_warning(service.label, entry) for entry in service.by_others)
         return warnings
+
+    @property
+    def changed_by_others(self) -> list[dict[str, Any]]:
+        """The pools this run meant to delete that another writer deleted first or created again, so far."""
+        return [entry for service in self._services for entry in service.by_others]
 
     # --- the run ------------------------------------------------------------------------
 
@@ -287,7 +353,8 @@ class PoolEngine:
                 touched = {name: (before, service.after[name]) for name, before in service.before.items()}
             changes.extend(_pools.change_entry(declaration.project, declaration.service_name, change) for change in done)
             diff.extend(_pools.diff_entry(f"{service.label}/{name}", before, after) for name, (before, after) in touched.items())
-        return EngineResult([ServiceResult(service.declaration, service.pools) for service in services], changes, diff)
+        return EngineResult([ServiceResult(service.declaration, service.pools) for service in services], changes, diff,
+                            [entry for service in services for entry in service.by_others])
 
     @staticmethod
     def _as_read_back(service: _Service, change: _pools.Change) -> _pools.Change:
@@ -325,15 +392,25 @@ class PoolEngine:
                 raise SyncError(err.message) from None
         return problems
 
-    def _read_back(self, services: Sequence[_Service]) -> None:
-        """Read the services again, one request per project; a failure reports the writes already applied."""
+    def _read_back(self, services: Sequence[_Service], outcomes: Sequence[Outcome]) -> None:
+        """Read the services again, one request per project, and again while a write does not show yet (read lag).
+
+        A failure reports the writes already applied.
+        """
         for project, members in _by_project(services).items():
-            try:
+
+            def read(project: str = project, members: Sequence[_Service] = members) -> None:
                 documents = self.reader.documents(project, [service.declaration.service_name for service in members])
                 for service in members:
                     if service.declaration.service_name not in documents:
                         raise ReadError(f"service {service.label} is no longer listed in project {project}")
                     service.current = pools_of(service.label, documents[service.declaration.service_name])
+
+            def shown(members: Sequence[_Service] = members) -> bool:
+                return not any(_unshown(service, outcomes) for service in members)
+
+            try:
+                read_until_shown(read, shown, self._sleep)
             except ReadError as err:
                 labels = ", ".join(service.label for service in members)
                 raise SyncError(f"the writes to {labels} were applied ({listed(self._applied_texts())}), but reading the "
@@ -369,10 +446,19 @@ class PoolEngine:
         return problems
 
     def _replan(self, service: _Service) -> list[_pools.Change]:
+        """The plan on the service as read again; the emptiness guard holds for it as for the first plan."""
         try:
-            return service.plan()
+            changes = service.plan()
         except _rules.PlanError as err:
             raise SyncError(f"{service.label}: {err}", applied=self._summaries()) from None
+        declaration = service.declaration
+        if declaration.purge and not declaration.allow_empty:
+            emptying = _pools.emptying_problem(service.label, service.current, changes)
+            if emptying:
+                raise SyncError(f"{emptying} (the service as read again during this run: its other pools are gone; nothing more was deleted)",
+                                failure={"problems": [emptying]}, applied=self._summaries(),
+                                not_attempted=[Outcome(service, change).summary() for change in changes])
+        return changes
 
     def _wait_until_writable(self, service: _Service, wait: bool, timeout: float) -> None:
         """Wait until the service accepts pool changes; re-plan when it had to be read again meanwhile."""
@@ -419,19 +505,29 @@ class PoolEngine:
             for service in pending:
                 if service not in to_read:
                     service.pools = service.current = _pools.predict(service.current, service.changes)
-            self._read_back(to_read)
+            self._read_back(to_read, outcomes)
             for service in to_read:
                 mine = [outcome for outcome in outcomes if outcome.service is service]
                 self._check_conflicts(mine, service, outcomes)
-                self._check_taken(mine, service)
+                self._check_taken(mine, service, outcomes)
+                _note_recreated(mine, service)
                 service.show_read_back()
                 service.pools = service.current
                 service.changes = self._replan(service)
             pending = [service for service in to_read if service.changes]
 
     def _apply(self, services: Sequence[_Service]) -> list[Outcome]:
-        writes = [Outcome(service, change) for service in services for change in service.changes]
-        outcomes = apply_writes(self.client, writes, self.concurrency)
+        """One round of writes: per service its creates and updates, then its deletes (see ``_writes``)."""
+        outcomes: list[Outcome] = []
+        order: list[ServiceWrites[Outcome]] = []
+        for service in services:
+            mine = [Outcome(service, change) for change in service.changes]
+            first = [outcome for outcome in mine if not outcome.is_delete]
+            deletes = [outcome for outcome in mine if outcome.is_delete]
+            service.held = deletes if deletes and _keeps_only_new_pools(service) else []
+            order.append(ServiceWrites(first, [] if service.held else deletes))
+            outcomes += mine
+        apply_in_order(order, self.concurrency, partial(_write, self.client))
         for service in services:
             service.record([outcome for outcome in outcomes if outcome.service is service])
         failed = [outcome for outcome in outcomes if outcome.failed]
@@ -452,19 +548,26 @@ class PoolEngine:
         if unexplained:
             raise self._refused(unexplained, outcomes)
 
-    def _check_taken(self, mine: Sequence[Outcome], service: _Service) -> None:
-        """A write the API accepted but the read does not show is reported; repeating it would not help."""
+    def _check_taken(self, mine: Sequence[Outcome], service: _Service, outcomes: Sequence[Outcome]) -> None:
+        """A create or update the API accepted but the read (read again for lag) does not show is reported; repeating it would not help."""
         by_name = {pool["pool_name"]: pool for pool in service.current}
         not_taken = []
         for outcome in mine:
-            if outcome.applied and outcome.surely_ours:
+            if outcome.applied and outcome.surely_ours and not outcome.is_delete:
                 reason = _pools.write_not_reflected(outcome.change, by_name.get(outcome.change.pool_name))
                 if reason:
                     not_taken.append(dict(outcome.summary(), message=reason))
-        if not_taken:
-            what = "; ".join(f"{item['action']} pool {item['pool_name']!r}: {item['message']}" for item in not_taken[:10])
-            raise SyncError(f"{service.label}: the API accepted writes that the service read back does not show (not repeated): {what}",
-                            applied=self._summaries(), failed_changes=not_taken)
+        if not not_taken:
+            return
+        what = "; ".join(f"{item['action']} pool {item['pool_name']!r}: {item['message']}" for item in not_taken[:10])
+        message = (f"{service.label}: the API accepted writes that the service read back does not show after {READ_LAG_TOTAL:g} s "
+                   f"of reading again (not repeated): {what}")
+        if service.held:
+            held = listed([outcome.change.pool_name for outcome in service.held])
+            message += (f"; the purge's deletes ({held}) were not made: without the pools this run created, {service.label} would "
+                        "have no pool left (set allow_empty: true if the service may have none)")
+        skipped = [outcome for outcome in outcomes if not outcome.attempted]
+        raise SyncError(message, applied=self._summaries(), failed_changes=not_taken, not_attempted=[outcome.summary() for outcome in skipped])
 
     def _refused(self, refused: Sequence[Outcome], outcomes: Sequence[Outcome]) -> SyncError:
         first = refused[0]
@@ -476,6 +579,8 @@ class PoolEngine:
             message += f"; applied before the failure: {listed(done)}"
         if skipped:
             message += f"; not attempted: {listed([outcome.described() for outcome in skipped])}"
+            if any(outcome.is_delete for outcome in skipped):
+                message += " (a service's deletes wait until all its creates and updates succeeded)"
         return SyncError(message, failure=error.failure(), applied=self._summaries(),
                          failed_changes=[outcome.summary() for outcome in refused], not_attempted=[outcome.summary() for outcome in skipped])
 

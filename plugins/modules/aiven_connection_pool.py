@@ -697,7 +697,8 @@ def main() -> None:
     except SyncError as err:
         warn_all(module, engine.warnings)
         # Names and texts read from the API are in it: shown printable (failure keeps them as sent).
-        module.fail_json(msg=printable(err.message, MESSAGE_MAX), changed=bool(err.applied), **err.details())
+        others = {"changed_by_others": engine.changed_by_others} if engine.changed_by_others else {}
+        module.fail_json(msg=printable(err.message, MESSAGE_MAX), changed=bool(err.applied), **others, **err.details())
     finally:
         client.close()
     warn_all(module, engine.warnings)
@@ -705,7 +706,7 @@ def main() -> None:
     pools = declared_pools(result, params["include_secrets"])
     # Whether the changes were made or only predicted: a check_mode keyword around a role is invisible to its tasks.
     output: dict[str, Any] = {"changed": result.changed, "changes": result.changes, "connection_pools": pools,
-                              "check_mode": module.check_mode}
+                              "check_mode": module.check_mode, "changed_by_others": result.changed_by_others}
     if params["pool_name"] is not None:
         output["connection_pool"] = next((pool for pool in pools if pool["pool_name"] == params["pool_name"]), {})
     if module._diff:

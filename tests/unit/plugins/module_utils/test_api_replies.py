@@ -74,7 +74,7 @@ def test_error_reply_cut_off_keeps_its_status(server):
 WRITES = {
     "POST": (POOLS_PATH, lambda client: client.create_pool("proj", "pg1", {"pool_name": "p1", "database": "db1"}), True),
     "PUT": (POOLS_PATH + "/p1", lambda client: client.update_pool("proj", "pg1", "p1", {"pool_size": 3}), None),
-    "DELETE": (POOLS_PATH + "/p1", lambda client: client.delete_pool("proj", "pg1", "p1"), None),
+    "DELETE": (POOLS_PATH + "/p1", lambda client: client.delete_pool("proj", "pg1", "p1"), True),
 }
 BROKEN_2XX = {
     "cut-off": lambda: Raw(head(length=200) + b'{"message": "cre'),

@@ -116,7 +116,7 @@ SERVICE_LAG = (404, {}, aiven_error("Service pg1 does not exist", 404))
 POOL_WRITES = {
     "POST": (POOLS_PATH, lambda client: client.create_pool("proj", "pg1", {"pool_name": "p1", "database": "db1"}), True),
     "PUT": (POOLS_PATH + "/p1", lambda client: client.update_pool("proj", "pg1", "p1", {"pool_size": 3}), None),
-    "DELETE": (POOLS_PATH + "/p1", lambda client: client.delete_pool("proj", "pg1", "p1"), None),
+    "DELETE": (POOLS_PATH + "/p1", lambda client: client.delete_pool("proj", "pg1", "p1"), True),
 }
 
 

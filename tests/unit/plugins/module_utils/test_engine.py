@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import copy
 import threading
 import time
 from typing import Iterator
@@ -11,6 +12,7 @@ import pytest
 
 from ansible_collections.dbpools.aiven.plugins.module_utils._api import AivenApiError
 from ansible_collections.dbpools.aiven.plugins.module_utils._engine import PoolEngine, ServiceDeclaration, SyncError
+from ansible_collections.dbpools.aiven.plugins.module_utils._read_lag import READ_LAG_DELAYS
 from ansible_collections.dbpools.aiven.plugins.module_utils._reading import ReadError, ServiceReader
 from ansible_collections.dbpools.aiven.plugins.module_utils._reading import pools_of as document_pools
 from ansible_collections.dbpools.aiven.tests.emulator import rules
@@ -53,6 +55,8 @@ class FakeClient:
         self.before_write = {}  # pool_name -> what another writer does just before our write of that pool
         self.fail_on = {}       # pool_name -> AivenApiError raised by its write
         self.lost_reply = set()  # pool names whose create the client reports as "already exists" after a lost reply
+        self.lagging_reads = 0  # reads after the first write that still show every service as it was before it (read lag)
+        self._before_writes = None
         self.in_flight = 0
         self.max_in_flight = 0
         self.lock = threading.Lock()
@@ -79,6 +83,9 @@ class FakeClient:
         return rules.service_of(self.projects.get(project, Project(project)).services, service)
 
     def _document(self, project, service, rendering):
+        if self._before_writes is not None and self.lagging_reads > 0:
+            stale = self._before_writes[project].services[service]
+            return emulated.document(stale, rendering, self.fields[(project, service)])
         if (project, service) == ("proj", "svc"):
             if self.states:
                 self._service("proj", "svc").state = self.states.pop(0)
@@ -95,20 +102,30 @@ class FakeClient:
             raise error
         return emulated.renderer(include_secrets, self.secrets)
 
+    def _read_done(self):
+        if self._before_writes is not None and self.lagging_reads > 0:
+            self.lagging_reads -= 1
+
     def get_service(self, project, service, include_secrets=False):
         with answered_as("GET", f"/v1/project/{project}/service/{service}"):
             rendering = self._read("GET", project, service, include_secrets)
             self._service(project, service)
-            return self._document(project, service, rendering)
+            document = self._document(project, service, rendering)
+            self._read_done()
+            return document
 
     def list_services(self, project, include_secrets=False):
         with answered_as("GET", f"/v1/project/{project}/service"):
             rendering = self._read("LIST", project, None, include_secrets)
             listed = self.projects.get(project, Project(project)).services
-            return [self._document(project, name, rendering) for name in list(listed)]
+            documents = [self._document(project, name, rendering) for name in list(listed)]
+            self._read_done()
+            return documents
 
     def _write(self, method, project, service, name, body):
         with self.lock:
+            if self._before_writes is None:
+                self._before_writes = copy.deepcopy(self.projects)
             self.calls.append((method, name))
             self.requests.append((method, project, service, name))
             self.in_flight += 1
@@ -137,9 +154,11 @@ class FakeClient:
         try:
             self._write("DELETE", project, service, name, {})
         except AivenApiError as error:
-            # As AivenClient.delete_pool: a pool already gone is no error, a missing service is.
+            # As AivenClient.delete_pool: a pool already gone is no error but False, a missing service is an error.
             if not error.not_found or error.service_missing:
                 raise
+            return False
+        return True
 
     def methods(self):
         return [call[0] for call in self.calls]
@@ -158,6 +177,10 @@ class OneService:
     @property
     def warnings(self):
         return self.engine.warnings
+
+
+# A read back that does not show a write is read again once per delay of the read-lag backoff.
+RE_READS = len(READ_LAG_DELAYS)
 
 
 def sync(client, **kwargs):
@@ -458,7 +481,7 @@ def test_update_the_api_does_not_take_is_reported_not_repeated():
     with pytest.raises(SyncError) as caught:
         sync(client).run([want("a", pool_size=30, pool_mode="session")])
     err = caught.value
-    assert client.methods() == ["GET", "PUT", "GET"]
+    assert client.methods() == ["GET", "PUT"] + ["GET"] * (1 + RE_READS)
     assert "pool 'a'" in err.message and f"pool_size is {Pool.pool_size}, not 30" in err.message and "pool_mode" not in err.message
     assert "another writer" not in err.message
     assert err.applied == [{"project": "proj", "service_name": "svc", "pool_name": "a", "action": "update", "fields": ["pool_mode", "pool_size"]}]
@@ -470,7 +493,7 @@ def test_create_the_api_does_not_take_in_full_is_reported_not_repeated():
     client.ignored_fields.add("pool_size")
     with pytest.raises(SyncError) as caught:
         sync(client).run([want("a", database_name="appdb", pool_size=30)])
-    assert client.methods() == ["GET", "POST", "GET"]
+    assert client.methods() == ["GET", "POST"] + ["GET"] * (1 + RE_READS)
     assert "pool 'a'" in caught.value.message and f"pool_size is {Pool.pool_size}, not 30" in caught.value.message
     assert [a["pool_name"] for a in caught.value.applied] == ["a"]
 
@@ -485,7 +508,7 @@ def test_update_404_on_a_pool_that_is_still_listed_fails_with_aivens_message():
     with pytest.raises(SyncError) as caught:
         sync(client).run([want("a", database_name="nodb")])
     err = caught.value
-    assert client.methods() == ["GET", "PUT", "GET"]
+    assert client.methods() == ["GET", "PUT"] + ["GET"] * (1 + RE_READS)
     assert "cannot update pool 'a' on proj/svc" in err.message and "HTTP 404: Database nodb does not exist" in err.message
     assert "another writer" not in err.message
     assert err.failure["status"] == 404 and err.failure["message"] == "Database nodb does not exist"
@@ -518,7 +541,8 @@ def test_create_409_for_a_pool_that_is_not_listed_fails_with_aivens_message():
     client.fail_on["a"] = AivenApiError(409, "Connection pool a already exists", method="POST", path="/v1/x")
     with pytest.raises(SyncError) as caught:
         sync(client).run([want("a", database_name="appdb")])
-    assert client.methods() == ["GET", "POST", "GET"]
+    # Read lag could hide the other writer's pool: read again before the 409 stands.
+    assert client.methods() == ["GET", "POST"] + ["GET"] * (1 + RE_READS)
     assert "cannot create pool 'a' on proj/svc" in caught.value.message and "HTTP 409" in caught.value.message
     assert caught.value.failure["status"] == 409
 

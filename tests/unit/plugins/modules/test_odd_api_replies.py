@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from ansible_collections.dbpools.aiven.plugins.module_utils import _read_lag
 from ansible_collections.dbpools.aiven.plugins.modules import aiven_connection_pool, aiven_connection_pool_info
 from ansible_collections.dbpools.aiven.tests.emulator.documents import REDACTED
 from ansible_collections.dbpools.aiven.tests.unit.plugins.module_utils.emulated_service import PASSWORD
@@ -27,6 +28,14 @@ SERVICE = "/v1/project/proj/service/pg"
 READ = SERVICE + "?include_secrets=true"
 POOLS = SERVICE + "/connection_pool"
 MAIN = {"pool": aiven_connection_pool.main, "info": aiven_connection_pool_info.main}
+# A read back that does not show a write is read again once per delay of the read-lag backoff.
+RE_READS = len(_read_lag.READ_LAG_DELAYS)
+
+
+@pytest.fixture(autouse=True)
+def no_read_lag_waits(monkeypatch) -> None:
+    """The read-lag backoff's reads, without its waits (up to 30 s a run)."""
+    monkeypatch.setattr(_read_lag, "READ_LAG_DELAYS", (0.0,) * RE_READS)
 
 
 def arguments(url: str, **overrides: Any) -> dict[str, Any]:
@@ -92,9 +101,10 @@ def test_failed_read_back_fails_with_changed_and_the_applied_writes(fake_api, ca
 
 def test_purge_leaves_a_pool_that_appeared_during_the_run_and_warns(fake_api, capsys) -> None:
     fake_api.add_pool("proj", "pg", "old")
+    fake_api.add_pool("proj", "pg", "keep")
     # The read back shows a pool another writer created after the first read.
-    fake_api.script("GET", SERVICE, document(entry("old")), document(entry("a"), entry("late")))
-    result = run(fake_api, capsys, pools=[{"pool_name": "a", "database_name": "appdb"}], purge=True)
+    fake_api.script("GET", SERVICE, document(entry("keep"), entry("old")), document(entry("keep"), entry("a"), entry("late")))
+    result = run(fake_api, capsys, pools=[{"pool_name": "keep"}, {"pool_name": "a", "database_name": "appdb"}], purge=True)
     assert result.get("failed") is not True, result.get("msg")
     assert "DELETE " + POOLS + "/late" not in fake_api.calls()
     assert [(change["action"], change["pool_name"]) for change in result["changes"]] == [("create", "a"), ("delete", "old")]
@@ -105,7 +115,7 @@ def test_a_field_the_api_does_not_take_is_reported_once(fake_api, capsys) -> Non
     fake_api.add_pool("proj", "pg", "x")
     fake_api.ignored_fields.add("pool_size")
     result = run(fake_api, capsys, pool_name="x", pool_size=30)
-    assert fake_api.calls() == ["GET " + SERVICE, "PUT " + POOLS + "/x", "GET " + SERVICE]
+    assert fake_api.calls() == ["GET " + SERVICE, "PUT " + POOLS + "/x"] + ["GET " + SERVICE] * (1 + RE_READS)
     assert result["failed"] is True and result["changed"] is True
     assert "pool 'x'" in result["msg"] and "pool_size is 10, not 30" in result["msg"] and "another writer" not in result["msg"]
     assert result["applied"] == [{"project": "proj", "service_name": "pg", "pool_name": "x", "action": "update", "fields": ["pool_size"]}]
@@ -116,7 +126,8 @@ def test_update_404_about_the_database_keeps_aivens_answer(fake_api, capsys) -> 
     fake_api.add_pool("proj", "pg", "x")
     fake_api.script("PUT", POOLS + "/x", error_reply(404, "Database nodb does not exist"))
     result = run(fake_api, capsys, pool_name="x", database_name="nodb")
-    assert fake_api.calls() == ["GET " + SERVICE, "PUT " + POOLS + "/x", "GET " + SERVICE]
+    # The 404 is another writer's only if a read shows the pool gone: read again for lag first.
+    assert fake_api.calls() == ["GET " + SERVICE, "PUT " + POOLS + "/x"] + ["GET " + SERVICE] * (1 + RE_READS)
     assert result["failed"] is True and result["changed"] is False
     assert "cannot update pool 'x' on proj/pg" in result["msg"] and "HTTP 404: Database nodb does not exist" in result["msg"]
     assert result["failure"]["status"] == 404 and result["failure"]["message"] == "Database nodb does not exist"
