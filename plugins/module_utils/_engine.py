@@ -446,19 +446,10 @@ class PoolEngine:
         return problems
 
     def _replan(self, service: _Service) -> list[_pools.Change]:
-        """The plan on the service as read again; the emptiness guard holds for it as for the first plan."""
         try:
-            changes = service.plan()
+            return service.plan()
         except _rules.PlanError as err:
             raise SyncError(f"{service.label}: {err}", applied=self._summaries()) from None
-        declaration = service.declaration
-        if declaration.purge and not declaration.allow_empty:
-            emptying = _pools.emptying_problem(service.label, service.current, changes)
-            if emptying:
-                raise SyncError(f"{emptying} (the service as read again during this run: its other pools are gone; nothing more was deleted)",
-                                failure={"problems": [emptying]}, applied=self._summaries(),
-                                not_attempted=[Outcome(service, change).summary() for change in changes])
-        return changes
 
     def _wait_until_writable(self, service: _Service, wait: bool, timeout: float) -> None:
         """Wait until the service accepts pool changes; re-plan when it had to be read again meanwhile."""
