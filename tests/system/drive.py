@@ -126,7 +126,7 @@ class Ansible:
 
     def batch(self, service_name: str, pools: List[Mapping[str, Any]], label: str = "batch",
               **options: Any) -> Tuple[PlaybookRun, Dict[str, Any]]:
-        """One module call with ``pools``; ``options`` are concurrency, api_retries, wait, wait_timeout.
+        """One module call with ``pools``; ``options`` are concurrency, api_retries, wait, wait_timeout, purge, allow_empty.
 
         Returns the run and the module's outcome without its pools (changed, changes, msg,
         failure, applied, failed_changes, not_attempted, seconds); the outcome must hold
