@@ -24,6 +24,13 @@ description:
     there is any.
   - The writes of all services run under one bound, O(concurrency), paced by the client's handling of
     the API's rate limit. Only the services that got a create or update are read back, the same way.
+  - "Write order: per service, the creates and updates come first; the service's deletes (O(purge) and
+    O(state=absent)) start only once every create and update of that service succeeded. A refused create
+    or update leaves that service's deletes not attempted (RV(not_attempted)), so a purge never leaves a
+    service without the pools it was to keep. Services do not wait for each other."
+  - A purge without O(allow_empty) after which the service would keep only pools this run creates
+    deletes only once the read back shows those pools; when it does not, the deletes are not made and
+    the task fails naming the service and O(allow_empty).
   - Settings left out are left as they are on an existing pool; on a new pool the API's defaults
     apply (O(pool_mode=transaction), O(pool_size=10), unpinned).
   - The results carry no secret unless O(include_secrets=true); the module asks the API for secrets
@@ -31,11 +38,17 @@ description:
   - The service's reply is checked before anything is decided. A reply that is not what the API
     promises (C(connection_pools) not a list, an entry that is not an object, a pool without a usable
     C(pool_name), a pool listed twice) fails the task before any write, naming the service and the problem.
-  - After the writes the services are read back. A write the API accepted but the read back does not show
-    (a setting it did not take) is not repeated; the task fails naming the pool and the setting, with
-    RV(applied). A 404 on an update means the pool was deleted meanwhile only when the read back no
-    longer lists it (the pool is then created again if O(database_name) is given); otherwise the task fails
-    with Aiven's answer. When the read back itself fails, the task fails with C(changed=true) and RV(applied).
+  - After the writes the services are read back. The API is not read-your-writes; while the read back
+    does not show a write yet, the project's services are read again (see the notes for the waits).
+    A write the API accepted that still does not show (a setting it did not take) is not repeated; the
+    task fails naming the pool and the setting, with RV(applied).
+  - Other writers are reported, not failed on. A delete answered 404 (the pool, not the service, missing)
+    means another writer deleted the pool first; a pool this run deleted that the read back lists again
+    was created again by another writer. Neither is this run's change nor fails the task; each is in
+    RV(changed_by_others) and a warning, and the pool is not deleted again in this run.
+  - A 404 on an update means the pool was deleted meanwhile only when the read back no longer lists it
+    (the pool is then created again if O(database_name) is given); otherwise the task fails with Aiven's
+    answer. When the read back itself fails, the task fails with C(changed=true) and RV(applied).
 author:
   - dbpools.aiven maintainers (@dbpools)
 extends_documentation_fragment:
@@ -215,6 +228,11 @@ options:
     default: 600
 notes:
   - Without O(include_secrets), no result, diff or warning holds a password or a URI with one.
+  - "Read lag: a read back that does not show this run's writes yet is repeated after 1, 2, 4, 8 and
+    15 seconds (C(READ_LAG_DELAYS) in C(plugins/module_utils/_read_lag.py)), at most 30 seconds of waiting
+    per read back, before a write is reported as not reflected. A write that shows by then is taken as made."
+  - Connecting through a pool that is new or was just changed may work only minutes after the API
+    shows it (PgBouncer on the service applies the change later); a client should retry its first connection.
 seealso:
   - module: dbpools.aiven.aiven_connection_pool_info
     description: Read pools with their connection URIs (secrets).
@@ -488,10 +506,27 @@ failed_changes:
       status: 403
       message: Service database username ghost does not exist
 not_attempted:
-  description: On a failed run, the writes not attempted after the failure, with the same keys.
+  description:
+    - On a failed run, the writes not attempted, with the same keys - those after the failure, and the
+      deletes of a service whose creates or updates did not all succeed.
   returned: failed during or after writes
   type: list
   elements: dict
+changed_by_others:
+  description:
+    - Pools this run meant to delete that another writer changed meanwhile; not in RV(changes) or the diff
+      as this run's doing. Each entry has C(project), C(service_name), C(pool_name) and C(what).
+    - C(what) is V(deleted) when the API answered the delete 404 (another writer had deleted the pool), or
+      V(re-created) when the read back lists a pool this run deleted (another writer created it again; it is
+      left as it is for this run). A warning names each.
+  returned: success, and failed runs where it is not empty
+  type: list
+  elements: dict
+  sample:
+    - project: demo-project
+      service_name: pg-demo
+      pool_name: legacy
+      what: deleted
 """
 
 from collections.abc import Mapping
@@ -697,8 +732,10 @@ def main() -> None:
     except SyncError as err:
         warn_all(module, engine.warnings)
         # Names and texts read from the API are in it: shown printable (failure keeps them as sent).
-        others = {"changed_by_others": engine.changed_by_others} if engine.changed_by_others else {}
-        module.fail_json(msg=printable(err.message, MESSAGE_MAX), changed=bool(err.applied), **others, **err.details())
+        details = err.details()
+        if engine.changed_by_others:
+            details["changed_by_others"] = engine.changed_by_others
+        module.fail_json(msg=printable(err.message, MESSAGE_MAX), changed=bool(err.applied), **details)
     finally:
         client.close()
     warn_all(module, engine.warnings)
