@@ -121,8 +121,8 @@ def test_the_other_booleans_from_strings(core, start_emulator, ansible_for):
     # -v prints each task's result, or that no_log hid it.
     emulator = start_emulator(seed(service(SERVICE)))
     ansible = ansible_for(emulator)
-    visible = run_role(core, ansible, "false strings", ["connection_pools_wait=no", "connection_pools_include_secrets=false",
-                                                         "connection_pools_no_log=off", "connection_pools_validate_certs=0"], args=["-v"])
+    falsy = ["connection_pools_wait=no", "connection_pools_include_secrets=false", "connection_pools_no_log=off", "connection_pools_validate_certs=0"]
+    visible = run_role(core, ansible, "false strings", falsy, args=["-v"])
     assert visible.rc == 0, visible.output[-3000:]
     assert f"{PROJECT}/{SERVICE}: create 1 (bool-pool)" in visible.output
     assert "validate_certs is false" in visible.output, "validate_certs=0 reaches the module as false"
