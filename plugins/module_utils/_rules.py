@@ -318,6 +318,40 @@ def service_label(project: str, service_name: str) -> str:
     return f"{project}/{service_name}"
 
 
+def item_project(item: Mapping[str, Any], default: Any) -> Any:
+    """The project of one item of services: its own when set, even to "" (which services_project_problem refuses), else ``default``.
+
+    Not ``item.get("project") or default``: that would send an item whose project rendered empty
+    to the top-level project, its purge included.
+    """
+    project = item.get("project")
+    return default if project is None else project
+
+
+def _item_label(index: int, item: Mapping[str, Any]) -> str:
+    """``services[i]``, with the item's service_name when it is usable."""
+    name = item.get("service_name")
+    return f"services[{index}] (service_name {shown(name)})" if service_problem(name) is None else f"services[{index}]"
+
+
+def services_project_problem(services: Sequence[Mapping[str, Any]], default: Any) -> str | None:
+    """Why the items of services cannot all be given a project, or None when they can (checked before any request).
+
+    ``default`` is the top-level project. An empty project, at the top level or in an item, is
+    refused as in the other forms: it is a variable that rendered empty, not a request for the default.
+    """
+    if default == "":
+        return "project must not be empty: give the default project of the items of services, or leave project out"
+    for index, item in enumerate(services):
+        project = item.get("project")
+        if project == "":
+            return (f"{_item_label(index, item)}: project must not be empty (a variable that rendered empty?); "
+                    "give the item's project, or leave project out of the item to use the top-level project")
+        if project is None and default is None:
+            return f"{_item_label(index, item)} has no project: set project in the item or at the top level"
+    return None
+
+
 def services_problems(services: Sequence[Mapping[str, Any]]) -> list[str]:
     """Every rule a list of service declarations breaks: identities, a service declared twice, each pool.
 

@@ -160,7 +160,10 @@ options:
     elements: dict
     suboptions:
       project:
-        description: Project of the service; defaults to O(project).
+        description:
+          - Project of the service; left out (or V(null)), O(project).
+          - V("") is refused before any request, as in the other forms (a variable that rendered empty), never
+            taken for O(project).
         type: str
       service_name:
         description: Name of the service.
@@ -543,7 +546,9 @@ from ansible_collections.dbpools.aiven.plugins.module_utils._rules import (
     POOL_MODES,
     STATES,
     concurrency_problem,
+    item_project,
     pool_state,
+    services_project_problem,
     shown,
     wait_timeout_problem,
 )
@@ -677,15 +682,15 @@ def check_services_options(module: AnsibleModule) -> None:
     if beside:
         module.fail_json(msg=f"with services, {', '.join(beside)} go inside each item of services (top level: project only, "
                              "as the default project of the items)")
-    for index, item in enumerate(params["services"]):
-        if item.get("project") is None and params["project"] is None:
-            module.fail_json(msg=f"services[{index}] has no project: set project in the item or at the top level")
+    problem = services_project_problem(params["services"], params["project"])
+    if problem:
+        module.fail_json(msg=problem)
 
 
 def declarations(params: dict) -> list[ServiceDeclaration]:
     """The three forms as one list of service declarations: one code path."""
     if params["services"] is not None:
-        return [ServiceDeclaration(item.get("project") or params["project"], item["service_name"], item.get("pools") or [],
+        return [ServiceDeclaration(item_project(item, params["project"]), item["service_name"], item.get("pools") or [],
                                    purge=bool(item.get("purge")), allow_empty=bool(item.get("allow_empty")))
                 for item in params["services"]]
     if params["pools"] is not None:

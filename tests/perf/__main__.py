@@ -3,7 +3,9 @@
 Starts the emulator (memory backend, S services in project bench-project), runs each
 scenario once (baseline first), prints a table of wall seconds, their ratio to baseline,
 API requests by method and 429s, the targets (PASS / MISS) and writes the numbers to FILE.
-role_cold_limited runs on a workload of its own with the emulator's rate limit on.
+role_cold_limited runs on a workload of its own (500 pools on 10 services) under the emulator's
+rate limit, by default its own default: production's, 120 requests per 60 s per user, window
+shaped; the other scenarios run with the limit off.
 Exits 1 only when a scenario failed to run.
 """
 
@@ -24,7 +26,7 @@ from tests.support.collection import link_collection
 
 from . import report
 from .module_spec import default_concurrency
-from .scenarios import BY_NAME, LIMITED, MAIN, REPO, SCENARIOS, Bench, Measurement, RateLimit, Workload
+from .scenarios import BY_NAME, LIMITED, MAIN, REPO, SCENARIOS, Bench, Measurement, Workload
 from .targets import Setting, targets, targets_text
 
 COLLECTIONS = os.path.join(REPO, "build", "playbook-collections")
@@ -38,14 +40,18 @@ def parse_args(argv: list) -> argparse.Namespace:
     parser.add_argument("--json", default=os.path.join("build", "bench.json"), help="result file (default %(default)s)")
     parser.add_argument("--scenarios", default=",".join(s.name for s in SCENARIOS),
                         help="comma-separated subset, run in the standard order (default: all: %(default)s)")
-    parser.add_argument("--limited-pools", type=int, default=300,
+    parser.add_argument("--limited-pools", type=int, default=500,
                         help="role_cold_limited: pool definitions (default %(default)s)")
-    parser.add_argument("--limited-services", type=int, default=3,
+    parser.add_argument("--limited-services", type=int, default=10,
                         help="role_cold_limited: services they are spread over (default %(default)s)")
-    parser.add_argument("--rate-limit", type=int, default=100,
-                        help="role_cold_limited: requests per token per window (default %(default)s)")
-    parser.add_argument("--rate-limit-window", type=float, default=10.0,
-                        help="role_cold_limited: the window in seconds (default %(default)s)")
+    # Unset, the emulator's own defaults apply: production's limit (120 requests per 60 s per user, window shape).
+    parser.add_argument("--rate-limit", type=int,
+                        help="role_cold_limited: requests per user per window (default: the emulator's, production's 120)")
+    parser.add_argument("--rate-limit-window", type=float,
+                        help="role_cold_limited: the window in seconds (default: the emulator's, 60)")
+    parser.add_argument("--rate-limit-shape", choices=("window", "bucket"),
+                        help="role_cold_limited: window (production's: a burst, then a wait until the window ends) or "
+                             "bucket (refilled continuously) (default: the emulator's, window)")
     parser.add_argument("--collections-path", metavar="DIR",
                         help="ANSIBLE_COLLECTIONS_PATH holding ansible_collections/dbpools/aiven "
                              "(default: a symlink to this work tree under build/playbook-collections)")
@@ -54,10 +60,11 @@ def parse_args(argv: list) -> argparse.Namespace:
     unknown = [name for name in wanted if name not in BY_NAME]
     if unknown or not wanted:
         parser.error(f"unknown scenario(s) {', '.join(unknown) or '(none given)'}; choose from {', '.join(BY_NAME)}")
-    if min(args.pools, args.services, args.limited_pools, args.limited_services, args.rate_limit) < 1 or args.latency_ms < 0:
-        parser.error("--pools, --services, --limited-pools, --limited-services and --rate-limit must be 1 or more, "
-                     "--latency-ms 0 or more")
-    if args.rate_limit_window <= 0:
+    if min(args.pools, args.services, args.limited_pools, args.limited_services) < 1 or args.latency_ms < 0:
+        parser.error("--pools, --services, --limited-pools and --limited-services must be 1 or more, --latency-ms 0 or more")
+    if args.rate_limit is not None and args.rate_limit < 1:
+        parser.error("--rate-limit must be 1 or more")
+    if args.rate_limit_window is not None and not args.rate_limit_window > 0:
         parser.error("--rate-limit-window must be more than 0 seconds")
     args.scenarios = [s for s in SCENARIOS if s.name in wanted]
     return args
@@ -93,21 +100,23 @@ def main(argv: list) -> int:
     os.makedirs(logdir, exist_ok=True)
     workdir = tempfile.mkdtemp(prefix="dbpools-perf-")
     workloads = {MAIN: Workload(args.pools, args.services), LIMITED: Workload(args.limited_pools, args.limited_services)}
-    rate_limit = RateLimit(args.rate_limit, args.rate_limit_window)
+    given = {"rate_limit": args.rate_limit, "rate_limit_window": args.rate_limit_window, "rate_limit_shape": args.rate_limit_shape}
+    limit_options = {name: value for name, value in given.items() if value is not None}
     setting = Setting(args.latency_ms, *module_concurrency())
     meta = {"pools": args.pools, "services": args.services, "latency_ms": args.latency_ms,
             "limited": {"pools": args.limited_pools, "services": args.limited_services,
-                        "rate_limit": args.rate_limit, "rate_limit_window": args.rate_limit_window},
+                        "emulator_options": limit_options or "the emulator's defaults"},
             "module_concurrency": setting.concurrency,
             "scenarios": [s.name for s in args.scenarios], "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "machine": machine()}
     print(f"benchmark: {args.pools} pools on {args.services} services, {args.latency_ms} ms API latency; "
           f"tool output in {os.path.relpath(logdir)}/", flush=True)
     if any(scenario.limited for scenario in args.scenarios):
+        limit = ", ".join(f"{name} {value}" for name, value in limit_options.items()) or "the emulator's defaults (production's)"
         print(f"benchmark: role_cold_limited: {args.limited_pools} pools on {args.limited_services} services, "
-              f"rate limit {args.rate_limit} requests per {args.rate_limit_window:g} s", flush=True)
+              f"rate limit: {limit}", flush=True)
     results: Dict[str, Measurement] = {}
-    bench = Bench(workloads, rate_limit, args.latency_ms, workdir, logdir, collections)
+    bench = Bench(workloads, limit_options, args.latency_ms, workdir, logdir, collections)
     interrupted = False
     try:
         for scenario in args.scenarios:

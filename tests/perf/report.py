@@ -7,20 +7,23 @@ import os
 from typing import Any, Dict, List, Optional
 
 from .scenarios import METHODS, Measurement
-from .targets import limit_figures, vs_baseline
+from .targets import limit_figures, unthrottled_pace, vs_baseline
 
 
 def _limit_notes(results: Dict[str, Measurement]) -> List[str]:
+    """One line per rate-limited run: its limit, requests, refusals, seconds and the least time the limit imposes."""
     notes = []
+    pace, _how = unthrottled_pace(results)
     for name, m in results.items():
-        figures = limit_figures(m)
+        figures = limit_figures(m, pace)
         if figures is None or m.rate_limit is None:
             continue
-        against = "bound 0 s: the limit did not have to bite" if figures["vs_bound"] is None else (
-            f"measured {figures['vs_bound']:.2f}x that")
-        notes.append(f"{name}: {m.workload.pools} pools on {m.workload.services} services, rate limit "
-                     f"{m.rate_limit.requests} requests per {m.rate_limit.window:g} s; {figures['accepted']} requests "
-                     f"let through need at least {figures['bound_seconds']:.2f} s from a full bucket; {against}")
+        limit = m.rate_limit
+        rule = "off" if limit.requests <= 0 else f"{limit.requests} requests per {limit.window:g} s per user, {limit.shape} shape"
+        against = "the limit did not have to bite" if figures["vs_bound"] is None else f"measured {figures['vs_bound']:.2f}x that"
+        notes.append(f"{name}: {m.workload.pools} pools on {m.workload.services} services, rate limit {rule}; "
+                     f"{figures['requests']} requests, {figures['refused']} refused ({figures['refused_share']:.1%}), "
+                     f"{m.seconds:.2f} s; least time the limit imposes: {figures['bound_formula']}; {against}")
     return notes
 
 
@@ -45,10 +48,11 @@ def table(results: Dict[str, Measurement]) -> str:
 def write_json(path: str, results: Dict[str, Measurement], found: List[Dict[str, Any]], meta: Dict[str, Any],
                logdir: Optional[str] = None) -> None:
     ratios = vs_baseline(results)
+    pace, _how = unthrottled_pace(results)
     data: Dict[str, Any] = {}
     for name, m in results.items():
         data[name] = dict(m.as_json(), vs_baseline=ratios[name])
-        figures = limit_figures(m)
+        figures = limit_figures(m, pace)
         if figures is not None:
             data[name]["limit_bound"] = figures
     data["targets"] = found

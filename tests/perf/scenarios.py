@@ -35,7 +35,7 @@ class Scenario:
     tool: str                # "baseline", "role", "loop" or "avn"
     needs: str               # state of the services before: EMPTY, APPLIED (the definitions in place) or ANY
     check: bool = False      # role only: --check with every pool_size changed
-    limited: bool = False    # on the LIMITED workload with the emulator's rate limit on
+    limited: bool = False    # on the LIMITED workload under the emulator's rate limit (default: production's)
     read_only: bool = False  # leaves the services as it found them
     what: str = ""
 
@@ -52,7 +52,7 @@ SCENARIOS = [
     Scenario("role_check", "role", APPLIED, check=True, read_only=True,
              what="the role with --check, every pool_size changed"),
     Scenario("role_cold_limited", "role", EMPTY, limited=True,
-             what="the role on empty services under the API rate limit (its own workload)"),
+             what="the role on empty services under the emulator's rate limit (its own workload)"),
     Scenario("loop_cold", "loop", EMPTY, what="one module call per pool, empty services"),
     Scenario("loop_converged", "loop", APPLIED, what="one module call per pool, nothing to change"),
     Scenario("avn_cold", "avn", EMPTY, what="one `avn service connection-pool-create` per pool, empty services"),
@@ -68,8 +68,15 @@ class Workload:
 
 @dataclass(frozen=True)
 class RateLimit:
-    requests: int   # at most this many requests per token ...
+    """The limit a limited run ran under, as the emulator reported its options."""
+
+    requests: int   # at most this many requests per user (0: off) ...
     window: float   # ... in this many seconds (the emulator's rate_limit, rate_limit_window)
+    shape: str      # "window" (production's) or "bucket"; an emulator without rate_limit_shape has a bucket
+
+    @classmethod
+    def of(cls, options: Dict[str, Any]) -> "RateLimit":
+        return cls(int(options["rate_limit"]), float(options["rate_limit_window"]), str(options.get("rate_limit_shape", "bucket")))
 
 
 @dataclass
@@ -86,7 +93,8 @@ class Measurement:
                                 "refused_429": self.refused,
                                 "workload": {"pools": self.workload.pools, "services": self.workload.services}}
         if self.rate_limit is not None:
-            data["rate_limit"] = {"requests": self.rate_limit.requests, "window_seconds": self.rate_limit.window}
+            data["rate_limit"] = {"requests": self.rate_limit.requests, "window_seconds": self.rate_limit.window,
+                                  "shape": self.rate_limit.shape}
         if self.error:
             data["failed"] = self.error
         return data
@@ -117,10 +125,11 @@ def _stderr_to(path: str):
 class Bench:
     """Owns the emulator (memory backend) and the files the tools read; run() measures one scenario."""
 
-    def __init__(self, workloads: Dict[str, Workload], rate_limit: RateLimit, latency_ms: int,
+    def __init__(self, workloads: Dict[str, Workload], limit_options: Dict[str, Any], latency_ms: int,
                  workdir: str, logdir: str, collections: str) -> None:
         self.workloads = workloads  # by MAIN and LIMITED
-        self.rate_limit = rate_limit
+        # The rate-limit options the command line set for the limited runs; the others are the emulator's defaults.
+        self.limit_options = limit_options
         self.latency_ms = latency_ms
         self.workdir = workdir
         self.logdir = logdir
@@ -159,8 +168,10 @@ class Bench:
 
     def start(self, key: str) -> None:
         self.stop()
+        # The other scenarios measure the tools, not the limit: off for them (the emulator's default is production's).
+        options = dict(self.limit_options) if key == LIMITED else {"rate_limit": 0}
         self.emulator = EmulatorProcess(workload.seed(self.workloads[key].services), backend="memory",
-                                        latency_ms=self.latency_ms)
+                                        latency_ms=self.latency_ms, options=options)
         with _stderr_to(os.path.join(self.logdir, "emulator.log")):
             self.emulator.start()
         self.seeded = key
@@ -230,9 +241,9 @@ class Bench:
         assert self.emulator is not None
         command = self._command(scenario.tool, scenario.workload, scenario.check)
         if scenario.limited:
-            # Setting the options also refills every token's bucket: the run starts from a full one.
-            self.emulator.set_options(rate_limit=self.rate_limit.requests, rate_limit_window=self.rate_limit.window)
-            measurement.rate_limit = self.rate_limit
+            # Setting options (none changed, unless the command line set some) refills every user's allowance:
+            # the run starts from a full one. The reply is every option: the limit in force.
+            measurement.rate_limit = RateLimit.of(self.emulator.set_options(**self.limit_options))
         try:
             self.emulator.reset_requests()
             started = time.monotonic()
@@ -241,6 +252,7 @@ class Bench:
             snapshot = self.emulator.requests_log()
         finally:
             if scenario.limited:
+                # Counting the pools afterwards must not wait for the window either.
                 self.emulator.set_options(rate_limit=0)
         by_method = snapshot["by_method"]
         measurement.requests = {method: int(by_method.get(method, 0)) for method in METHODS}

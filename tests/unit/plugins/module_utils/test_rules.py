@@ -71,3 +71,31 @@ def test_services_problems_reports_identities_duplicates_and_pools_at_once() -> 
 def test_pool_state_defaults_to_present() -> None:
     assert _rules.pool_state({}) == "present" and _rules.pool_state({"state": None}) == "present"
     assert _rules.pool_state({"state": "absent"}) == "absent"
+
+
+def test_item_project_keeps_an_empty_project_for_the_rules_to_refuse() -> None:
+    assert _rules.item_project({"project": "other"}, "proj") == "other"
+    assert _rules.item_project({}, "proj") == "proj" and _rules.item_project({"project": None}, "proj") == "proj"
+    assert _rules.item_project({"project": ""}, "proj") == ""
+
+
+@pytest.mark.parametrize(("services", "default", "problem"), [
+    ([{"service_name": "pg"}, {"service_name": "pg2", "project": "other"}], "proj", None),
+    ([{"service_name": "pg", "project": "other"}], None, None),
+    ([{"service_name": "pg"}], "", "project must not be empty: give the default project of the items of services, or leave project out"),
+    ([{"service_name": "pg"}, {"service_name": "pg2", "project": ""}], "proj",
+     "services[1] (service_name 'pg2'): project must not be empty (a variable that rendered empty?); give the item's project, "
+     "or leave project out of the item to use the top-level project"),
+    ([{"service_name": "", "project": ""}], "proj",
+     "services[0]: project must not be empty (a variable that rendered empty?); give the item's project, "
+     "or leave project out of the item to use the top-level project"),
+    ([{"service_name": "pg", "project": "p"}, {"service_name": "pg"}], None,
+     "services[1] (service_name 'pg') has no project: set project in the item or at the top level"),
+])
+def test_services_project_problem_refuses_an_empty_project_anywhere(services, default, problem) -> None:
+    assert _rules.services_project_problem(services, default) == problem
+
+
+def test_services_problems_refuse_an_empty_project_that_reached_them() -> None:
+    problems = _rules.services_problems([{"project": "", "service_name": "pg", "pools": []}])
+    assert problems == ["services[0]: project must be 1 to 63 characters of a-z, A-Z, 0-9, '_' and '-', got ''"]

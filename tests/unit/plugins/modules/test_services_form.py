@@ -123,11 +123,25 @@ def test_item_project_overrides_the_top_level_one(fake_api, capsys) -> None:
     assert result["connection_pools"][0]["project"] == "other"
 
 
+def test_an_item_whose_project_rendered_empty_is_refused_not_sent_to_the_top_level_project(fake_api, capsys) -> None:
+    # With "or", this purge emptied proj/pg (the top-level project's service of that name).
+    fake_api.add_pool("proj", "pg", "keep")
+    result = run(fake_api, capsys, project="proj", services=[{"project": "", "service_name": "pg", "purge": True, "allow_empty": True}])
+    assert result["failed"] is True and not result.get("changed")
+    assert result["msg"] == ("services[0] (service_name 'pg'): project must not be empty (a variable that rendered empty?); "
+                             "give the item's project, or leave project out of the item to use the top-level project")
+    assert fake_api.requests == []
+    assert list(fake_api.stored_pools("proj", "pg")) == ["keep"]
+
+
 @pytest.mark.parametrize(("args", "message"), [
     ({"project": "proj", "service_name": "pg", "services": []}, "with services, service_name go inside each item of services"),
     ({"project": "proj", "purge": True, "services": []}, "with services, purge go inside each item of services"),
     ({"project": "proj", "pool_size": 5, "services": []}, "with services, pool_size go inside each item of services"),
-    ({"services": [{"service_name": "pg"}]}, "services[0] has no project: set project in the item or at the top level"),
+    ({"services": [{"service_name": "pg"}]}, "services[0] (service_name 'pg') has no project: set project in the item or at the top level"),
+    ({"project": "", "services": [{"service_name": "pg"}]}, "project must not be empty: give the default project of the items of services"),
+    ({"project": "proj", "services": [{"service_name": "pg", "pools": []}, {"service_name": "pg2", "project": "", "purge": True}]},
+     "services[1] (service_name 'pg2'): project must not be empty (a variable that rendered empty?); give the item's project"),
     ({"project": "proj", "services": [5]}, "services[0] must be a dictionary, got 5"),
     ({"project": "proj", "services": [{"service_name": "pg", "pools": ["x"]}]}, "services[0].pools[0] must be a dictionary, got 'x'"),
     ({"project": "proj", "services": [{"service_name": "pg"}, {"service_name": "pg"}]}, "proj/pg: declared more than once"),
