@@ -58,7 +58,7 @@ def reported_version(core: Core) -> str:
 def core(request: pytest.FixtureRequest) -> Core:
     found = CORES[request.param]
     if not os.path.exists(found.command("ansible-playbook")):
-        pytest.skip(f"no ansible-core {found.version} venv at {os.path.dirname(found.bin_dir)} (make .venv-2.17/.installed makes it)")
+        pytest.fail(f"no ansible-core {found.version} venv at {os.path.dirname(found.bin_dir)} (make .venv-2.17/.installed makes it; make system does)")
     assert f"[core {found.version}." in reported_version(found), reported_version(found)
     return found
 
