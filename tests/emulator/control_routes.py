@@ -8,6 +8,7 @@ from aiohttp import web
 
 from .backends import Backend
 from .controls import Controls
+from . import read_lag
 from .errors import ApiError, bad_request
 from .model import SERVICE_STATES, World
 from .options import Options
@@ -88,6 +89,7 @@ class ControlApi:
             # A power cycle can lose pools on Aiven; emulate it when asked to.
             if state == "POWEROFF" and service.state != "POWEROFF" and self.options.poweroff_drops_pools:
                 service.pools = {}
+                read_lag.forget(service)
                 await self.backend.sync_pools(service)
             if state == "RUNNING" and service.state != "RUNNING":
                 # Powered on again: the service_lag option starts counting from here.
