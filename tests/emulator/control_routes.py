@@ -6,9 +6,9 @@ import time
 
 from aiohttp import web
 
+from . import read_lag
 from .backends import Backend
 from .controls import Controls
-from . import read_lag
 from .errors import ApiError, bad_request
 from .model import SERVICE_STATES, World
 from .options import Options

@@ -12,7 +12,6 @@ import pytest
 import requests
 
 from tests.emulator import server
-
 from tests.support.emulator import EmulatorProcess
 
 from .conftest import PROJECT, READONLY_TOKEN, SAME_USER_TOKEN, TEST_SEED, TOKEN, Api
