@@ -33,6 +33,7 @@ class ControlApi:
             web.delete(PREFIX + "/faults", self.clear_faults),
             web.get(PREFIX + "/options", self.get_options),
             web.put(PREFIX + "/options", self.put_options),
+            web.delete(PREFIX + "/options", self.reset_options),
             web.put(PREFIX + "/latency", self.put_latency),
             web.put(PREFIX + "/projects/{project}/services/{service}", self.put_service),
         ]
@@ -62,6 +63,12 @@ class ControlApi:
     async def put_options(self, request: web.Request) -> web.Response:
         self.options.update(await json_object(request))
         # Whoever sets options starts from full rate-limit allowances: a test knows how many requests pass.
+        self.controls.rate_limiter.reset()
+        return web.json_response(self.options.to_dict())
+
+    async def reset_options(self, request: web.Request) -> web.Response:
+        """Every switch back to its default (production's), with full rate-limit allowances."""
+        self.options.update(Options().to_dict())
         self.controls.rate_limiter.reset()
         return web.json_response(self.options.to_dict())
 

@@ -56,6 +56,12 @@ def test_the_default_is_productions_limit():
         assert "Retry-After" not in refused.headers
 
 
+def test_resetting_the_options_restores_productions_limit(emulator, options):
+    assert emulator.set_options(rate_limit=0, read_lag=2.0)["rate_limit"] == 0
+    restored = emulator.reset_options()
+    assert (restored["rate_limit"], restored["rate_limit_shape"], restored["read_lag"]) == (120, "window", 0.0)
+
+
 def test_over_the_limit_answers_aivens_429_and_applies_nothing(emulator, api: Api, options):
     options(rate_limit=3, rate_limit_window=60)
     emulator.reset_requests()
