@@ -9,7 +9,8 @@ import yaml
 from .model import PERMISSIONS, SERVICE_STATES, Pool, Project, Service, ServiceUser, Token, World, generate_password
 
 DEFAULT_SEED = {
-    "tokens": ["demo-token"],
+    # As seed.yml: the second token has a project role, without the permission the project CA needs.
+    "tokens": ["demo-token", {"token": "demo-project-role-token", "user": "demo-developer", "permissions": ["read", "write", "secrets"]}],
     "projects": [
         {
             "name": "demo-project",

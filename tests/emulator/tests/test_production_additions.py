@@ -8,6 +8,7 @@ import pytest
 
 from tests.emulator import read_lag
 from tests.emulator.model import Pool, Service
+from tests.support.emulator import EmulatorProcess
 
 from .conftest import PROJECT, PROJECT_ROLE_TOKEN, READONLY_TOKEN, TOKEN, Api
 from .test_contract import POOLS, check
@@ -107,6 +108,15 @@ def test_project_ca_needs_organization_projects_write_by_default(emulator):
         body = refused.json()
         assert "organization:projects:write" in body["message"] and body["errors"][0]["status"] == 403
         assert "certificate" not in body
+
+
+def test_the_default_seed_has_a_project_role_token_without_the_ca():
+    with EmulatorProcess(None) as fresh:
+        path = "/project/demo-project/kms/ca"
+        assert Api(fresh.url, "demo-token").call("GET", path).status_code == 200
+        refused = Api(fresh.url, "demo-project-role-token").call("GET", path)
+        assert refused.status_code == 403 and "organization:projects:write" in refused.json()["message"]
+        assert Api(fresh.url, "demo-project-role-token").call("GET", "/project/demo-project/service/pg-demo").status_code == 200
 
 
 def test_project_ca_members_switch_serves_every_member(emulator):
