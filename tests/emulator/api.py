@@ -9,14 +9,14 @@ from typing import AsyncIterator
 
 from aiohttp import web
 
-from . import rules
+from . import read_lag, rules
 from .backends import Backend
 from .delayed_sync import DelayedSyncs
 from .documents import Renderer
 from .errors import SERVER_ERROR_TEXT, ApiError
 from .model import Project, Service, Token, World
 from .options import Options
-from .validation import json_object
+from .validation import json_object, page_size
 
 LOG = logging.getLogger("emulator.api")
 PROJECT_PATH = "/v1/project/{project}"
@@ -71,18 +71,19 @@ class AivenApi:
     async def get_project_ca(self, request: web.Request) -> web.Response:
         """The CA that signed the project's service certificates (aiven-client get_project_ca)."""
         project = self._project(request)
+        rules.may_read_project_ca(request[TOKEN_KEY], self.options)
         return web.json_response({"certificate": self.backend.project_ca(project.name)})
 
     async def list_services(self, request: web.Request) -> web.Response:
         """Every service of the project, each exactly as GET service renders it."""
         project = self._project(request)
         renderer = self._renderer(request)
-        documents = [renderer.service(service, self.backend.endpoint(service)) for service in project.services.values()]
+        documents = [renderer.service(self._as_read(service), self.backend.endpoint(service)) for service in project.services.values()]
         return web.json_response({"services": documents})
 
     async def get_service(self, request: web.Request) -> web.Response:
         service = self._service(request)
-        document = self._renderer(request).service(service, self.backend.endpoint(service))
+        document = self._renderer(request).service(self._as_read(service), self.backend.endpoint(service))
         return web.json_response({"service": document})
 
     async def list_databases(self, request: web.Request) -> web.Response:
@@ -90,7 +91,13 @@ class AivenApi:
         if service.state == "POWEROFF" and self.options.poweroff_db_status == 503:
             # Production lists databases from the running server, so a powered-off one fails.
             raise ApiError(503, SERVER_ERROR_TEXT)
-        return web.json_response({"databases": [{"database_name": name} for name in service.databases]})
+        # Paginated since 2026 (maxItems 1-250, after, next): a page starts after the database named by ``after``.
+        size = page_size(request.query.get("maxItems"))
+        names = service.databases[rules.page_start(service.databases, request.query.get("after")):]
+        body: dict = {"databases": [{"database_name": name} for name in names[:size]]}
+        if len(names) > size:
+            body["next"] = str(request.url.update_query(after=names[size - 1]))
+        return web.json_response(body)
 
     async def get_user(self, request: web.Request) -> web.Response:
         service = self._service(request)
@@ -98,6 +105,10 @@ class AivenApi:
         if user is None:
             raise ApiError(404, f"Service user {request.match_info['username']} does not exist")
         return web.json_response({"user": self._renderer(request).user(user)})
+
+    def _as_read(self, service: Service) -> Service:
+        """The service as reads show it: with the read_lag option, its pools of that many seconds ago."""
+        return read_lag.as_read(service, self.options.read_lag)
 
     # -- writes ----------------------------------------------------------------
 
@@ -132,6 +143,7 @@ class AivenApi:
             saved = copy.deepcopy(service.pools)
             yield
             service.touch()
+            read_lag.record(service, saved, self.options.read_lag)
             if self.options.backend_apply_delay > 0:
                 # Production shows the change at once and serves it minutes later; a
                 # failure then has nobody to answer to, so nothing is undone.

@@ -103,28 +103,28 @@ class Emulator:
         token = token.strip()
         if scheme.lower() not in ("aivenv1", "bearer") or token not in self.world.tokens:
             raise ApiError(401, "Missing (expired) db token")
-        refusal = self._rate_limit(request, token)
+        grant = self.world.tokens[token]
+        refusal = self._rate_limit(request, grant.user)
         if refusal is not None:
             return refusal
-        grant = self.world.tokens[token]
         if not grant.may("write") and request.method not in ("GET", "HEAD", "OPTIONS"):
             raise ApiError(403, "Insufficient permissions for this operation with a read-only token")
         # Handlers check project membership and the secrets permission against it.
         request[TOKEN_KEY] = grant
         return await handler(request)
 
-    def _rate_limit(self, request: web.Request, token: str) -> web.Response | None:
-        """Aiven's 429 once ``token`` is over the limit; None lets the request through.
+    def _rate_limit(self, request: web.Request, user: str) -> web.Response | None:
+        """Aiven's 429 once ``user`` (all of its tokens) is over the limit; None lets the request through.
 
-        Only authenticated requests reach this, so a wrong token never spends a real one's allowance.
+        Only authenticated requests reach this, so a wrong token never spends a real user's allowance.
         """
-        limit = self.options.rate_limit
-        wait = self.controls.rate_limiter.take(token, limit, self.options.rate_limit_window)
+        options = self.options
+        wait = self.controls.rate_limiter.take(options.rate_limit_shape, user, options.rate_limit, options.rate_limit_window)
         if not wait:
             return None
         request[RATE_LIMITED_KEY] = True
-        response = ApiError(429, too_many_requests_text(limit, wait)).response()
-        if self.options.rate_limit_retry_after_header:
+        response = ApiError(429, too_many_requests_text(options.rate_limit, wait)).response()
+        if options.rate_limit_retry_after_header:
             response.headers["Retry-After"] = str(wait)
         return response
 

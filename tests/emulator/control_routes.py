@@ -6,6 +6,7 @@ import time
 
 from aiohttp import web
 
+from . import read_lag
 from .backends import Backend
 from .controls import Controls
 from .errors import ApiError, bad_request
@@ -32,6 +33,7 @@ class ControlApi:
             web.delete(PREFIX + "/faults", self.clear_faults),
             web.get(PREFIX + "/options", self.get_options),
             web.put(PREFIX + "/options", self.put_options),
+            web.delete(PREFIX + "/options", self.reset_options),
             web.put(PREFIX + "/latency", self.put_latency),
             web.put(PREFIX + "/projects/{project}/services/{service}", self.put_service),
         ]
@@ -64,6 +66,12 @@ class ControlApi:
         self.controls.rate_limiter.reset()
         return web.json_response(self.options.to_dict())
 
+    async def reset_options(self, request: web.Request) -> web.Response:
+        """Every switch back to its default (production's), with full rate-limit allowances."""
+        self.options.update(Options().to_dict())
+        self.controls.rate_limiter.reset()
+        return web.json_response(self.options.to_dict())
+
     async def put_latency(self, request: web.Request) -> web.Response:
         value = (await json_object(request)).get("latency_ms")
         if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 60000:
@@ -88,6 +96,7 @@ class ControlApi:
             # A power cycle can lose pools on Aiven; emulate it when asked to.
             if state == "POWEROFF" and service.state != "POWEROFF" and self.options.poweroff_drops_pools:
                 service.pools = {}
+                read_lag.forget(service)
                 await self.backend.sync_pools(service)
             if state == "RUNNING" and service.state != "RUNNING":
                 # Powered on again: the service_lag option starts counting from here.

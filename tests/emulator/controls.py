@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional
 
 from .errors import bad_request
-from .rate_limit import RateLimiter
+from .rate_limit import ShapedLimiter
 
 DROP_MODES = ("before", "after")
 
@@ -154,5 +154,5 @@ class Controls:
     requests: RequestLog = field(default_factory=RequestLog)
     faults: Faults = field(default_factory=Faults)
     latency_ms: int = 0
-    # Buckets of the rate_limit option, per API token.
-    rate_limiter: RateLimiter = field(default_factory=RateLimiter)
+    # Allowances of the rate_limit option, per user.
+    rate_limiter: ShapedLimiter = field(default_factory=ShapedLimiter)

@@ -61,6 +61,14 @@ class Renderer:
     def service(self, service: Service, endpoint: Endpoint) -> Dict[str, Any]:
         admin = service.primary_user
         password = self._password(admin)
+        uri_params = {
+            "host": endpoint.host,
+            "port": str(endpoint.pg_port),
+            "user": admin.username,
+            "password": password,
+            "dbname": _default_db(service),
+            "sslmode": "require",
+        }
         return {
             "service_name": service.name,
             "service_type": "pg",
@@ -82,13 +90,12 @@ class Renderer:
             "features": {},
             "metadata": {},
             "service_uri": _uri(admin, password, endpoint.host, endpoint.pg_port, _default_db(service)),
-            "service_uri_params": {
-                "host": endpoint.host,
-                "port": str(endpoint.pg_port),
-                "user": admin.username,
-                "password": password,
-                "dbname": _default_db(service),
-                "sslmode": "require",
+            "service_uri_params": uri_params,
+            # aiven-docs howto/pgbouncer-stats.md, go-client-codegen ServiceGetOut.ConnectionInfo.
+            "connection_info": {
+                "pg": [_uri(admin, password, endpoint.host, endpoint.pg_port, _default_db(service))],
+                "pg_params": [dict(uri_params)],
+                "pgbouncer": _uri(admin, password, endpoint.host, endpoint.pgbouncer_port, "pgbouncer"),
             },
             "components": components(service, endpoint),
             "databases": list(service.databases),

@@ -8,11 +8,12 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Dict, FrozenSet, List, Optional
+from typing import Dict, FrozenSet, List, Optional, Tuple
 
 POOL_MODES = ("session", "transaction", "statement")
-# What a seed token may do; a token without "secrets" gets 403 for include_secrets=true.
-PERMISSIONS = ("read", "write", "secrets")
+# What a seed token may do: "secrets" is service:secrets:read (include_secrets=true needs it);
+# "organization" is organization:projects:write, which Aiven's permission map asks for the project CA.
+PERMISSIONS = ("read", "write", "secrets", "organization")
 SERVICE_STATES = ("POWEROFF", "REBALANCING", "REBUILDING", "RUNNING")
 
 
@@ -30,7 +31,7 @@ def now_iso() -> str:
 class ServiceUser:
     username: str
     password: str
-    type: str = "regular"  # "primary" for the service's admin user
+    type: str = "normal"  # "primary" for the service's admin user; a created user reads "normal"
 
     def to_api(self) -> dict:
         return {"username": self.username, "password": self.password, "type": self.type}
@@ -62,6 +63,9 @@ class Service:
     running_since: float = field(default_factory=time.monotonic, repr=False, compare=False)
     # Serialises writes to one service, as the backend must apply them in order.
     lock: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False, compare=False)
+    # (monotonic time of a write, the pools after it), oldest first: what the read_lag option
+    # shows to reads (read_lag.py). Empty while the option is off.
+    pool_history: List[Tuple[float, Dict[str, "Pool"]]] = field(default_factory=list, repr=False, compare=False)
 
     @property
     def primary_user(self) -> ServiceUser:
@@ -87,6 +91,8 @@ class Token:
     permissions: FrozenSet[str] = frozenset(PERMISSIONS)
     # Projects the token's user is a member of; None: every project of the seed.
     projects: Optional[FrozenSet[str]] = None
+    # The user the token belongs to: Aiven limits requests per user, so the user's tokens share one allowance.
+    user: str = ""
 
     def may(self, permission: str) -> bool:
         return permission in self.permissions

@@ -35,10 +35,15 @@ class Options:
     # PgBouncer, whose config file takes only these characters in a database name.
     pool_name_pattern: str = r"^[A-Za-z0-9_.-]+$"
 
-    # Rate limit per token: at most rate_limit requests in any rate_limit_window
-    # seconds (a token bucket); 0 switches it off. Aiven does not publish its window.
-    rate_limit: int = 0
+    # Rate limit per user (the tokens of one user share it): at most rate_limit requests per
+    # rate_limit_window seconds; 0 switches it off. On by default as in production, which
+    # quotes 120 in its one published 429; the window is unpublished, 60 s gives that
+    # 429's "try again in 28s"-sized waits. Suites that must not wait turn it off and say why.
+    rate_limit: int = 120
     rate_limit_window: float = 60.0
+    # "window": production's shape (a burst of rate_limit passes, then a wait until the window
+    # that the first request opened ends); "bucket": a token bucket refilled continuously.
+    rate_limit_shape: str = "window"
     # Whether a 429 carries a Retry-After header. Undocumented: off by default, so the
     # wait is only in the text ("try again in Ns"), the harder case.
     rate_limit_retry_after_header: bool = False
@@ -54,6 +59,14 @@ class Options:
     # Unconfirmed: "public" by default, not the dynamic component the document lists first, so a
     # client that takes the first component for the pool's address is caught.
     pool_uri_route: str = "public"
+    # Seconds after a pool write before GET service and the service list show it. 0 by default:
+    # the contract's "Connectivity lags the API" says a new or changed pool shows in the next GET
+    # at once; Terraform's re-reads ("API may not immediately reflect new/updated resources")
+    # suggest it may not, unconfirmed, so lag is opt-in.
+    read_lag: float = 0.0
+    # Who may read the project CA: "organization" (production's permission map: only a token whose
+    # user holds organization:projects:write) or "members" (any member of the project).
+    project_ca_access: str = "organization"
 
     _choices = {
         "missing_database_status": (400, 403, 404),
@@ -61,6 +74,8 @@ class Options:
         "unpinned_uri_user": ("primary", "none"),
         "poweroff_db_status": (200, 503),
         "pool_uri_route": ("dynamic", "public"),
+        "rate_limit_shape": ("window", "bucket"),
+        "project_ca_access": ("organization", "members"),
     }
     # Inclusive bounds of the numeric options; NaN fails every comparison, so it is refused too.
     _ranges = {
@@ -68,6 +83,7 @@ class Options:
         "rate_limit_window": (0.001, 86400.0),
         "service_lag": (0.0, 3600.0),
         "backend_apply_delay": (0.0, 3600.0),
+        "read_lag": (0.0, 3600.0),
     }
 
     def update(self, values: Dict[str, Any]) -> None:

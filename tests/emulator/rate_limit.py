@@ -98,3 +98,18 @@ class WindowLimiter:
             current.used += 1
             return 0
         return max(1, math.ceil(current.opened + window - now - _SLACK))
+
+
+class ShapedLimiter:
+    """The limiter of each ``rate_limit_shape`` ("window", "bucket"); ``take`` names the shape to apply."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._shapes = {"window": WindowLimiter(clock), "bucket": RateLimiter(clock)}
+
+    def reset(self) -> None:
+        """Every user back to a full allowance, in every shape."""
+        for limiter in self._shapes.values():
+            limiter.reset()
+
+    def take(self, shape: str, key: str, limit: int, window: float) -> int:
+        return self._shapes[shape].take(key, limit, window)

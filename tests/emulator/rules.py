@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import time
-from typing import Any, Dict
+from typing import Any, Dict, List, Optional
 
 from .errors import SERVER_ERROR_TEXT, ApiError, bad_request
 from .model import Pool, Service, Token
@@ -18,7 +18,8 @@ from .validation import create_fields, update_fields
 
 # PgBouncer's own admin console database.
 RESERVED_POOL_NAME = "pgbouncer"
-NO_POOLING_PLANS = ("hobbyist", "free")
+# Plans without pooling. Developer-tier plan names are unpublished: "developer-*" is an assumption.
+NO_POOLING_PLANS = ("hobbyist", "free", "developer")
 NO_POOLING_TEXT = (
     "Current service plan does not include the connection pooling option. "
     "Please consider migrating to another PostgreSQL service plan."
@@ -44,6 +45,27 @@ def show_secrets(include_secrets: str, token: Token) -> bool:
     if show and not token.may("secrets"):
         raise ApiError(403, "Insufficient permissions: include_secrets requires the permission service:secrets:read")
     return show
+
+
+PROJECT_CA_PERMISSION = "organization:projects:write"
+PROJECT_CA_DENIED_TEXT = (
+    f"Insufficient permissions: reading the project CA certificate requires the permission {PROJECT_CA_PERMISSION}"
+)
+
+
+def page_start(names: List[str], after: Optional[str]) -> int:
+    """Index of a list page's first item: the one after the item named ``after`` (400 for a name not listed)."""
+    if after is None:
+        return 0
+    if after not in names:
+        raise bad_request(f"Invalid value for 'after': {after} is not in the list")
+    return names.index(after) + 1
+
+
+def may_read_project_ca(token: Token, options: Options) -> None:
+    """Aiven's permission map asks organization:projects:write for the project CA (ProjectKmsGetCA)."""
+    if options.project_ca_access == "organization" and not token.may("organization"):
+        raise ApiError(403, PROJECT_CA_DENIED_TEXT)
 
 
 def settled(service: Service, options: Options) -> None:

@@ -9,7 +9,8 @@ import yaml
 from .model import PERMISSIONS, SERVICE_STATES, Pool, Project, Service, ServiceUser, Token, World, generate_password
 
 DEFAULT_SEED = {
-    "tokens": ["demo-token"],
+    # As seed.yml: the second token has a project role, without the permission the project CA needs.
+    "tokens": ["demo-token", {"token": "demo-project-role-token", "user": "demo-developer", "permissions": ["read", "write", "secrets"]}],
     "projects": [
         {
             "name": "demo-project",
@@ -49,7 +50,7 @@ def _users(raw: List[Any], where: str) -> Dict[str, ServiceUser]:
             raise SeedError(f"{where}.users[{index}]: a name or a mapping with 'username'")
         name = item["username"]
         # The first user is the service's admin unless a type says otherwise.
-        kind = item.get("type") or ("primary" if not users else "regular")
+        kind = item.get("type") or ("primary" if not users else "normal")
         users[name] = ServiceUser(name, item.get("password") or generate_password(), kind)
     if not users:
         raise SeedError(f"{where}: a service needs at least one user")
@@ -96,15 +97,16 @@ def _service(project: str, raw: Dict[str, Any], where: str) -> Service:
 
 
 def _token(item: Any, where: str) -> tuple:
-    """(token string, Token) from a seed entry: a plain string has every permission.
+    """(token string, Token) from a seed entry: a plain string has every permission, and a user of its own.
 
     A mapping may say ``read_only: true`` (the old form: read only), or list
-    ``permissions`` (of read, write, secrets) and the ``projects`` it is a member of.
+    ``permissions`` (of read, write, secrets, organization), the ``projects`` it is a
+    member of, and the ``user`` it belongs to (tokens of one user share its rate limit).
     """
     if isinstance(item, str) and item:
-        return item, Token()
+        return item, Token(user=item)
     if not isinstance(item, dict) or not item.get("token"):
-        raise SeedError(f"{where}: a token string or a mapping with 'token' (and read_only, permissions, projects)")
+        raise SeedError(f"{where}: a token string or a mapping with 'token' (and read_only, permissions, projects, user)")
     if "permissions" in item:
         permissions = item["permissions"]
         if not isinstance(permissions, list) or not set(permissions) <= set(PERMISSIONS):
@@ -117,7 +119,10 @@ def _token(item: Any, where: str) -> tuple:
     projects = item.get("projects")
     if projects is not None and (not isinstance(projects, list) or not all(isinstance(p, str) for p in projects)):
         raise SeedError(f"{where}.projects: a list of project names")
-    return str(item["token"]), Token(chosen, frozenset(projects) if projects is not None else None)
+    user = item.get("user", item["token"])
+    if not isinstance(user, str) or not user:
+        raise SeedError(f"{where}.user: a user name")
+    return str(item["token"]), Token(chosen, frozenset(projects) if projects is not None else None, user)
 
 
 def build_world(data: Dict[str, Any]) -> World:

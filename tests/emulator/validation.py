@@ -14,6 +14,8 @@ if TYPE_CHECKING:
 NAME_MAX = 63
 USERNAME_MAX = 64
 POOL_SIZE_MIN, POOL_SIZE_MAX = 1, 10000
+# maxItems of a paginated list (GET .../db): the spec's bounds; without it, a page of the most.
+PAGE_MIN, PAGE_MAX = 1, 250
 
 
 async def json_object(request: web.Request) -> Dict[str, Any]:
@@ -91,3 +93,12 @@ def update_fields(body: Dict[str, Any]) -> Dict[str, Any]:
     present = {key: value for key, value in checked.items() if key in body}
     # Only username may be nulled; null elsewhere means "not given".
     return {key: value for key, value in present.items() if value is not None or key == "username"}
+
+
+def page_size(raw: Optional[str]) -> int:
+    """The ``maxItems`` query parameter of a paginated list, or Aiven's 400."""
+    if raw is None:
+        return PAGE_MAX
+    if not (raw.isascii() and raw.isdigit()) or not PAGE_MIN <= int(raw) <= PAGE_MAX:
+        raise bad_request(f"Invalid value for 'maxItems': must be an integer between {PAGE_MIN} and {PAGE_MAX}")
+    return int(raw)

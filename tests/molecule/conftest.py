@@ -24,7 +24,8 @@ def seed() -> Dict[str, Any]:
 
 @pytest.fixture(scope="session")
 def emulator(seed: Dict[str, Any]) -> Iterator[EmulatorProcess]:
-    with EmulatorProcess(seed, backend="memory") as running:
+    # Limit off: the scenarios' playbook runs share one token, hundreds of requests a minute; the limiter's tests are in tests/emulator.
+    with EmulatorProcess(seed, backend="memory", options={"rate_limit": 0}) as running:
         yield running
 
 

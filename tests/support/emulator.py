@@ -124,6 +124,10 @@ class EmulatorProcess:
     def set_options(self, **options: Any) -> Any:
         return self._control("PUT", "options", options)
 
+    def reset_options(self) -> Any:
+        """Every option back to the emulator's default (production's limiter included), whatever the start set."""
+        return self._control("DELETE", "options")
+
     def set_latency(self, latency_ms: int) -> Any:
         return self._control("PUT", "latency", {"latency_ms": latency_ms})
 

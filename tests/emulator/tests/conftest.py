@@ -15,11 +15,19 @@ NO_SECRETS_TOKEN = "no-secrets-token"
 OUTSIDER_TOKEN = "outsider-token"
 PROJECT = "test-project"
 OTHER_PROJECT = "other-project"
+# A second token of TOKEN's user: the two share one rate-limit allowance.
+SAME_USER_TOKEN = "test-token-2"
+# A project member with a project role (read, write, secrets) but not organization:projects:write.
+PROJECT_ROLE_TOKEN = "project-role-token"
+# With no rate limit in the module's emulator: the limit's own tests set it, and return it to this.
+UNLIMITED = {"rate_limit": 0}
 
 TEST_SEED = {
     "tokens": [TOKEN, {"token": READONLY_TOKEN, "read_only": True},
                {"token": NO_SECRETS_TOKEN, "permissions": ["read", "write"]},
-               {"token": OUTSIDER_TOKEN, "projects": [OTHER_PROJECT]}],
+               {"token": OUTSIDER_TOKEN, "projects": [OTHER_PROJECT]},
+               {"token": SAME_USER_TOKEN, "user": TOKEN},
+               {"token": PROJECT_ROLE_TOKEN, "user": "developer", "permissions": ["read", "write", "secrets"]}],
     "projects": [
         {
             "name": PROJECT,
@@ -56,7 +64,8 @@ class Api:
 
 @pytest.fixture(scope="module")
 def emulator():
-    with EmulatorProcess(TEST_SEED) as emu:
+    # Off: these tests make hundreds of requests a minute with one token; the limiter's own tests turn it on.
+    with EmulatorProcess(TEST_SEED, options=UNLIMITED) as emu:
         yield emu
 
 

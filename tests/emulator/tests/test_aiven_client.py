@@ -53,7 +53,7 @@ def test_databases_and_users(client: AivenClient):
     assert [d["database_name"] for d in listing["databases"]] == ["defaultdb", "appdb"]
     user = client.get_service_user(PROJECT, "pg-main", "app")
     # aiven-client does not ask for secrets: production answers the password redacted.
-    assert user == {"username": "app", "password": "<redacted>", "type": "regular"}
+    assert user == {"username": "app", "password": "<redacted>", "type": "normal"}
 
 
 @pytest.mark.parametrize(

@@ -84,7 +84,7 @@ def test_service_document_carries_what_clients_read(api: Api):
     service = api.service(include_secrets=True)
     assert service["state"] == "RUNNING" and service["plan"] == "startup-4"
     assert service["databases"] == ["defaultdb", "appdb"]
-    assert {u["username"]: u["type"] for u in service["users"]} == {"avnadmin": "primary", "app": "regular"}
+    assert {u["username"]: u["type"] for u in service["users"]} == {"avnadmin": "primary", "app": "normal"}
     components = {(c["component"], c["route"], c["usage"]): c for c in service["components"]}
     assert len(components) == len(service["components"])
     assert components["pgbouncer", "dynamic", "primary"]["port"] != components["pg", "dynamic", "primary"]["port"]

@@ -1,8 +1,8 @@
-"""The token bucket behind the rate_limit option, on a fake clock: no sleeps."""
+"""The limiters behind the rate_limit option (window and token bucket), on a fake clock: no sleeps."""
 
 from __future__ import annotations
 
-from tests.emulator.rate_limit import RateLimiter, too_many_requests_text
+from tests.emulator.rate_limit import RateLimiter, ShapedLimiter, WindowLimiter, too_many_requests_text
 
 
 class FakeClock:
@@ -103,3 +103,58 @@ def test_the_text_is_aivens():
     assert too_many_requests_text(120, 28) == (
         "The user has sent too many requests in a given amount of time: Rate limit 120 exceeded - try again in 28s"
     )
+
+
+# -- the window shape (production's) --------------------------------------------------------
+
+
+def make_window() -> tuple:
+    clock = FakeClock()
+    return WindowLimiter(clock=clock), clock
+
+
+def test_window_a_burst_of_limit_passes_then_the_wait_is_the_rest_of_the_window():
+    limiter, clock = make_window()
+    assert [limiter.take("u", 120, 60.0) for _attempt in range(120)] == [0] * 120
+    clock.now += 32.0
+    assert limiter.take("u", 120, 60.0) == 28  # production's "try again in 28s"
+
+
+def test_window_refused_requests_count_nothing_and_the_next_window_is_full():
+    limiter, clock = make_window()
+    for _attempt in range(3):
+        limiter.take("u", 3, 10.0)
+    assert [limiter.take("u", 3, 10.0) for _attempt in range(20)] == [10] * 20
+    clock.now += 9.5
+    assert limiter.take("u", 3, 10.0) == 1  # half a second left: rounded up, never 0
+    clock.now += 0.5
+    assert [limiter.take("u", 3, 10.0) for _attempt in range(4)] == [0, 0, 0, 10]
+
+
+def test_window_opens_at_the_first_request_not_on_a_grid():
+    limiter, clock = make_window()
+    clock.now += 7.0
+    limiter.take("u", 1, 60.0)
+    clock.now += 59.0
+    assert limiter.take("u", 1, 60.0) == 1
+    clock.now += 1.0
+    assert limiter.take("u", 1, 60.0) == 0
+
+
+def test_window_each_key_has_its_own_and_zero_is_off():
+    limiter, _clock = make_window()
+    assert [limiter.take("a", 1, 60.0), limiter.take("a", 1, 60.0), limiter.take("b", 1, 60.0)] == [0, 60, 0]
+    assert {limiter.take("a", 0, 60.0) for _attempt in range(1000)} == {0}
+    limiter.reset()
+    assert limiter.take("a", 1, 60.0) == 0
+
+
+def test_shaped_limiter_keeps_each_shape_apart_and_resets_both():
+    clock = FakeClock()
+    limiter = ShapedLimiter(clock=clock)
+    for _attempt in range(3):
+        assert limiter.take("window", "u", 3, 60.0) == 0
+    assert limiter.take("window", "u", 3, 60.0) == 60
+    assert limiter.take("bucket", "u", 3, 60.0) == 0  # the bucket has its own count
+    limiter.reset()
+    assert limiter.take("window", "u", 3, 60.0) == 0
