@@ -500,7 +500,7 @@ from typing import Any
 from ansible.module_utils.basic import AnsibleModule, _load_params
 from ansible.module_utils.common.validation import check_type_dict
 
-from ansible_collections.dbpools.aiven.plugins.module_utils._common import check_identity, common_argument_spec, make_client
+from ansible_collections.dbpools.aiven.plugins.module_utils._common import AivenModule, check_identity, common_argument_spec, make_client
 from ansible_collections.dbpools.aiven.plugins.module_utils._engine import EngineResult, PoolEngine, ServiceDeclaration, SyncError
 from ansible_collections.dbpools.aiven.plugins.module_utils._pools import public_pool
 from ansible_collections.dbpools.aiven.plugins.module_utils._rules import (
@@ -681,7 +681,7 @@ def warn_all(module: AnsibleModule, warnings: list[str]) -> None:
 
 
 def main() -> None:
-    module = AnsibleModule(
+    module = AivenModule(
         argument_spec=safe_argument_spec(),
         mutually_exclusive=[("pool_name", "pools", "services")],
         required_one_of=[("pool_name", "pools", "services")],
