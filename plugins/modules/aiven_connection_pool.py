@@ -452,9 +452,11 @@ failure:
       HTTP attempts, more than 1 when the request was retried until O(api_retries) ran out.
     - When the declaration does not fit the services, C(problems) lists every problem, each naming
       C(project/service/pool) or C(project/service); nothing was written.
+    - Any other failure found before any request (an option, a file) has the keys of an API error, with C(status)
+      null and C(attempts) V(0).
     - C(message) and C(errors) hold the API's text as sent. In C(msg) and in warnings, texts and names read from
       the API have their control characters escaped (an escape character as C(\x1b), a newline as C(\n)) and are cut to a bounded length.
-  returned: failed on an API error or a declaration with problems
+  returned: failed
   type: dict
   sample:
     status: 403
