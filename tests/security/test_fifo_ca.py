@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 
+from ansible_collections.dbpools.aiven.plugins.module_utils._rules import shown
 from tests.security.world import PROJECT, SERVICE
 from tests.support.ansible import marked_json, run_playbook
 from tests.support.secrets import leaked_secrets
@@ -25,7 +26,7 @@ def test_a_fifo_as_ca_file_fails_fast_with_a_clear_error(emulator, pki, make_env
     assert run.rc == 0, run.output[-3000:]
     assert run.seconds < WITHIN
     info_ca_path, pool_ca_path, info_project_ca_path, lookup_ca_path = marked_json(run.output, "FIFO-RESULTS")
-    refused = f"'{fifo}' is a FIFO (named pipe), not a regular file: give the path of a PEM file"
+    refused = f"{shown(fifo)} is a FIFO (named pipe), not a regular file: give the path of a PEM file"
     for result, option in ((info_ca_path, "ca_path"), (pool_ca_path, "ca_path"), (info_project_ca_path, "project_ca_path")):
         assert result["failed"] is True
         assert result["msg"] == f"{option} {refused}"

@@ -11,6 +11,7 @@ import pytest
 from ansible.errors import AnsibleLookupError
 
 from ansible_collections.dbpools.aiven.plugins.module_utils import _transport
+from ansible_collections.dbpools.aiven.plugins.module_utils._rules import shown
 from ansible_collections.dbpools.aiven.tests.unit.plugins.modules.fake_api import CA_CERTIFICATE, error_reply
 
 TOKEN = "lookup-bounds-T0KEN-0123456789abcdef"
@@ -48,7 +49,7 @@ def test_a_fifo_as_ca_path_fails_at_once_naming_the_option(fake_api, lookup, war
     with pytest.raises(AnsibleLookupError) as info:
         lookup("proj/pg1/a", **options(fake_api, ca_path=fifo))
     assert time.monotonic() - started < 5.0
-    assert str(info.value) == f"ca_path '{fifo}' is a FIFO (named pipe), not a regular file: give the path of a PEM file"
+    assert str(info.value) == f"ca_path {shown(fifo)} is a FIFO (named pipe), not a regular file: give the path of a PEM file"
     assert fake_api.requests == []
 
 
@@ -120,7 +121,7 @@ def test_an_unusable_project_ca_path_fails_before_any_request(fake_api, lookup, 
     path = {"fifo": fifo, "not-pem": str(not_pem), "directory": str(tmp_path)}[case]
     expected = {"fifo": "is a FIFO (named pipe)", "not-pem": "holds no PEM certificate", "directory": "is a directory"}[case]
     started = time.monotonic()
-    with pytest.raises(AnsibleLookupError, match=re.escape(f"project_ca_path '{path}' {expected}")):
+    with pytest.raises(AnsibleLookupError, match=re.escape(f"project_ca_path {shown(path)} {expected}")):
         lookup("proj/pg1/a", **options(fake_api, ca_cert=True, project_ca_path=path))
     assert time.monotonic() - started < 5.0
     assert fake_api.requests == []

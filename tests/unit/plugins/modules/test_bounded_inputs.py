@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from ansible_collections.dbpools.aiven.plugins.module_utils import _transport
+from ansible_collections.dbpools.aiven.plugins.module_utils._rules import shown
 from ansible_collections.dbpools.aiven.plugins.modules import aiven_connection_pool, aiven_connection_pool_info
 from ansible_collections.dbpools.aiven.tests.unit.plugins.modules.fake_api import CA_CERTIFICATE, error_reply
 from ansible_collections.dbpools.aiven.tests.unit.plugins.modules.module_runner import run_module
@@ -82,14 +83,14 @@ def test_a_fifo_as_ca_path_fails_at_once_naming_the_option(fake_api, capsys, mod
     started = time.monotonic()
     result = run(fake_api, capsys, module, ca_path=fifo)
     assert time.monotonic() - started < 5.0
-    assert result["msg"] == f"ca_path '{fifo}' is a FIFO (named pipe), not a regular file: give the path of a PEM file"
+    assert result["msg"] == f"ca_path {shown(fifo)} is a FIFO (named pipe), not a regular file: give the path of a PEM file"
     assert_failed_before_any_request(result, fake_api)
 
 
 @pytest.mark.parametrize("module", ["pool", "info"])
 def test_a_directory_as_ca_path_fails_naming_the_option(fake_api, capsys, module, tmp_path):
     result = run(fake_api, capsys, module, ca_path=str(tmp_path))
-    assert result["msg"].startswith(f"ca_path '{tmp_path}' is a directory, not a regular file")
+    assert result["msg"].startswith(f"ca_path {shown(str(tmp_path))} is a directory, not a regular file")
     assert_failed_before_any_request(result, fake_api)
 
 
@@ -192,5 +193,5 @@ def test_info_refuses_an_unusable_project_ca_path_before_any_request(fake_api, c
     path = {"fifo": fifo, "not-pem": str(not_pem), "missing": str(tmp_path / "gone.pem")}[case]
     expected = {"fifo": "is a FIFO (named pipe), not a regular file", "not-pem": "holds no PEM certificate", "missing": "does not exist"}[case]
     result = run(fake_api, capsys, "info", ca_cert=True, project_ca_path=path)
-    assert result["msg"].startswith(f"project_ca_path '{path}' {expected}")
+    assert result["msg"].startswith(f"project_ca_path {shown(path)} {expected}")
     assert_failed_before_any_request(result, fake_api)
