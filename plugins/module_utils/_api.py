@@ -11,6 +11,9 @@ A request is a loop of attempts (``AivenClient.request``): send, judge the reply
 wait, send again. The loop is ours rather than urllib3's because the judgement
 needs the whole reply, body included.
 
+- Bounded: a reply is read up to ``_transport``'s cap and parsed only when it nests
+  at most JSON_MAX_DEPTH deep; either refusal keeps the reply's status, and a
+  successful reply refused so is not retried (it would come again).
 - Retried, for every method: no reply, a reply cut off (a timeout included),
   408, 429, 5xx, and a pool write answered 404 "Service X does not exist" (a
   service just created, as Aiven's Go client retries it).

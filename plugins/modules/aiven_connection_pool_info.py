@@ -24,7 +24,7 @@ description:
     state, since a powered-off service may list no pools although it had some.
   - A reply that is not what the API promises (C(connection_pools) not a list, an entry that is not an
     object, a pool without a usable C(pool_name), a pool listed twice) fails the task, naming the
-    service and the problem, with RV(failure.status) V(200).
+    service and the problem, with C(status) V(200) in RV(failure).
 author:
   - dbpools.aiven maintainers (@dbpools)
 extends_documentation_fragment:
