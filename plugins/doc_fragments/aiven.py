@@ -44,13 +44,20 @@ options:
         TLS-inspecting proxy. It replaces the default bundle rather than adding to it.
       - When unset, the bundle named by the environment variable E(REQUESTS_CA_BUNDLE) (or
         E(CURL_CA_BUNDLE)) is used, else the C(certifi) bundle that C(requests) ships with.
-      - The file must exist; the module fails before any request otherwise.
+      - Must be a regular file (not a FIFO, device or directory) of at most 1 MiB; the module
+        fails before any request otherwise, naming the option. A E(REQUESTS_CA_BUNDLE) or
+        E(CURL_CA_BUNDLE) that names a FIFO, socket or device fails the same way.
     type: path
   timeout:
     description:
       - Seconds one attempt of an HTTP request may take in all, by the wall clock (connecting,
         the reply's headers and its whole body). A reply still incomplete by then counts as a
         timeout and is retried like one.
+      - A reply is read up to 64 MiB (about 200,000 pools in a project's service list), an error
+        reply up to 64 KiB, and at most 64 levels of nested arrays and objects. A larger reply is
+        refused as soon as it announces or passes that size, without reading the rest; it and one
+        nested deeper fail the task with the reply's HTTP status and a message naming the cap
+        (an error reply's status still decides whether it is retried).
       - More than 0, at most 3600.
     type: float
     default: 30

@@ -14,7 +14,8 @@ description:
   - Runs on the controller. Terms of the same service share one API request, however many pools they name.
     With secrets (the default) each service named is read on its own, so that no other service's secrets are
     read; with O(include_secrets=false) the services of a project named in two or more terms are read with one
-    request (the project's service list). O(ca_cert=true) adds one request per project. Nothing is changed.
+    request (the project's service list). O(ca_cert=true) adds one request per project, none with
+    O(project_ca_path). Nothing is changed.
   - Every term and option is checked before any request. A pool that does not exist fails with a message
     naming C(PROJECT/SERVICE/POOL) and listing the pools the service has; a pool of a powered-off service
     (C(POWEROFF)) fails naming the service and its state. A service in another state that is not C(RUNNING)
@@ -62,11 +63,14 @@ options:
   ca_path:
     description:
       - PEM file of the certificate authorities to trust for the API, replacing the default bundle.
-      - The file must exist; the lookup fails before any request otherwise.
+      - Must be a regular file (not a FIFO, device or directory) of at most 1 MiB; the lookup fails before any
+        request otherwise. A E(REQUESTS_CA_BUNDLE) or E(CURL_CA_BUNDLE) that names a FIFO, socket or device fails too.
     type: path
   timeout:
     description:
       - Seconds one attempt of an HTTP request may take in all; more than 0, at most 3600.
+      - A reply is read up to 64 MiB (an error reply up to 64 KiB) and 64 levels of nesting; a larger or deeper
+        one fails the lookup, naming the cap.
     type: float
     default: 30
   api_retries:
@@ -78,9 +82,22 @@ options:
   ca_cert:
     description:
       - Also return C(ca_cert), the PEM certificate of the project's CA, which signs the services' certificates,
-        for clients that connect with C(sslmode=verify-full). One more request per project.
+        for clients that connect with C(sslmode=verify-full). One more request per project, unless
+        O(project_ca_path) is given.
+      - Aiven lets only tokens with the permission C(organization:projects:write) read it; a token with a
+        project role only may be answered HTTP 403, and the lookup then fails naming that permission. Use a
+        token that has it, or give the CA with O(project_ca_path).
     type: bool
     default: false
+  project_ca_path:
+    description:
+      - A PEM file with the project's CA certificate (as the Aiven console or C(avn project ca-get) gives it),
+        returned as C(ca_cert) instead of reading it from the API, so that a token without
+        C(organization:projects:write) will do. Only with O(ca_cert=true), and only when every term names the
+        same project (one lookup per project otherwise).
+      - Must be a regular file of at most 1 MiB holding at least one PEM certificate; only its certificates
+        are returned (no key, no other text). Checked before any request.
+    type: path
   unpinned_user:
     description:
       - A pool that is not pinned to a user has no credentials of its own. Name the service user to connect as
@@ -145,6 +162,12 @@ EXAMPLES = r"""
     reports: "{{ lookup('dbpools.aiven.connection_info', 'demo-project/pg-demo/reports', route='public', usage='replica') }}"
   no_log: true
 
+- name: The CA for verify-full from a file, for a token that may not read it from the API
+  ansible.builtin.set_fact:
+    pool_with_ca: "{{ lookup('dbpools.aiven.connection_info', 'demo-project/pg-demo/app-pool', ca_cert=true,
+                             project_ca_path='files/demo-project-ca.pem') }}"
+  no_log: true
+
 - name: Where a pool listens, with a token that may not read secrets (no secret asked for, no no_log needed)
   ansible.builtin.debug:
     msg: "{{ pool.host }}:{{ pool.port }}/{{ pool.dbname }} as {{ pool.user }}"
@@ -190,7 +213,7 @@ _raw:
           is V("").
       type: str
     ca_cert:
-      description: PEM certificate of the project's CA; only with O(ca_cert=true).
+      description: PEM certificate of the project's CA (the certificates of O(project_ca_path) when given); only with O(ca_cert=true).
       type: str
 """
 
@@ -204,12 +227,14 @@ from ansible.plugins.lookup import LookupBase
 from ansible.utils.display import Display
 
 from ansible_collections.dbpools.aiven.plugins.module_utils import _pools
-from ansible_collections.dbpools.aiven.plugins.module_utils._api import AivenApiError, AivenClient
+from ansible_collections.dbpools.aiven.plugins.module_utils._api import AivenClient
+from ansible_collections.dbpools.aiven.plugins.module_utils._local_files import LocalFileError, check_ca_files, pem_certificates
 from ansible_collections.dbpools.aiven.plugins.module_utils._reading import (
     POWEROFF,
     ReadError,
     ServiceReader,
     pools_of,
+    project_ca,
     service_state,
     state_warning,
 )
@@ -357,19 +382,21 @@ def credential_problems(reader: ServiceReader, wanted: Sequence[Wanted], results
 
 def connection_info(client: AivenClient, wanted: Sequence[Wanted], ca_cert: bool = False, unpinned_user: str | None = None,
                     include_secrets: bool = True, route: str | None = None,
-                    usage: str | None = None) -> tuple[list[dict[str, Any]], list[str]]:
+                    usage: str | None = None, ca_from_file: str | None = None) -> tuple[list[dict[str, Any]], list[str]]:
     """The details of every wanted pool, in order, and the warnings to give; AnsibleLookupError on failure.
 
+    ``ca_from_file`` is the CA project_ca_path gave (every term then names its project).
     Messages quote the API (its error texts, names it lists): they are made printable and bounded here.
     """
     try:
-        return _connection_info(client, wanted, ca_cert, unpinned_user, include_secrets, route, usage)
+        return _connection_info(client, wanted, ca_cert, unpinned_user, include_secrets, route, usage, ca_from_file)
     except AnsibleLookupError as err:
         raise AnsibleLookupError(printable(err.message, MESSAGE_MAX)) from None
 
 
 def _connection_info(client: AivenClient, wanted: Sequence[Wanted], ca_cert: bool, unpinned_user: str | None,
-                     include_secrets: bool, route: str | None, usage: str | None) -> tuple[list[dict[str, Any]], list[str]]:
+                     include_secrets: bool, route: str | None, usage: str | None,
+                     ca_from_file: str | None) -> tuple[list[dict[str, Any]], list[str]]:
     # A refusal of secrets is read again without them (ServiceReader), so that a token with no access at
     # all fails as such, and a missing service or pool is named before the missing permission.
     reader = ServiceReader(client, include_secrets=include_secrets)
@@ -395,9 +422,9 @@ def _connection_info(client: AivenClient, wanted: Sequence[Wanted], ca_cert: boo
         for item, details in zip(wanted, results):
             if item.project not in certificates:
                 try:
-                    certificates[item.project] = client.get_project_ca(item.project)
-                except AivenApiError as err:
-                    raise AnsibleLookupError(f"cannot read the CA certificate of project {item.project}: {err}") from None
+                    certificates[item.project] = ca_from_file if ca_from_file is not None else project_ca(client, item.project)
+                except ReadError as err:
+                    raise AnsibleLookupError(err.message) from None
             details["ca_cert"] = certificates[item.project]
     return results, [printable(warning, MESSAGE_MAX) for warning in warnings]
 
@@ -414,6 +441,7 @@ class LookupModule(LookupBase):
         settings = self._checked_settings()
         if not wanted:
             return []
+        ca_from_file = self._project_ca_from_file(wanted)
         if not HAS_REQUESTS:
             raise AnsibleLookupError("the lookup dbpools.aiven.connection_info needs the Python library requests on the controller")
         client = AivenClient(token=settings["api_token"], api_url=settings["api_url"], timeout=settings["timeout"],
@@ -423,7 +451,7 @@ class LookupModule(LookupBase):
             results, warnings = connection_info(client, wanted, ca_cert=bool(self.get_option("ca_cert")),
                                                 unpinned_user=settings["unpinned_user"],
                                                 include_secrets=bool(self.get_option("include_secrets")),
-                                                route=settings["route"], usage=settings["usage"])
+                                                route=settings["route"], usage=settings["usage"], ca_from_file=ca_from_file)
         finally:
             client.close()
         for warning in warnings:
@@ -449,8 +477,10 @@ class LookupModule(LookupBase):
                    or _pools.address_problem(settings["route"], settings["usage"]))
         if problem:
             raise AnsibleLookupError(problem)
-        if settings["ca_path"] is not None and not os.path.exists(settings["ca_path"]):
-            raise AnsibleLookupError(f"ca_path {shown(settings['ca_path'])} does not exist")
+        try:
+            check_ca_files(settings["ca_path"], settings["validate_certs"], os.environ)
+        except LocalFileError as err:
+            raise AnsibleLookupError(err.message) from None
         if settings["unpinned_user"] is not None:
             problem = text_problem("unpinned_user", settings["unpinned_user"], USERNAME_MAX)
             if problem:
@@ -459,3 +489,19 @@ class LookupModule(LookupBase):
             if warning:
                 display.warning(warning)
         return settings
+
+    def _project_ca_from_file(self, wanted: Sequence[Wanted]) -> str | None:
+        """The PEM certificates of project_ca_path (read before any request), or None when it is not given."""
+        path = self.get_option("project_ca_path")
+        if path is None:
+            return None
+        if not self.get_option("ca_cert"):
+            raise AnsibleLookupError("project_ca_path applies to ca_cert: set ca_cert=true, or leave project_ca_path out")
+        projects = sorted({item.project for item in wanted})
+        if len(projects) > 1:
+            raise AnsibleLookupError(f"project_ca_path is the CA of one project, but the terms name projects {listed(projects)}: "
+                                     "run one lookup per project")
+        try:
+            return pem_certificates("project_ca_path", path)
+        except LocalFileError as err:
+            raise AnsibleLookupError(err.message) from None

@@ -11,6 +11,9 @@ A request is a loop of attempts (``AivenClient.request``): send, judge the reply
 wait, send again. The loop is ours rather than urllib3's because the judgement
 needs the whole reply, body included.
 
+- Bounded: a reply is read up to ``_transport``'s cap and parsed only when it nests
+  at most JSON_MAX_DEPTH deep; either refusal keeps the reply's status, and a
+  successful reply refused so is not retried (it would come again).
 - Retried, for every method: no reply, a reply cut off (a timeout included),
   408, 429, 5xx, and a pool write answered 404 "Service X does not exist" (a
   service just created, as Aiven's Go client retries it).
@@ -39,6 +42,7 @@ needs the whole reply, body included.
 
 from __future__ import annotations
 
+import itertools
 import json
 import random
 import re
@@ -66,8 +70,22 @@ _RATE_LIMIT = re.compile(r"Rate limit\s+(\d+)\s+exceeded", re.IGNORECASE)
 # The 404 of a service just created (the pattern of Aiven's Go client, retry.go).
 _SERVICE_MISSING = re.compile(r"Service \S+ does not exist")
 
+# What GET /v1/project/{project}/kms/ca needs, the only permission Aiven's map lists for it
+# (go-client-codegen permissions.yaml, ProjectKmsGetCA).
+PROJECT_CA_PERMISSION = "organization:projects:write"
+
 _REDACTED = "<redacted>"
 _EXCERPT_LENGTH = 200
+
+# The deepest nesting of arrays and objects a reply may have. Aiven's documents nest about 6 deep (a
+# service's user_config); 64 keeps every walk of a reply, Ansible's included, far from Python's recursion limit.
+JSON_MAX_DEPTH = 64
+NOT_JSON = "not JSON"
+TOO_DEEP = f"nested deeper than {JSON_MAX_DEPTH} levels of arrays and objects (the most this collection reads)"
+# A JSON string, escapes included (unrolled, so that long strings match fast).
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
+_JSON_BRACKET = re.compile(r"[\[\]{}]")
+_BRACKET_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
 
 
 class AivenApiError(Exception):
@@ -166,21 +184,46 @@ class AivenApiError(Exception):
         }
 
 
+def local_failure(message: str, status: int | None = None, attempts: int = 0) -> dict:
+    """``failure`` of a problem found without an API error: a bad option (no request made, ``attempts`` 0), or,
+    with ``status`` 200, a reply the contract does not allow. The keys are those of an API failure.
+    """
+    return AivenApiError(status, message, attempts=attempts).failure()
+
+
 def _plain_excerpt(text: str) -> str:
     """The start of a non-JSON body (an HTML error page from a proxy), as one line."""
-    text = re.sub(r"<[^>]*>", " ", text)
+    # Only the start is looked at: the body may be megabytes.
+    text = re.sub(r"<[^>]*>", " ", text[: _EXCERPT_LENGTH * 20])
     text = " ".join(text.split())
     if len(text) > _EXCERPT_LENGTH:
         text = text[:_EXCERPT_LENGTH] + "..."
     return text
 
 
-def _parse_json(body: bytes) -> tuple[bool, Any]:
-    """(True, value), or (False, None) for a body that is not JSON (nested too deep included)."""
+def json_depth(text: str) -> int:
+    """How deep arrays and objects nest in ``text`` (JSON or not), brackets inside strings left out."""
+    brackets = _JSON_BRACKET.findall(_JSON_STRING.sub("", text))
+    return max(itertools.accumulate(map(_BRACKET_STEP.__getitem__, brackets)), default=0)
+
+
+def _parse_json(body: bytes) -> tuple[Any, str]:
+    """(value, "") or (None, why the body is no usable JSON): not JSON, or nested deeper than JSON_MAX_DEPTH.
+
+    The depth is measured before parsing, so that neither the parser nor any later walk
+    of the value (scrubbing, the ``errors`` of a failure, Ansible's own) nears Python's
+    recursion limit.
+    """
     try:
-        return True, json.loads(body)
+        text = body.decode(json.detect_encoding(body), "surrogatepass")
+    except (UnicodeDecodeError, LookupError):
+        return None, NOT_JSON
+    if json_depth(text) > JSON_MAX_DEPTH:
+        return None, TOO_DEEP
+    try:
+        return json.loads(text), ""
     except (ValueError, RecursionError):
-        return False, None
+        return None, NOT_JSON
 
 
 def _is_pool_path(segments: list[str]) -> bool:
@@ -380,12 +423,14 @@ class AivenClient:
     def _success(self, got: Exchange, method: str, path: str, attempt: int) -> dict:
         if method != "GET":
             # Applied: a write's reply carries only a message, so a cut-off or odd body changes nothing.
-            parsed, data = _parse_json(got.body) if got.complete and got.body.strip() else (True, {})
-            return data if parsed and isinstance(data, dict) else {}
+            data, problem = _parse_json(got.body) if got.complete and got.body.strip() else ({}, "")
+            return data if not problem and isinstance(data, dict) else {}
         if not got.body.strip():
             return {}
-        parsed, data = _parse_json(got.body)
-        if not parsed:
+        data, problem = _parse_json(got.body)
+        if problem == TOO_DEEP:
+            raise AivenApiError(got.status, f"reply {TOO_DEEP}; not read", method=method, path=path, attempts=attempt)
+        if problem:
             message = f"invalid JSON in reply: {_plain_excerpt(got.body.decode('utf-8', 'replace'))}"
             raise AivenApiError(got.status, self._scrub(message), method=method, path=path, attempts=attempt)
         if not isinstance(data, dict):
@@ -397,10 +442,14 @@ class AivenClient:
         """The error one attempt amounts to (the loop decides whether it is final)."""
         if got.status is None:
             return AivenApiError(None, self._scrub(got.problem), method=method, path=path)
+        if got.oversized:
+            # The status came; the body was not read. An error reply's status still decides what comes next.
+            what = got.problem if 200 <= got.status < 300 else f"{got.reason.strip() or 'no reason given'}: {got.problem}"
+            return AivenApiError(got.status, self._scrub(what), method=method, path=path)
         if 200 <= got.status < 300:
             # A read whose body was cut off: no usable reply.
             return AivenApiError(None, self._scrub(f"incomplete reply from {self.origin}: {got.problem}"), method=method, path=path)
-        parsed, data = _parse_json(got.body)
+        data, problem = _parse_json(got.body)
         message = ""
         errors: list = []
         if isinstance(data, dict):
@@ -417,7 +466,11 @@ class AivenClient:
                         break
         if not message:
             reason = got.reason.strip() or "no reason given"
-            excerpt = "" if parsed else _plain_excerpt(got.body.decode("utf-8", "replace"))
+            excerpt = ""
+            if problem == TOO_DEEP:
+                excerpt = f"reply {TOO_DEEP}; not read"
+            elif problem:
+                excerpt = _plain_excerpt(got.body.decode("utf-8", "replace"))
             message = f"{reason}: {excerpt}" if excerpt else reason
         return AivenApiError(got.status, self._scrub(message), errors=self._scrub_value(errors), method=method, path=path)
 
@@ -457,7 +510,10 @@ class AivenClient:
         return services
 
     def get_project_ca(self, project: str) -> str:
-        """The PEM certificate of the project's CA, which signs its services' TLS certificates (for sslmode=verify-full)."""
+        """The PEM certificate of the project's CA, which signs its services' TLS certificates (for sslmode=verify-full).
+
+        It needs PROJECT_CA_PERMISSION: a token with a project role only may be answered 403.
+        """
         data = self.request("GET", ["project", project, "kms", "ca"])
         certificate = data.get("certificate")
         if not isinstance(certificate, str) or "BEGIN CERTIFICATE" not in certificate:

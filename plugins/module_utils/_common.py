@@ -5,12 +5,13 @@
 from __future__ import annotations
 
 import os
-from typing import Any, Mapping
+from typing import Any, Mapping, NoReturn
 
 from ansible.module_utils.basic import AnsibleModule, _load_params, missing_required_lib
 from ansible.module_utils.errors import AnsibleFallbackNotFound
 
-from ansible_collections.dbpools.aiven.plugins.module_utils._api import AivenClient
+from ansible_collections.dbpools.aiven.plugins.module_utils._api import AivenClient, local_failure
+from ansible_collections.dbpools.aiven.plugins.module_utils._local_files import LocalFileError, check_ca_files, pem_certificates
 from ansible_collections.dbpools.aiven.plugins.module_utils._rules import (
     DEFAULT_API_URL,
     TOKEN_VARIABLES,
@@ -21,10 +22,22 @@ from ansible_collections.dbpools.aiven.plugins.module_utils._rules import (
     plain_http_warning,
     project_problem,
     service_problem,
-    shown,
     url_user_info,
 )
 from ansible_collections.dbpools.aiven.plugins.module_utils._transport import HAS_REQUESTS, REQUESTS_IMPORT_ERROR
+
+
+class AivenModule(AnsibleModule):
+    """AnsibleModule whose every failure carries ``failure``, those of Ansible's own argument checks included.
+
+    A failure without one (a bad option, a missing library) gets ``status`` null,
+    ``attempts`` 0 (no request was made) and the message.
+    """
+
+    def fail_json(self, msg: Any, **kwargs: Any) -> NoReturn:
+        if not kwargs.get("failure"):
+            kwargs["failure"] = local_failure(str(msg))
+        super().fail_json(msg, **kwargs)
 
 
 def env_if_set(*names: str) -> str:
@@ -72,9 +85,10 @@ def check_common_options(module: AnsibleModule) -> None:
     warning = plain_http_warning(api_url)
     if warning:
         module.warn(warning)
-    ca_path = params["ca_path"]
-    if ca_path is not None and not os.path.exists(ca_path):
-        module.fail_json(msg=f"ca_path {shown(ca_path)} does not exist")
+    try:
+        check_ca_files(params["ca_path"], params["validate_certs"], os.environ)
+    except LocalFileError as err:
+        module.fail_json(msg=err.message)
     if not params["validate_certs"]:
         module.warn(VALIDATE_CERTS_OFF)
 
@@ -105,3 +119,16 @@ def make_client(module: AnsibleModule, concurrency: int = 1) -> AivenClient:
         max_retries=params["api_retries"],
         pool_connections=max(concurrency, 1),
     )
+
+
+def project_ca_from_file(module: AnsibleModule) -> str | None:
+    """The PEM certificates of the file project_ca_path names (read before any request), or None when it is not given."""
+    path = module.params["project_ca_path"]
+    if path is None:
+        return None
+    if not module.params["ca_cert"]:
+        module.fail_json(msg="project_ca_path applies to ca_cert: set ca_cert: true, or leave project_ca_path out")
+    try:
+        return pem_certificates("project_ca_path", path)
+    except LocalFileError as err:
+        module.fail_json(msg=err.message)

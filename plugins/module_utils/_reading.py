@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from ansible_collections.dbpools.aiven.plugins.module_utils import _pools
-from ansible_collections.dbpools.aiven.plugins.module_utils._api import AivenApiError, AivenClient
+from ansible_collections.dbpools.aiven.plugins.module_utils._api import PROJECT_CA_PERMISSION, AivenApiError, AivenClient, local_failure
 from ansible_collections.dbpools.aiven.plugins.module_utils._rules import listed, service_label, shown
 from ansible_collections.dbpools.aiven.plugins.module_utils._text import printable
 
@@ -43,7 +43,21 @@ def pools_of(label: str, document: Mapping[str, Any]) -> list[dict[str, Any]]:
     try:
         return _pools.service_pools(document)
     except _pools.ReplyError as err:
-        raise ReadError(f"unexpected reply for service {label}: {err}") from None
+        message = f"unexpected reply for service {label}: {err}"
+        # The API answered 200 with a document the contract does not allow.
+        raise ReadError(message, local_failure(message, status=200, attempts=1)) from None
+
+
+def project_ca(client: AivenClient, project: str) -> str:
+    """The PEM certificate of the project's CA; ReadError naming the permission and the ways around it on a 403."""
+    try:
+        return client.get_project_ca(project)
+    except AivenApiError as err:
+        message = f"cannot read the CA certificate of project {project}: {err}"
+        if err.status == 403:
+            message += (f"; reading it needs the permission {PROJECT_CA_PERMISSION}, which tokens with a project role only "
+                        "may lack: use a token that has it, or give the project's CA certificate as a file with project_ca_path")
+        raise ReadError(message, err.failure()) from None
 
 
 def redacted_warning(label: str, pools: Sequence[Mapping[str, Any]]) -> str | None:

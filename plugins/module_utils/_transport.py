@@ -10,6 +10,10 @@ Each attempt has a wall-clock deadline, ``timeout``, for connect, headers and bo
 together: a reply that trickles in byte by byte cannot hold a task. A socket timeout
 bounds each read, not the attempt, so a timer thread shuts the attempt's sockets down
 when its time is up, which ends a blocked read at once.
+
+A reply's size is capped too, while it is read: one that announces more than the cap
+(``Content-Length``) is not read at all, and one that streams past it is cut there, so
+no reply can take memory or time without bound.
 """
 
 from __future__ import annotations
@@ -38,6 +42,14 @@ except ImportError:
 PROJECT_URL = "https://galaxy.ansible.com/ui/repo/published/dbpools/aiven/"
 # A wall-clock deadline that has fired looks again this often for a socket still being set up.
 _DEADLINE_RECHECK = 0.05
+# The most read of a successful reply (the body as decoded). A pool entry of a service document takes
+# about 300 bytes, so this holds a project's service list with some 200,000 pools: hundreds of services
+# with hundreds of pools each, twice over. Parsed, such a reply takes a few hundred MB, which a controller has.
+REPLY_MAX_BYTES = 64 * 1024 * 1024
+# The most read of an error reply: Aiven's take a few hundred bytes, a proxy's HTML page a few KB; the
+# body ends up in the failure the task prints.
+ERROR_REPLY_MAX_BYTES = 64 * 1024
+_READ_CHUNK = 16384
 
 
 class _TokenAuth:
@@ -178,7 +190,7 @@ def _deadline_adapter(pool_size: int) -> Any:
 class Exchange:
     """What one attempt got: a status and body, or why none came."""
 
-    __slots__ = ("body", "complete", "fatal", "headers", "problem", "reason", "sent", "status")
+    __slots__ = ("body", "complete", "fatal", "headers", "oversized", "problem", "reason", "sent", "status")
 
     def __init__(self, status: int | None = None, reason: str = "", headers: Any = None) -> None:
         self.status = status
@@ -191,8 +203,10 @@ class Exchange:
         self.problem = ""
         # The request may have reached the server.
         self.sent = True
-        # Not worth another attempt (TLS failures, unusable settings).
+        # Not worth another attempt (TLS failures, unusable settings, a successful reply over the cap).
         self.fatal = False
+        # The body is larger than the cap and was not read (``problem`` says so; ``body`` is empty).
+        self.oversized = False
 
 
 def _short_reason(exc: BaseException) -> str:
@@ -235,6 +249,19 @@ def _never_connected(exc: BaseException) -> bool:
 def _content_length(headers: Any) -> int | None:
     value = str(headers.get("Content-Length") or "").strip()
     return int(value) if value.isdigit() else None
+
+
+def reply_cap(status: int) -> int:
+    """The most bytes read of a reply with this status."""
+    return REPLY_MAX_BYTES if 200 <= status < 300 else ERROR_REPLY_MAX_BYTES
+
+
+def size_text(size: int) -> str:
+    """``64 MiB``, ``64 KiB`` or ``100 bytes``, for messages about the caps."""
+    for unit, factor in (("MiB", 1024 * 1024), ("KiB", 1024)):
+        if size >= factor and size % factor == 0:
+            return f"{size // factor} {unit}"
+    return f"{size} bytes"
 
 
 # -- the session -------------------------------------------------------------------------
@@ -292,9 +319,19 @@ class Transport:
 
     def _read(self, response: Any, deadline: _Deadline) -> Exchange:
         got = Exchange(int(response.status_code), str(response.reason or ""), response.headers)
+        cap = reply_cap(got.status or 0)
+        expected = _content_length(response.headers)
+        if expected is not None and expected > cap:
+            # Not read at all: the response is closed unread (and its connection dropped).
+            return self._oversized(got, cap, f"it announces {expected} bytes")
         chunks = []
+        received = 0
         try:
-            for chunk in response.iter_content(16384):
+            # Decoded chunks: a compressed reply is counted as it unpacks.
+            for chunk in response.iter_content(_READ_CHUNK):
+                received += len(chunk)
+                if received > cap:
+                    return self._oversized(got, cap, f"more than {cap} bytes arrived")
                 chunks.append(chunk)
         except (requests.exceptions.RequestException, OSError) as exc:
             got.complete = False
@@ -302,7 +339,6 @@ class Transport:
         got.body = b"".join(chunks)
         if not got.complete:
             return got
-        expected = _content_length(response.headers)
         received = response.raw.tell()
         if expected is not None and received < expected:
             # urllib3 1.26 hands a short body over without complaint.
@@ -312,6 +348,15 @@ class Transport:
             # A body that ends with the connection cannot be told from one the deadline ended.
             got.complete = False
             got.problem = self._timed_out()
+        return got
+
+    @staticmethod
+    def _oversized(got: Exchange, cap: int, seen: str) -> Exchange:
+        got.complete = False
+        got.oversized = True
+        # Another attempt would get the same reply; an error reply keeps its status's rules (a 503 is still retried).
+        got.fatal = 200 <= (got.status or 0) < 300
+        got.problem = f"reply larger than {size_text(cap)}, the most read of one {'' if got.fatal else 'error '}reply ({seen}); not read"
         return got
 
     def _timed_out(self) -> str:

@@ -473,9 +473,11 @@ failure:
       HTTP attempts, more than 1 when the request was retried until O(api_retries) ran out.
     - When the declaration does not fit the services, C(problems) lists every problem, each naming
       C(project/service/pool) or C(project/service); nothing was written.
+    - Any other failure found before any request (an option, a file) has the keys of an API error, with C(status)
+      null and C(attempts) V(0).
     - C(message) and C(errors) hold the API's text as sent. In C(msg) and in warnings, texts and names read from
       the API have their control characters escaped (an escape character as C(\x1b), a newline as C(\n)) and are cut to a bounded length.
-  returned: failed on an API error or a declaration with problems
+  returned: failed
   type: dict
   sample:
     status: 403
@@ -538,7 +540,7 @@ from typing import Any
 from ansible.module_utils.basic import AnsibleModule, _load_params
 from ansible.module_utils.common.validation import check_type_dict
 
-from ansible_collections.dbpools.aiven.plugins.module_utils._common import check_identity, common_argument_spec, make_client
+from ansible_collections.dbpools.aiven.plugins.module_utils._common import AivenModule, check_identity, common_argument_spec, make_client
 from ansible_collections.dbpools.aiven.plugins.module_utils._engine import EngineResult, PoolEngine, ServiceDeclaration, SyncError
 from ansible_collections.dbpools.aiven.plugins.module_utils._pools import public_pool
 from ansible_collections.dbpools.aiven.plugins.module_utils._rules import (
@@ -721,7 +723,7 @@ def warn_all(module: AnsibleModule, warnings: list[str]) -> None:
 
 
 def main() -> None:
-    module = AnsibleModule(
+    module = AivenModule(
         argument_spec=safe_argument_spec(),
         mutually_exclusive=[("pool_name", "pools", "services")],
         required_one_of=[("pool_name", "pools", "services")],

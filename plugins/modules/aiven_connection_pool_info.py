@@ -19,12 +19,12 @@ description:
     ones the lookup P(dbpools.aiven.connection_info#lookup) returns, computed the same way.
   - One API request per call, for one service (GET service) or a whole project (the project's service
     list); with O(include_secrets=true) two when the token may not read secrets; one more with
-    O(ca_cert=true). Never changes anything.
+    O(ca_cert=true) unless O(project_ca_path) gives the CA. Never changes anything.
   - A service that is not running (C(POWEROFF), C(REBUILDING), ...) is warned about, naming it and its
     state, since a powered-off service may list no pools although it had some.
   - A reply that is not what the API promises (C(connection_pools) not a list, an entry that is not an
     object, a pool without a usable C(pool_name), a pool listed twice) fails the task, naming the
-    service and the problem.
+    service and the problem, with C(status) V(200) in RV(failure).
 author:
   - dbpools.aiven maintainers (@dbpools)
 extends_documentation_fragment:
@@ -75,9 +75,21 @@ options:
   ca_cert:
     description:
       - Also return RV(ca_cert), the PEM certificate of the project's CA, which signs the services'
-        certificates, for clients that connect with C(sslmode=verify-full). One more request.
+        certificates, for clients that connect with C(sslmode=verify-full). One more request, unless
+        O(project_ca_path) is given.
+      - Aiven lets only tokens with the permission C(organization:projects:write) read it; a token with a
+        project role only may be answered HTTP 403, and the task then fails naming that permission. Use a
+        token that has it, or give the CA with O(project_ca_path).
     type: bool
     default: false
+  project_ca_path:
+    description:
+      - A PEM file with the project's CA certificate (as the Aiven console or C(avn project ca-get) gives it),
+        returned as RV(ca_cert) instead of reading it from the API, so that a token without
+        C(organization:projects:write) will do. Only with O(ca_cert=true).
+      - Must be a regular file of at most 1 MiB holding at least one PEM certificate; only its certificates
+        are returned (no key, no other text). Checked before any request.
+    type: path
   unpinned_user:
     description:
       - A pool that is not pinned to a user has no credentials of its own, so its C(user) is an empty string,
@@ -143,6 +155,14 @@ EXAMPLES = r"""
   ansible.builtin.debug:
     msg: "{{ project_pools.connection_pools | map(attribute='service_name') | zip(project_pools.connection_pools | map(attribute='pool_name'))
              | map('join', '/') | list }} {{ project_pools.services | items2dict(key_name='service_name', value_name='state') }}"
+
+- name: The CA for verify-full from a file, for a token that may not read it from the API
+  dbpools.aiven.aiven_connection_pool_info:
+    project: demo-project
+    service_name: pg-demo
+    ca_cert: true
+    project_ca_path: files/demo-project-ca.pem
+  register: with_ca_from_file
 
 - name: Unpinned pools with the credentials of the service user app, and the CA for verify-full
   dbpools.aiven.aiven_connection_pool_info:
@@ -260,25 +280,37 @@ services:
       service_name: pg-demo
       state: RUNNING
 ca_cert:
-  description: PEM certificate of the project's CA, for C(sslmode=verify-full). Not a secret.
+  description:
+    - PEM certificate of the project's CA, for C(sslmode=verify-full). Not a secret.
+    - With O(project_ca_path), the certificates of that file.
   returned: O(ca_cert=true)
   type: str
   sample: "-----BEGIN CERTIFICATE-----\nMIIE...\n-----END CERTIFICATE-----\n"
 failure:
   description:
-    - Machine-readable details of the API failure.
-    - C(status) is null when no HTTP reply came (connection or TLS error); C(attempts) counts the
-      HTTP attempts, more than 1 when the request was retried until O(api_retries) ran out.
-  returned: failed on an API error
+    - Machine-readable details of the failure, with the keys C(status), C(message), C(errors), C(method),
+      C(path), C(error_code) and C(attempts).
+    - On an API error, C(status) is null when no HTTP reply came (connection or TLS error, a timeout);
+      C(attempts) counts the HTTP attempts, more than 1 when the request was retried until O(api_retries) ran out.
+    - A reply larger than the cap (see O(api_retries)) or nested too deep keeps its C(status), and C(message) says the cap.
+    - A reply that is not what the API promises has C(status) V(200).
+    - A failure before any request (an option, a file) has C(status) null and C(attempts) V(0).
+  returned: failed
   type: dict
+  sample:
+    status: 403
+    message: Not a project member
+    errors: [{message: Not a project member, status: 403}]
+    method: GET
+    path: /v1/project/demo-project/kms/ca
+    error_code: null
+    attempts: 1
 """
 
 from typing import Any
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.dbpools.aiven.plugins.module_utils._api import AivenApiError, AivenClient
-from ansible_collections.dbpools.aiven.plugins.module_utils._common import common_argument_spec, make_client
+from ansible_collections.dbpools.aiven.plugins.module_utils._api import AivenClient
+from ansible_collections.dbpools.aiven.plugins.module_utils._common import AivenModule, common_argument_spec, make_client, project_ca_from_file
 from ansible_collections.dbpools.aiven.plugins.module_utils._pools import (
     ROUTES,
     USAGES,
@@ -292,6 +324,7 @@ from ansible_collections.dbpools.aiven.plugins.module_utils._reading import (
     ReadError,
     ServiceReader,
     pools_of,
+    project_ca,
     redacted_warning,
     service_state,
     state_warning,
@@ -359,8 +392,8 @@ def service_pools(project: str, service_name: str, document: dict[str, Any],
     return results, state_warning(label, state, len(listed)), redacted
 
 
-def read(client: AivenClient, params: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
-    """The module's result (without changed) and its warnings."""
+def read(client: AivenClient, params: dict[str, Any], ca_from_file: str | None = None) -> tuple[dict[str, Any], list[str]]:
+    """The module's result (without changed) and its warnings; ``ca_from_file`` is the CA project_ca_path gave."""
     reader = ServiceReader(client, include_secrets=params["include_secrets"])
     project = params["project"]
     pools: list[dict[str, Any]] = []
@@ -375,10 +408,7 @@ def read(client: AivenClient, params: dict[str, Any]) -> tuple[dict[str, Any], l
         redacted += [redacted_note] if redacted_note else []
     result: dict[str, Any] = {"connection_pools": pools, "services": services}
     if params["ca_cert"]:
-        try:
-            result["ca_cert"] = client.get_project_ca(project)
-        except AivenApiError as err:
-            raise ReadError(f"cannot read the CA certificate of project {project}: {err}", err.failure()) from None
+        result["ca_cert"] = ca_from_file if ca_from_file is not None else project_ca(client, project)
     # A refused secrets read already explains every missing password.
     return result, not_running + (reader.warnings or redacted)
 
@@ -391,23 +421,23 @@ def main() -> None:
         pool_name={"type": "list", "elements": "str"},
         include_secrets={"type": "bool", "default": False},
         ca_cert={"type": "bool", "default": False},
+        project_ca_path={"type": "path"},
         unpinned_user={"type": "str"},
         route={"type": "str", "choices": list(ROUTES)},
         usage={"type": "str", "choices": list(USAGES)},
     )
-    module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
+    module = AivenModule(argument_spec=spec, supports_check_mode=True)
     problems = option_problems(module.params)
     if problems:
         module.fail_json(msg="; ".join(problems))
+    ca_from_file = project_ca_from_file(module)
     client = make_client(module)
     try:
-        result, warnings = read(client, module.params)
+        result, warnings = read(client, module.params, ca_from_file)
     except ReadError as err:
-        # Names and texts read from the API are in it: shown printable (failure keeps them as sent).
-        msg = printable(err.message, MESSAGE_MAX)
-        if err.failure:
-            module.fail_json(msg=msg, failure=err.failure)
-        module.fail_json(msg=msg)
+        # Names and texts read from the API are in it: shown printable (failure keeps them as sent; without one,
+        # as for a pool whose details cannot be built, AivenModule adds it).
+        module.fail_json(msg=printable(err.message, MESSAGE_MAX), failure=err.failure)
     finally:
         client.close()
     # Warnings name services and pools and quote texts read from the API; Ansible prints them as they are.

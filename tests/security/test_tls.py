@@ -129,7 +129,8 @@ def test_unusable_ca_file_fails_cleanly(emulator, pki, make_env, seeded_secrets,
     assert (run.rc, run.status) == (2, "FAILED")
     assert expected in run.result["msg"]
     assert "exception" not in run.result and "Traceback" not in run.output
-    if case != "missing-ca-path":  # that one is refused by the option check, without a failure dict
-        assert run.result["failure"]["status"] is None
+    assert run.result["failure"]["status"] is None
+    # The option check refuses a missing ca_path before any attempt.
+    assert run.result["failure"]["attempts"] == (0 if case == "missing-ca-path" else 1)
     assert emulator.requests_log()["total"] == 0
     assert leaked_secrets(run.output, seeded_secrets) == []

@@ -1,6 +1,6 @@
 # Copyright (c) dbpools.aiven contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Replies that arrive broken: cut off, not JSON, nested too deep, echoing the token encoded."""
+"""Replies that arrive broken: cut off, not JSON, echoing the token encoded (too large or too deep: test_api_bounds.py)."""
 
 from __future__ import annotations
 
@@ -91,22 +91,6 @@ def test_write_answered_2xx_with_a_broken_body_was_applied(server, method, reply
     server.script(method, path, BROKEN_2XX[reply]())
     assert call(make_client(server.url)) is expected
     assert server.count() == 1
-
-
-# -- JSON nested too deep ------------------------------------------------------
-
-NESTED = "[" * 200_000 + "]" * 200_000
-
-
-@pytest.mark.parametrize("status", [200, 400])
-def test_json_nested_too_deep_is_a_clean_error(server, status):
-    server.script("GET", SERVICE_PATH, (status, {}, NESTED))
-    with pytest.raises(AivenApiError) as info:
-        make_client(server.url).get_service("proj", "pg1")
-    assert info.value.status == status
-    assert len(info.value.message) < 300
-    if status == 200:
-        assert "invalid JSON" in info.value.message
 
 
 # -- the token echoed in encoded forms -----------------------------------------
