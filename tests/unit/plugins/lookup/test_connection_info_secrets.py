@@ -10,7 +10,7 @@ from ansible_collections.dbpools.aiven.tests.unit.plugins.module_utils.emulated_
 
 TOKEN = "lookup-T0KEN-0123456789abcdef"
 USERS = [{"username": "avnadmin", "password": "admin-secret", "type": "primary"},
-         {"username": "app", "password": "app-secret", "type": "regular"}]
+         {"username": "app", "password": "app-secret", "type": "normal"}]
 
 
 def options(fake_api, **extra):

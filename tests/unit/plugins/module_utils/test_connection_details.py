@@ -34,8 +34,8 @@ def _pool(name: str = "app", username: str | None = "alice", password: str = "pw
 def _document(users: Any = None) -> dict[str, Any]:
     if users is None:
         users = [{"username": "avnadmin", "password": "admin-pw", "type": "primary"},
-                 {"username": "alice", "password": "doc-alice", "type": "regular"},
-                 {"username": "bob", "password": "b@b/:?pw", "type": "regular"}]
+                 {"username": "alice", "password": "doc-alice", "type": "normal"},
+                 {"username": "bob", "password": "b@b/:?pw", "type": "normal"}]
     return {"users": users, "components": [{"component": "pgbouncer", "host": "bouncer.example", "port": 21000}]}
 
 

@@ -578,7 +578,7 @@ def test_password_is_unquoted_from_the_uri() -> None:
 # --- checks against the service document -------------------------------------------------
 
 SERVICE_DOC = {"state": "RUNNING", "plan": "startup-4", "databases": ["appdb", "defaultdb"],
-               "users": [{"username": "avnadmin", "type": "primary"}, {"username": "app", "type": "regular"}]}
+               "users": [{"username": "avnadmin", "type": "primary"}, {"username": "app", "type": "normal"}]}
 
 
 def test_document_problems_lists_every_missing_database_and_user_with_the_ones_that_exist() -> None:
