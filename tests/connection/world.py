@@ -36,7 +36,10 @@ def _service(name: str) -> Dict[str, Any]:
 
 # A token of a project member that may read services but not their secrets (no service:secrets:read).
 TOKEN_WITHOUT_SECRETS = "conn-token-no-secrets"
-SEED = {"tokens": [TOKEN, {"token": TOKEN_WITHOUT_SECRETS, "permissions": ["read"]}],
+# A token of a member with a project role: services and secrets, but not organization:projects:write, so not the project CA.
+TOKEN_PROJECT_ROLE = "conn-token-project-role"
+SEED = {"tokens": [TOKEN, {"token": TOKEN_WITHOUT_SECRETS, "permissions": ["read"]},
+                   {"token": TOKEN_PROJECT_ROLE, "permissions": ["read", "write", "secrets"]}],
         "projects": [{"name": PROJECT, "services": [_service("pg-one"), _service("pg-two")]}]}
 
 
