@@ -122,6 +122,9 @@ notes:
     registers or prints it; with a higher verbosity Ansible shows task arguments and results.
   - A client connects to the pool's name as the database (C(dbname)), not to the pool's C(database_name) -
     PgBouncer routes by the pool name.
+  - Connecting through a pool that is new or was just changed may work only minutes after the API shows it
+    (PgBouncer on the service applies the change later), and the API itself may show a write a few seconds late;
+    a client should retry its first connection, and a read right after a write may not list the pool yet.
   - C(sslmode) is what the API gives for the pool (V(require) when it gives none). For C(sslmode=verify-full),
     use O(ca_cert=true) and give the client C(ca_cert) as its root certificate (C(sslrootcert)).
   - Requires the Python library C(requests) on the controller.

@@ -109,6 +109,9 @@ notes:
     RV(connection_pools[].database_name) - PgBouncer routes by the pool name.
   - With O(include_secrets=true), a C(<redacted>) password in a pinned pool's C(connection_uri) (the API did not
     give it out although asked) is warned about.
+  - Connecting through a pool that is new or was just changed may work only minutes after the API shows it
+    (PgBouncer on the service applies the change later), and the API itself may show a write a few seconds late;
+    a client should retry its first connection, and a read right after a write may not list the pool yet.
 seealso:
   - module: dbpools.aiven.aiven_connection_pool
   - plugin: dbpools.aiven.connection_info
