@@ -73,7 +73,10 @@ def fake_service() -> Service:
 
 def test_read_lag_shows_each_write_its_lag_after_it_in_order():
     service, clock = fake_service(), [100.0]
-    now = lambda: clock[0]  # noqa: E731
+
+    def now() -> float:
+        return clock[0]
+
     before = dict(service.pools)
     service.pools = {**before, "b": Pool("b", "defaultdb")}
     read_lag.record(service, before, 10.0, now)
