@@ -70,22 +70,27 @@ options:
         Aiven's message.
       - The first retry is sent at once, the next ones after 2, 4 and 8 seconds, then every
         15 seconds (each with up to 1 second of random jitter).
-      - A wait the server names replaces that schedule, capped at 30 seconds - the
-        C(Retry-After) header of a 429 or 503, else for a 429 the "try again in N s" of
-        Aiven's message (which may come without the header). After a 429 the module's other
-        requests hold until that wait has passed too, so no attempt is spent inside the
-        rate-limit window.
-      - Once a 429 names Aiven's limit ("Rate limit N exceeded"), the module paces all its
-        further requests, concurrent writes included, at 90% of the rate its own requests
-        show the limit refills at (N per 60 seconds while they show none). The rate then
-        grows until a request is refused again, settles at 90% of what it has learned by
-        then, and halves on each later refusal. Before the first 429 nothing is paced. So a
-        large change under the limit is seldom refused (about 3% of its requests with 8
-        concurrent writes, at most about one per concurrent write when the limit is first
-        hit) and runs close to the pace the limit allows.
-      - With the default V(6), a request that keeps failing gives up after 44 to 47 seconds
-        of waiting over its 7 attempts (up to 180 seconds when the server names long waits),
-        plus up to O(timeout) for each attempt. The error then says how many attempts were made.
+      - A wait the server names replaces that schedule, from 0 up to 60 seconds - the
+        C(Retry-After) header of a 429 or 503 (seconds or a date), else for a 429 the "try
+        again in N s" of Aiven's message (which comes without the header). Aiven names waits
+        of tens of seconds. After a 429 the module's other requests hold until that wait has
+        passed too, so no attempt is spent inside the rate-limit window.
+      - Once a 429 names Aiven's limit ("Rate limit N exceeded"), the module lets N requests
+        go after the wait (the first alone), then one at a time until one is refused, whose
+        wait starts the next round. An accepted one doubles the allowance, so a wrong or
+        random limit in a 429 costs its wait (at most 60 seconds) and no lasting slowdown.
+        When the limit is known (two such requests refused in a row) the module waits for
+        the window's end instead, trying again every 1, 2, 4 and at most 8 windows. Before
+        the first 429 nothing is paced. So a large change under Aiven's window (120 requests
+        per minute) has under 2% of its requests refused (at most one per concurrent write
+        when the limit is first hit) and runs within a few percent of the time the limit
+        imposes.
+      - No single wait is longer than 60 seconds, and no attempt waits more than 120 seconds
+        for its turn under a rate limit. With the default V(6), a request that keeps failing
+        gives up after 44 to 47 seconds of waiting over its 7 attempts when no wait is named,
+        at most 6 x 60 seconds when the server names long waits, plus up to 120 seconds per
+        attempt for its turn under a rate limit and up to O(timeout) for each attempt. The
+        error then says how many attempts were made.
       - A write answered 2xx was applied, even when the rest of the reply is lost or is not
         JSON; it counts as done and is not sent again.
       - V(0) turns retries off.

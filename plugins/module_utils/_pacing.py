@@ -1,30 +1,31 @@
 # Copyright (c) dbpools.aiven contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""When the API client may send its next attempt: server-named waits and rate-limit pacing.
+"""When the API client may send its next attempt: server-named holds and a budget per period.
 
-Aiven refuses requests over a per-token limit with 429 "... Rate limit N exceeded -
-try again in Ks" and does not publish the window. The pacer learns a refill rate
-from what the client itself saw, assuming a token bucket of ``N`` requests:
+Aiven refuses requests over a per-user limit with 429 "... Rate limit N exceeded - try
+again in Ks"; the limit is window-shaped (N requests, then nothing until the window
+ends, tens of seconds later) and its window is not published. The pacer learns from
+what the client itself sees and never trusts the text further than one period:
 
-- Before any such 429 nothing is paced: a client that stays under the limit never waits.
-- Two lower bounds of the refill rate, each true for any bucket that holds at most
-  ``N``: every request accepted since the client's first one came from the full
-  bucket or its refill, so ``rate >= (accepted - N) / elapsed``; and at a 429 the
-  bucket was empty, so ``rate >= (accepted since then - 1) / elapsed since then``
-  (counting only requests sent after that 429 was answered). The larger is the estimate.
-- The first 429 naming a limit starts pacing at ``SHARE`` of the estimate, or of
-  ``N`` per ``FALLBACK_WINDOW`` s when the client has not yet seen enough to estimate.
-  A first estimate made within a burst is well below the truth, so the rate then
-  grows (doubling every ``PROBE_DOUBLING`` s) until a 429 of a paced attempt: by then
-  the second bound spans seconds and is close to the real rate; pacing settles at
-  ``SHARE`` of it. Any later 429 of an attempt paced at the settled rate halves it
-  (another consumer of the same token, or a limit that is not a bucket) and probes
-  again from there, so refusals that are not the limit's cannot slow a run for good.
-- A 429 of an attempt sent before the rate last changed says nothing about the new
-  rate, and a 429 without a limit in its text (a proxy's) changes no rate: both are
-  only waited out.
+- Before any 429 naming a limit nothing is paced: a client under the limit never waits.
+- A 429 holds every attempt of every thread until the wait it names has passed (the
+  caller caps it) and starts a new *period* there. The first 429 naming ``N`` sets the
+  period's *budget* to ``N`` attempts (1 to ``BUDGET_MAX``).
+- Each period opens with one attempt alone; the rest of the budget goes once it is
+  answered, so a hold that ended a little early costs one refusal, not one per thread.
+- Once the budget is spent, one attempt at a time goes (a *probe*). Accepted: the limit
+  had room, the budget doubles (a bogus "Rate limit 1" is outgrown within a few round
+  trips). Refused: the budget was the limit; its wait starts the next period.
+- A refusal before the budget is spent means a tighter limit (a token bucket, another
+  consumer of the same user): the budget shrinks to what the period accepted.
+- After two periods in a row end with a refused probe and an unchanged budget, the
+  limit is known: when the budget is spent the pacer pauses until the period's learned
+  length has passed (at most ``wait_max``) instead of probing, for 1, then 2, 4 and at
+  most ``PAUSE_MAX`` periods between probes. Any accepted probe or a change of the
+  budget ends that, so refusals that are not the limit's cannot slow a run for good.
+- A 429 without a limit in its text (a proxy's) and a refusal of an attempt from an
+  earlier period only hold; they change no budget.
 
-Every attempt of every thread takes the next free slot; slots are spaced by the rate.
 Times are readings of the client's clock, passed in, so tests need no real waiting.
 """
 
@@ -33,111 +34,161 @@ from __future__ import annotations
 import threading
 from typing import NamedTuple
 
-# The part of the estimated rate the client uses: estimates and clocks are not exact.
-SHARE = 0.9
-# The window assumed for "Rate limit N" when nothing better is known yet.
-FALLBACK_WINDOW = 60.0
-# How fast an unconfirmed rate grows, and how far.
-PROBE_DOUBLING = 1.0
-_PROBE_GROWTH_MAX = 1024.0
+# Largest budget per period: beyond any real limit, small enough to stay a plain number.
+BUDGET_MAX = 1 << 20
+# Most periods the pacer lets pass between two probes once the limit is known.
+PAUSE_MAX = 8
+# Probes refused in a row before the limit counts as known (settled): then it probes less often.
+_REFUSED_PROBES_TO_SETTLE = 2
+# How often a thread waiting for an attempt alone asks again: about one round trip, within these bounds.
+POLL_MIN = 0.01
+POLL_MAX = 1.0
+_ROUND_TRIP_START = 0.1
+# A clock reading this close to the end of a wait is past it (a sleep of the difference may land a hair short).
+_SLACK = 1e-6
+
+# What an attempt was to the pacer.
+FREE = "free"  # not paced
+OPENING = "opening"  # the first of a period, alone
+BUDGET = "budget"  # within the period's budget
+PROBE = "probe"  # beyond the budget, alone
+FORCED = "forced"  # waited its longest; goes whatever the pacer knows
 
 
 class Turn(NamedTuple):
-    """When an attempt may start, and the pacing it was given (for judging its 429)."""
+    """The pacer's answer: go now (``go``), or ask again at ``at``; what the attempt is, and its period."""
 
-    start: float
-    generation: int
+    go: bool
+    at: float
+    kind: str = FREE
+    period: int = 0
 
 
 class RatePacer:
-    """Thread-safe; one per client, shared by all its requests."""
+    """Thread-safe; one per client, shared by all its requests. ``wait_max`` caps a pause (seconds)."""
 
-    def __init__(self) -> None:
+    def __init__(self, wait_max: float = 60.0) -> None:
         self._lock = threading.Lock()
+        self._wait_max = max(float(wait_max), 0.0)
         # No attempt starts before this reading (a wait the server named).
-        self._not_before = 0.0
-        self._first_sent: float | None = None
+        self._hold_end = 0.0
+        # Attempts per period; None: not pacing.
+        self._budget: int | None = None
+        self._period = 0
+        self._period_start = 0.0
+        self._sent = 0
         self._accepted = 0
-        # The last 429 naming a limit: when its attempt was sent and answered, and what came after.
-        self._refusal_sent: float | None = None
-        self._refusal_answered = 0.0
-        self._accepted_since_refusal = 0
-        # Requests per second while pacing; None: not pacing.
-        self._rate: float | None = None
-        # While set, the rate grows from this reading on (unconfirmed).
-        self._probe_from: float | None = None
-        self._generation = 0
-        self._next_slot = 0.0
-
-    def _rate_at(self, moment: float) -> float | None:
-        """Requests per second the pacer allows at ``moment``; None when not pacing."""
-        if self._rate is None or self._probe_from is None:
-            return self._rate
-        growth = 2.0 ** (max(moment - self._probe_from, 0.0) / PROBE_DOUBLING)
-        return self._rate * min(growth, _PROBE_GROWTH_MAX)
+        # When the attempt that must be alone was sent; None: none is out.
+        self._alone_since: float | None = None
+        self._round_trip = _ROUND_TRIP_START
+        # Seconds from a period's start to the end of the wait its refused probe named.
+        self._length: float | None = None
+        # Probes refused in a row; accepted probes of the current period.
+        self._refused_probes = 0
+        self._probes_accepted = 0
+        self._pause = 0
+        self._periods_to_skip = 0
+        self._pause_end: float | None = None
 
     def hold_until(self, moment: float) -> None:
+        """No attempt before ``moment`` (a server-named wait)."""
         with self._lock:
-            self._not_before = max(self._not_before, moment)
+            self._hold_end = max(self._hold_end, moment)
 
-    def reserve(self, now: float) -> Turn:
-        """The start of the caller's next attempt: after any hold, and in the next free slot when pacing."""
+    def ask(self, now: float, force: bool = False) -> Turn:
+        """Whether an attempt may go at ``now`` (counted if so), else when to ask again; ``force``: go anyway."""
         with self._lock:
-            if self._first_sent is None:
-                self._first_sent = now
-            start = max(now, self._not_before)
-            rate = self._rate_at(max(start, self._next_slot))
-            if rate is None:
-                return Turn(start, self._generation)
-            start = max(start, self._next_slot)
-            self._next_slot = start + 1.0 / rate
-            return Turn(start, self._generation)
+            if force:
+                self._sent += 1
+                return Turn(True, now, FORCED, self._period)
+            if now < self._hold_end - _SLACK:
+                return Turn(False, self._hold_end)
+            if self._budget is None:
+                return Turn(True, now, FREE, self._period)
+            if self._alone_since is not None:
+                return Turn(False, self._poll_at(now))
+            if self._sent == 0:
+                return self._go_alone(now, OPENING)
+            if self._sent < self._budget:
+                self._sent += 1
+                return Turn(True, now, BUDGET, self._period)
+            if self._periods_to_skip > 0 and self._length is not None:
+                if self._pause_end is None:
+                    self._pause_end = min(self._period_start + self._length, now + self._wait_max)
+                if now < self._pause_end - _SLACK:
+                    return Turn(False, self._pause_end)
+                self._periods_to_skip -= 1
+                self._new_period(now)
+                return self._go_alone(now, OPENING)
+            return self._go_alone(now, PROBE)
 
-    def still_free(self, turn: Turn) -> bool:
-        """False when a hold began, while the caller waited for its turn, that covers the turn's start."""
+    def accepted(self, turn: Turn, now: float) -> None:
+        """The attempt given ``turn`` got past the limit (any reply but a 429), answered at ``now``."""
         with self._lock:
-            return self._not_before <= turn.start
-
-    def accepted(self, sent: float) -> None:
-        """An attempt sent at ``sent`` got past the limit (any reply but a refusal)."""
-        with self._lock:
+            self._round_trip = min(max(0.8 * self._round_trip + 0.2 * (now - turn.at), POLL_MIN), POLL_MAX)
+            if turn.period != self._period or turn.kind == FORCED:
+                return
             self._accepted += 1
-            if self._refusal_sent is not None and sent >= self._refusal_answered:
-                self._accepted_since_refusal += 1
+            if turn.kind in (OPENING, PROBE):
+                self._alone_since = None
+            if turn.kind == PROBE and self._budget is not None:
+                self._room_found()
 
-    def _estimate(self, now: float, limit: int) -> float | None:
-        """The refill rate the replies so far prove (requests per second), None when they prove none."""
-        bounds = []
-        if self._first_sent is not None and now > self._first_sent and self._accepted > limit:
-            bounds.append((self._accepted - limit) / (now - self._first_sent))
-        if self._refusal_sent is not None and now > self._refusal_sent and self._accepted_since_refusal > 1:
-            bounds.append((self._accepted_since_refusal - 1) / (now - self._refusal_sent))
-        return max(bounds) if bounds else None
-
-    def refused(self, turn: Turn, sent: float, now: float, limit: int | None) -> None:
-        """An attempt (given ``turn``, sent at ``sent``) was answered 429 at ``now``; ``limit`` from its text."""
-        if limit is None or limit <= 0:
-            return
+    def failed(self, turn: Turn) -> None:
+        """The attempt given ``turn`` got no verdict (no reply, a 5xx): another may go in its place."""
         with self._lock:
-            estimate = self._estimate(now, limit)
-            if self._rate is None:
-                base = estimate if estimate is not None else limit / FALLBACK_WINDOW
-                self._change(SHARE * base, now, probing=True)
-            elif turn.generation == self._generation:
-                current = self._rate_at(now) or self._rate
-                if self._probe_from is not None and estimate is not None:
-                    # A refusal never speeds the client up.
-                    self._change(SHARE * min(estimate, current), now, probing=False)
-                else:
-                    # Halved, then probing again: refusals that are not the bucket's (injected
-                    # faults, another consumer now gone) must not slow the client for good.
-                    self._change(current / 2.0, now, probing=True)
-            self._refusal_sent = sent
-            self._refusal_answered = now
-            self._accepted_since_refusal = 0
+            if turn.period == self._period and turn.kind in (OPENING, PROBE):
+                self._alone_since = None
 
-    def _change(self, rate: float, now: float, probing: bool) -> None:
-        self._rate = rate
-        # The growth counts from when attempts may go again, not through the server's wait (held before this).
-        self._probe_from = max(self._not_before, now) if probing else None
-        self._generation += 1
+    def refused(self, turn: Turn, now: float, limit: int | None, hold_end: float | None) -> None:
+        """The attempt given ``turn`` was answered 429 at ``now``; ``limit`` and ``hold_end`` from the reply."""
+        with self._lock:
+            if hold_end is not None:
+                self._hold_end = max(self._hold_end, hold_end)
+            if turn.period != self._period or turn.kind == FORCED:
+                return  # sent before the pacer knew what this period knows
+            if limit is None:
+                if turn.kind in (OPENING, PROBE):
+                    self._alone_since = None
+                return
+            if self._budget is None:
+                self._budget = min(max(limit, 1), BUDGET_MAX)
+            elif turn.kind == PROBE:
+                self._length = max(self._hold_end, now) - self._period_start
+                self._refused_probes += 1
+                if self._settled:
+                    self._pause = min(max(self._pause * 2, 1), PAUSE_MAX)
+                    self._periods_to_skip = self._pause
+            elif turn.kind == BUDGET:
+                self._budget = max(self._accepted, 1)
+            # An opening refused only says the hold ended early: the budget stands.
+            self._new_period(max(self._hold_end, now))
+
+    @property
+    def _settled(self) -> bool:
+        return self._refused_probes >= _REFUSED_PROBES_TO_SETTLE
+
+    def _room_found(self) -> None:
+        """A probe beyond the budget was accepted: grow, at once unless the budget is settled."""
+        self._probes_accepted += 1
+        if self._settled and self._probes_accepted < 2 * (self._budget or 1):
+            # A few spare requests (a bucket's leftover after a pause) are no reason to leave a known limit.
+            return
+        self._budget = min((self._budget or 1) * 2, BUDGET_MAX)
+        self._refused_probes = self._pause = self._periods_to_skip = 0
+
+    def _new_period(self, start: float) -> None:
+        self._period += 1
+        self._period_start = start
+        self._sent = self._accepted = self._probes_accepted = 0
+        self._alone_since = None
+        self._pause_end = None
+
+    def _go_alone(self, now: float, kind: str) -> Turn:
+        self._sent += 1
+        self._alone_since = now
+        return Turn(True, now, kind, self._period)
+
+    def _poll_at(self, now: float) -> float:
+        expected = (self._alone_since or now) + self._round_trip
+        return min(max(expected, now + POLL_MIN), now + POLL_MAX)

@@ -3,8 +3,8 @@
 The numbers come from the client itself (AivenClient's defaults); the schedule is
 urllib3 2.x's, as configured in plugins/module_utils/_api.py: no wait before the first
 retry, then backoff_factor * 2**(n-1) seconds plus up to min(backoff_factor, 1) s of
-jitter, capped at backoff_max; a Retry-After header replaces that wait (capped at
-2 * backoff_max).
+jitter, capped at backoff_max; a Retry-After header or a 429's "try again in N s"
+replaces that wait (capped at server_wait_max, 60 s).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ DEFAULT_RETRIES: int = _DEFAULTS["max_retries"]
 BACKOFF_FACTOR: float = _DEFAULTS["backoff_factor"]
 BACKOFF_MAX: float = _DEFAULTS["backoff_max"]
 JITTER = min(BACKOFF_FACTOR, 1.0)
-RETRY_AFTER_CAP = 2 * BACKOFF_MAX
+RETRY_AFTER_CAP: float = _DEFAULTS["server_wait_max"]
 
 
 def backoff_bounds(retries: int) -> Tuple[float, float]:

@@ -216,8 +216,8 @@ def test_429_without_retry_after_uses_backoff(server):
 def test_huge_retry_after_is_capped(server):
     rate_limited = (429, {"Retry-After": "600"}, aiven_error("Rate limit exceeded - try again in 600s", 429))
     server.script("GET", SERVICE_PATH, rate_limited, (200, {}, {"service": {}}))
-    # Cap is backoff_max * 2 = 1 second.
-    client = make_client(server.url, backoff_max=0.5)
+    # The cap (60 s by default) set to 1 second.
+    client = make_client(server.url, server_wait_max=1.0)
     started = time.monotonic()
     client.get_service("proj", "pg1")
     elapsed = time.monotonic() - started

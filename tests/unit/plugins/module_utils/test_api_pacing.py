@@ -1,223 +1,220 @@
 # Copyright (c) dbpools.aiven contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The rate pacer on its own: estimates, slots, probing, halving. Times are plain numbers; nothing sleeps.
+"""The rate pacer: its rules one by one, then whole runs against limiter models on a simulated clock.
 
-The pacer's only output is when each attempt may start, so a rate is seen as the spacing
-of two turns taken one after the other.
+Times are plain numbers; nothing sleeps. The runs use ``pacing_sim``: 8 worker threads, every
+request answered 50 ms after it was sent, server-named waits capped at 60 s as the client does.
 """
 
 from __future__ import annotations
 
-import threading
+import math
 
 import pytest
 
-from ansible_collections.dbpools.aiven.plugins.module_utils._pacing import (
-    FALLBACK_WINDOW,
-    PROBE_DOUBLING,
-    SHARE,
-    RatePacer,
-    Turn,
+from ansible_collections.dbpools.aiven.plugins.module_utils._pacing import BUDGET_MAX, PAUSE_MAX, PROBE, RatePacer
+from ansible_collections.dbpools.aiven.tests.emulator.rate_limit import RateLimiter, WindowLimiter
+from ansible_collections.dbpools.aiven.tests.unit.plugins.module_utils.pacing_sim import (
+    Simulation,
+    limited_by,
+    randomly_refusing,
 )
 
+WORKERS = 8
+LATENCY = 0.05
+CAP = 60.0
 
-def warmed(accepted: int, over: float, start: float = 0.0) -> RatePacer:
-    """A pacer that saw ``accepted`` requests pass, spread over ``over`` seconds from ``start``."""
-    pacer = RatePacer()
-    for index in range(accepted):
-        sent = start + over * index / max(accepted - 1, 1)
-        pacer.reserve(sent)
-        pacer.accepted(sent)
+
+def goes(pacer: RatePacer, now: float) -> bool:
+    return pacer.ask(now).go
+
+
+def limited(limit: int, at: float = 10.0, hold: float = 28.0) -> RatePacer:
+    """A pacer that got its first 429 naming ``limit`` at ``at``, holding until ``at + hold``."""
+    pacer = RatePacer(wait_max=CAP)
+    turn = pacer.ask(at)
+    pacer.refused(turn, at, limit, at + hold)
     return pacer
 
 
-def refuse(pacer: RatePacer, at: float, limit: int | None = 100) -> None:
-    """A 429 of an attempt that takes its turn at ``at`` and is answered at once."""
-    turn = pacer.reserve(at)
-    pacer.refused(turn, turn.start, turn.start, limit)
+# -- the rules ---------------------------------------------------------------------------
 
 
-def turn_gap(pacer: RatePacer, at: float) -> tuple[float, float]:
-    """The start of a turn taken at ``at``, and how much later the next turn taken at ``at`` starts (0: not paced)."""
-    first = pacer.reserve(at).start
-    return first, pacer.reserve(at).start - first
-
-
-def paced_rate(pacer: RatePacer, at: float) -> float:
-    """Attempts per second the pacer allows at ``at``, a moment with no turn taken yet."""
-    first, gap = turn_gap(pacer, at)
-    assert first == at and gap > 0, (first, gap)
-    return 1.0 / gap
-
-
-def settled(rate_wanted: float) -> RatePacer:
-    """A pacer whose probing has ended at ``rate_wanted`` (requests per second)."""
-    pacer = warmed(accepted=100 + 1, over=1.0)
-    refuse(pacer, 1.0)  # starts probing at SHARE * 1
-    # The probe's refusal: exactly enough accepted since the last refusal for the wanted estimate over 10 s.
-    wanted_estimate = rate_wanted / SHARE
-    accepted = round(wanted_estimate * 10) + 1
-    for index in range(accepted):
-        pacer.accepted(1.0 + 10 * (index + 1) / (accepted + 1))
-    turn = pacer.reserve(11.0)
-    pacer.refused(turn, 11.0, 11.0, 100)
-    return pacer
-
-
-# -- no pacing before a 429 ------------------------------------------------------------
-
-
-def test_no_pacing_before_any_refusal():
-    pacer = warmed(accepted=500, over=0.5)
-    assert [pacer.reserve(7.0).start for _dummy in range(50)] == [7.0] * 50
-
-
-def test_a_refusal_without_a_limit_in_its_text_starts_no_pacing():
-    pacer = warmed(accepted=200, over=2.0)
-    refuse(pacer, 2.0, limit=None)
-    assert turn_gap(pacer, 2.0) == (2.0, 0.0)
-
-
-# -- the first estimate ------------------------------------------------------------------
-
-
-def test_first_estimate_is_what_passed_beyond_the_limit_per_second():
-    # 150 passed in 5 s under "Rate limit 100": the bucket refilled at least 50 in 5 s.
-    pacer = warmed(accepted=150, over=5.0)
-    refuse(pacer, 5.0)
-    assert paced_rate(pacer, 5.0) == pytest.approx(SHARE * 10.0)
-
-
-def test_first_estimate_falls_back_to_the_limit_per_minute():
-    # A burst that never got past the limit proves no refill rate.
-    pacer = warmed(accepted=100, over=0.2)
-    refuse(pacer, 0.2)
-    assert paced_rate(pacer, 0.2) == pytest.approx(SHARE * 100 / FALLBACK_WINDOW)
-
-
-def test_estimate_from_the_last_refusal_counts_only_requests_sent_after_it_was_answered():
-    pacer = warmed(accepted=100, over=0.1)
-    refuse(pacer, 1.0)  # paced from here on, at the fallback rate, growing while unconfirmed
-    pacer.accepted(0.9)  # sent before that refusal was answered: in flight, proves nothing
-    for index in range(41):
-        pacer.accepted(1.0 + index * 0.1)
-    # 41 passed since the bucket was empty at 1.0, one of them possibly its last token: 40 in 4 s.
-    # By 5.0 the probe has grown past that, so the refusal settles the rate on the estimate.
-    refuse(pacer, 5.0)
-    assert paced_rate(pacer, 6.0) == pytest.approx(SHARE * 10.0)
-
-
-# -- slots ---------------------------------------------------------------------------------
-
-
-def test_paced_slots_are_spaced_by_the_rate_across_threads():
-    pacer = settled(rate_wanted=4.0)
-    starts: list[float] = []
-    lock = threading.Lock()
-    ready = threading.Barrier(8)
-
-    def take_turns() -> None:
-        ready.wait()
-        for _dummy in range(25):
-            start = pacer.reserve(20.0).start
-            with lock:
-                starts.append(start)
-
-    threads = [threading.Thread(target=take_turns) for _dummy in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    starts.sort()
-    assert len(starts) == 200
-    gaps = [later - earlier for earlier, later in zip(starts, starts[1:])]
-    assert all(gap == pytest.approx(gaps[0]) for gap in gaps)
-    assert 1 / gaps[0] == pytest.approx(4.0, rel=0.05)
-    assert starts[0] == 20.0
-
-
-def test_a_hold_delays_the_next_slot_and_voids_turns_taken_before_it():
-    pacer = settled(rate_wanted=4.0)
-    turn = pacer.reserve(20.0)
-    pacer.hold_until(30.0)
-    assert not pacer.still_free(turn)
-    later = pacer.reserve(20.0)
-    assert later.start == 30.0
-    assert pacer.still_free(later)
-
-
-def test_a_hold_without_pacing_delays_every_attempt_to_its_end():
+def test_nothing_is_paced_before_a_429_naming_a_limit():
     pacer = RatePacer()
-    pacer.hold_until(12.5)
-    assert pacer.reserve(10.0).start == 12.5
-    assert pacer.reserve(13.0).start == 13.0
+    assert all(goes(pacer, 1.0) for _dummy in range(500))
+    turn = pacer.ask(2.0)
+    pacer.refused(turn, 2.0, None, 2.5)  # a proxy's 429: a hold, no budget
+    assert not goes(pacer, 2.4)
+    assert all(goes(pacer, 2.5) for _dummy in range(500))
 
 
-# -- probing, settling, halving ----------------------------------------------------------
+def test_a_429_holds_every_attempt_until_its_wait_then_opens_with_one_attempt_alone():
+    pacer = limited(120)
+    assert not goes(pacer, 37.9)
+    assert pacer.ask(20.0).at == 38.0
+    opening = pacer.ask(38.0)
+    assert opening.go
+    # The others wait for its answer (about one round trip), then the budget goes at once.
+    waiting = pacer.ask(38.0)
+    assert not waiting.go and 38.0 < waiting.at <= 39.0
+    pacer.accepted(opening, 38.05)
+    assert all(goes(pacer, 38.05) for _dummy in range(119))
 
 
-def test_an_unconfirmed_rate_doubles_every_probe_period():
-    pacer = warmed(accepted=110, over=1.0)
-    refuse(pacer, 1.0)
-    first = paced_rate(pacer, 1.0)
-    assert paced_rate(pacer, 1.0 + PROBE_DOUBLING) == pytest.approx(2 * first)
-    assert paced_rate(pacer, 1.0 + 3 * PROBE_DOUBLING) == pytest.approx(8 * first)
+def test_a_spent_budget_lets_one_probe_out_and_an_accepted_probe_doubles_it():
+    pacer = limited(4)
+    for _dummy in range(4):
+        turn = pacer.ask(38.0)
+        pacer.accepted(turn, 38.0)
+    probe = pacer.ask(38.0)
+    assert probe.go and probe.kind == PROBE
+    assert not goes(pacer, 38.0)
+    pacer.accepted(probe, 38.05)
+    # Budget 8: 3 more beyond the 5 sent, then a probe again.
+    assert [goes(pacer, 38.05) for _dummy in range(3)] == [True, True, True]
+    assert pacer.ask(38.05).kind == PROBE
 
 
-def test_the_probe_settles_at_a_share_of_the_rate_seen_since_the_first_refusal():
-    pacer = settled(rate_wanted=4.0)
-    rate = paced_rate(pacer, 12.0)
-    assert rate == pytest.approx(4.0, rel=0.05)
-    # Settled: the rate no longer grows.
-    assert paced_rate(pacer, 100.0) == pytest.approx(rate)
+def test_a_refusal_within_the_budget_shrinks_it_to_what_the_period_accepted():
+    pacer = limited(100)
+    opening = pacer.ask(38.0)
+    pacer.accepted(opening, 38.0)
+    turns = [pacer.ask(38.0) for _dummy in range(5)]
+    for turn in turns[:2]:
+        pacer.accepted(turn, 38.05)
+    pacer.refused(turns[2], 38.05, 100, 39.05)
+    for turn in turns[3:]:  # sent before that refusal: only held
+        pacer.refused(turn, 38.05, 100, 39.05)
+    opening = pacer.ask(39.05)
+    pacer.accepted(opening, 39.1)
+    assert [goes(pacer, 39.1) for _dummy in range(2)] == [True, True]
+    assert pacer.ask(39.1).kind == PROBE  # 3 accepted (the opening too): budget 3, the 4th is a probe
 
 
-def test_a_refusal_while_settled_halves_the_rate_then_probes_again():
-    pacer = settled(rate_wanted=4.0)
-    before = paced_rate(pacer, 20.0)
-    refuse(pacer, 21.0)
-    # Halved at 21.0, and growing again from there: the next free slot comes a little later.
-    first, gap = turn_gap(pacer, 21.0)
-    assert 1 / gap == pytest.approx(before / 2 * 2 ** ((first - 21.0) / PROBE_DOUBLING))
-    # Refusals that are not the limit's (injected faults, another consumer) must not slow it for good.
-    assert paced_rate(pacer, 23.0) == pytest.approx(before * 2)
-    assert paced_rate(pacer, 25.0) == pytest.approx(before * 8)
+@pytest.mark.parametrize("limit", [0, 1, 10**9, 10**30])
+def test_absurd_limits_give_a_budget_between_1_and_the_maximum(limit):
+    pacer = limited(limit)
+    opening = pacer.ask(38.0)
+    pacer.accepted(opening, 38.0)
+    went = 1
+    while went < 5000 and goes(pacer, 38.0):
+        went += 1
+    # The budget, then one probe.
+    assert went == min(max(limit, 1) + 1, 5000)
+    assert BUDGET_MAX < 10**9
 
 
-def test_random_refusals_do_not_starve_the_client():
-    pacer = settled(rate_wanted=4.0)
-    before = paced_rate(pacer, 20.0)
-    moment = 20.0
-    for _round in range(30):
-        refuse(pacer, moment)  # one refusal in every dozen requests, as injected faults give
-        for _request in range(11):
-            moment += 0.25
-            pacer.accepted(pacer.reserve(moment).start)
-    # Halving alone would leave before / 2**30 here.
-    _first, gap = turn_gap(pacer, moment)
-    assert 1 / gap >= before / 2
+def test_once_the_limit_is_known_the_pacer_pauses_instead_of_probing_and_probes_less_often():
+    # A window of 10 per 60 s: every probe is refused and names the rest of the window (59 s).
+    pacer = limited(10, at=0.0, hold=60.0)
+    probes: list[float] = []
+    now = 60.0
+    for _step in range(10000):
+        turn = pacer.ask(now)
+        if not turn.go:
+            now = turn.at  # a pause to the period's learned end
+        elif turn.kind == PROBE:
+            probes.append(now)
+            pacer.refused(turn, now, 10, now + 59.0)
+        else:
+            pacer.accepted(turn, now)
+        if len(probes) == 8:
+            break
+    periods_between = [round((later - earlier) / 59.0) for earlier, later in zip(probes, probes[1:])]
+    # Two probes in a row are refused, then 1, 2, 4, 8 (PAUSE_MAX) periods are skipped between probes.
+    assert periods_between == [1, 2, 3, 5, 9, 9, 9]
+    assert PAUSE_MAX == 8
 
 
-def halved_with_turns_in_flight() -> tuple[RatePacer, list[Turn]]:
-    """A settled pacer halved by a refusal while three turns taken before it were on the way."""
-    pacer = settled(rate_wanted=4.0)
-    stale = [pacer.reserve(20.0) for _dummy in range(3)]
-    refuse(pacer, 20.0)
-    return pacer, stale
+def test_an_attempt_without_a_verdict_frees_the_turn_of_the_one_alone():
+    pacer = limited(5)
+    opening = pacer.ask(38.0)
+    assert not goes(pacer, 38.0)
+    pacer.failed(opening)  # a 5xx or no reply: the others must not wait for it for ever
+    assert goes(pacer, 38.0)
 
 
-def test_refusals_of_attempts_sent_at_an_older_rate_change_nothing():
-    untouched, _stale = halved_with_turns_in_flight()
-    pacer, stale = halved_with_turns_in_flight()
-    for turn in stale:
-        pacer.refused(turn, turn.start, 21.0, 100)
-    assert paced_rate(pacer, 25.0) == pytest.approx(paced_rate(untouched, 25.0))
+def test_forced_attempts_go_through_any_hold():
+    pacer = limited(5)
+    assert not goes(pacer, 20.0)
+    assert pacer.ask(20.0, force=True).go
 
 
-def test_refusals_of_the_first_burst_start_pacing_once():
-    pacer = warmed(accepted=150, over=5.0)
-    in_flight = [pacer.reserve(5.0) for _dummy in range(8)]
-    for turn in in_flight:
-        pacer.refused(turn, turn.start, 5.0, 100)
-    # The first refusal set the rate; the seven others were sent before it and say nothing new.
-    assert paced_rate(pacer, 5.0) == pytest.approx(SHARE * 10.0)
+# -- whole runs on a simulated clock -----------------------------------------------------
+
+
+def least_time(requests: int, limit: int, window: float) -> float:
+    """What a window of ``limit`` per ``window`` s imposes: full windows, then the last burst's own round trips."""
+    windows = math.ceil(requests / limit) - 1
+    last = requests - windows * limit
+    return windows * window + math.ceil(last / WORKERS) * LATENCY
+
+
+def run_against(limiter, limit: int, window: float, requests: int):
+    sim = Simulation(limited_by(limiter, limit, window), requests, workers=WORKERS, latency=LATENCY, wait_max=CAP)
+    return sim.run(lambda clock: setattr(limiter, "clock", clock))
+
+
+@pytest.mark.parametrize("requests", [520, 1000])
+def test_production_window_is_near_optimal(requests):
+    # Production: 120 per 60 s, window-shaped. Refusals: the 8 attempts on the way when the first window
+    # fills, then a probe per window until the limit is known. An unpaced client would be refused by every
+    # thread in every window and a rate pacer held at 30 s re-sent inside each window.
+    outcome = run_against(WindowLimiter(), 120, 60.0, requests)
+    assert outcome.sent - outcome.refused == requests
+    assert outcome.refused_share < 0.02
+    assert outcome.elapsed <= 1.1 * least_time(requests, 120, 60.0)
+    assert outcome.longest_sleep <= CAP + 1e-6
+
+
+def test_the_emulators_old_window_of_100_per_10_s_is_near_optimal_too():
+    # Short windows: each window's own round trips weigh more, the ratio still stays under 1.1.
+    outcome = run_against(WindowLimiter(), 100, 10.0, 520)
+    assert outcome.refused_share < 0.03
+    assert outcome.elapsed <= 1.1 * least_time(520, 100, 10.0)
+
+
+@pytest.mark.parametrize(("limit", "window"), [(120, 60.0), (100, 10.0)])
+def test_a_token_bucket_is_not_hammered(limit, window):
+    # A bucket refills continuously (2/s here) but names whole-second waits: each period then passes about
+    # what refilled during the 1 s hold, and a probe beyond it is refused by design. Once two probes in a row
+    # are refused the pacer probes every 1, 2, 4 and at most 8 periods, so well under a fifth of the requests
+    # are refused (a thread per refused burst when the bucket's leftover makes a probe pass and the budget
+    # grows again), and the run takes close to the least the refill rate imposes: (R - limit) / rate.
+    requests = 520
+    outcome = run_against(RateLimiter(), limit, window, requests)
+    assert outcome.sent - outcome.refused == requests
+    assert outcome.refused_share < 0.2
+    least = (requests - limit) / (limit / window)
+    assert outcome.elapsed <= 1.15 * least
+    assert outcome.longest_sleep <= CAP + 1e-6
+
+
+@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize("limit", [1, 0, 10**9, None])
+def test_random_refusals_naming_a_limit_cost_at_most_their_capped_wait(seed, limit):
+    # The issue's stall: "Rate limit 1 exceeded - try again in 74s" on ~5% of requests although nothing limits.
+    # Each refusal may hold the client for the capped 60 s, no more, and the pace is back to full speed after:
+    # the run takes at most the unlimited run plus 60 s per refusal plus a few round trips of recovery each.
+    requests = 520
+    sim = Simulation(randomly_refusing(0.05, limit, 74.0, seed), requests, workers=WORKERS, latency=LATENCY, wait_max=CAP)
+    outcome = sim.run()
+    unlimited = math.ceil(requests / WORKERS) * LATENCY
+    assert outcome.refused > 10
+    assert outcome.sent - outcome.refused == requests
+    assert outcome.elapsed <= unlimited + outcome.refused * (CAP + 10 * LATENCY)
+    assert outcome.longest_sleep <= CAP + 1e-6
+
+
+def test_after_bogus_refusals_stop_the_pace_is_back_to_full_speed():
+    # Two bogus refusals early, then none: the rest must go at the unlimited pace (8 per round trip), not at
+    # one request per 74 s (the old pacer: 200 requests in about 4 hours).
+    refusals = iter([(1, 74.0)] * 2)
+
+    def server(now: float):
+        return next(refusals, None) if now < 0.2 else None
+
+    outcome = Simulation(server, 2000, workers=WORKERS, latency=LATENCY, wait_max=CAP).run()
+    unlimited = math.ceil(2000 / WORKERS) * LATENCY
+    assert outcome.elapsed <= CAP + unlimited * 1.1 + 1.0

@@ -7,6 +7,9 @@ The client sleeps through ``fake_time``: the waits are recorded, none is spent.
 
 from __future__ import annotations
 
+import time
+from email.utils import formatdate
+
 import pytest
 
 from ansible_collections.dbpools.aiven.plugins.module_utils._api import AivenApiError
@@ -18,7 +21,7 @@ from ansible_collections.dbpools.aiven.tests.unit.plugins.module_utils.api_helpe
 )
 from ansible_collections.dbpools.aiven.tests.unit.plugins.module_utils.stub_server import DROP
 
-# The production defaults: waits 0, 2, 4, 8, 15, 15 s (plus up to 1 s of jitter), server waits up to 30 s.
+# The production defaults: waits 0, 2, 4, 8, 15, 15 s (plus up to 1 s of jitter), server waits up to 60 s.
 DEFAULTS = {"max_retries": 6, "backoff_factor": 1.0, "backoff_max": 15.0}
 OK = (200, {}, {"service": {"state": "RUNNING"}})
 UNAVAILABLE = (503, {}, aiven_error("An error occurred. Please try again later.", 503))
@@ -76,15 +79,90 @@ def test_retry_after_header_wins_over_the_text(server, fake_time):
 @pytest.mark.parametrize(
     ("reply", "expected"),
     [
-        (rate_limited("Rate limit 120 exceeded - try again in 600s"), 30.0),
-        (rate_limited(headers={"Retry-After": "3600"}), 30.0),
+        (rate_limited("Rate limit 120 exceeded - try again in 59s"), 59.0),
+        (rate_limited("Rate limit 120 exceeded - try again in 600s"), 60.0),
+        (rate_limited("Rate limit 120 exceeded - try again in " + "9" * 400 + "s"), 60.0),
+        (rate_limited(headers={"Retry-After": "3600"}), 60.0),
     ],
-    ids=["text", "header"],
+    ids=["text-under-the-cap", "text", "text-huge", "header"],
 )
-def test_server_named_wait_is_capped_at_twice_the_backoff_ceiling(server, fake_time, reply, expected):
+def test_server_named_wait_is_honoured_up_to_60_seconds(server, fake_time, reply, expected):
+    # Production names tens of seconds ("try again in 28s"); a wait cut short is spent on a refused retry.
     server.script("GET", SERVICE_PATH, reply, OK)
     client_for(server, fake_time).get_service("proj", "pg1")
     assert fake_time.sleeps == [expected]
+
+
+def http_date(offset: float, form: str) -> str:
+    """The wall-clock time ``offset`` s from now in one of HTTP's three date forms (RFC 9110, 5.6.7)."""
+    moment = time.time() + offset
+    if form == "imf":
+        return formatdate(moment, usegmt=True)
+    parts = time.gmtime(moment)
+    if form == "rfc850":
+        return time.strftime("%A, %d-%b-%y %H:%M:%S GMT", parts)
+    return time.strftime("%a %b ", parts) + f"{parts.tm_mday:2d}" + time.strftime(" %H:%M:%S %Y", parts)
+
+
+@pytest.mark.parametrize(
+    ("header", "low", "high"),
+    [
+        ("5", 5.0, 5.0),
+        ("2.5", 2.5, 2.5),
+        ("0", 0.0, 0.0),
+        (" 7 ", 7.0, 7.0),
+        ("9" * 400, 60.0, 60.0),
+        ((20, "imf"), 17.0, 20.0),
+        ((20, "rfc850"), 17.0, 20.0),
+        ((20, "asctime"), 17.0, 20.0),
+        ((-3600, "imf"), 0.0, 0.0),
+        ("Fri, 31 Dec 9999 23:59:59 GMT", 60.0, 60.0),
+        # Unusable: the text's 28 s applies instead.
+        ("-5", 28.0, 28.0),
+        ("NaN", 28.0, 28.0),
+        ("inf", 28.0, 28.0),
+        ("1e3", 28.0, 28.0),
+        ("soon", 28.0, 28.0),
+        ("Mon, 99 Foo 2026 99:99:99 GMT", 28.0, 28.0),
+        ("", 28.0, 28.0),
+    ],
+    ids=["seconds", "fraction", "zero", "spaces", "huge", "imf-date", "rfc850-date", "asctime-date", "past-date",
+         "far-future-date", "negative", "nan", "inf", "exponent", "word", "broken-date", "empty"],
+)
+def test_every_retry_after_form_gives_a_wait_between_0_and_the_cap(server, fake_time, header, low, high):
+    if isinstance(header, tuple):
+        header = http_date(*header)  # made now: a date made at collection would be stale by the time the test runs
+    server.script("GET", SERVICE_PATH, rate_limited(headers={"Retry-After": header}), OK)
+    client_for(server, fake_time).get_service("proj", "pg1")
+    waited = sum(fake_time.sleeps)
+    assert low <= waited <= high
+
+
+def test_retry_after_of_a_503_is_capped_too(server, fake_time):
+    server.script("GET", SERVICE_PATH, (503, {"Retry-After": "86400"}, aiven_error("An error occurred.", 503)), OK)
+    client_for(server, fake_time).get_service("proj", "pg1")
+    assert fake_time.sleeps == [60.0]
+
+
+def test_a_request_refused_on_every_attempt_waits_at_most_retries_times_the_cap(server, fake_time):
+    # The documented bound of one request: api_retries x 60 s of waiting (here 6 x 60 s), then it gives up.
+    server.script("GET", SERVICE_PATH, *([rate_limited("Rate limit 1 exceeded - try again in 74s")] * 7))
+    with pytest.raises(AivenApiError) as info:
+        client_for(server, fake_time).get_service("proj", "pg1")
+    assert info.value.attempts == 7
+    assert fake_time.sleeps == [60.0] * 6
+
+
+@pytest.mark.parametrize("limit", ["0", "1", "1000000000", "9" * 5000, "many"])
+def test_absurd_limits_in_the_text_neither_fail_nor_stall(server, fake_time, limit):
+    # int() refuses more than 4300 digits: the client must not turn a reply into a traceback, nor pace for good.
+    text = f"The user has sent too many requests: Rate limit {limit} exceeded - try again in 3s"
+    server.script("GET", SERVICE_PATH, rate_limited(text), *([OK] * 11))
+    client = client_for(server, fake_time)
+    client.get_service("proj", "pg1")
+    for _dummy in range(10):
+        client.get_service("proj", "pg1")
+    assert fake_time.sleeps == [3.0]
 
 
 def test_429_window_holds_the_clients_other_requests(server, fake_time):
