@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import re
 import threading
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional
@@ -15,6 +16,12 @@ from .rate_limit import ShapedLimiter
 DROP_MODES = ("before", "after")
 
 
+def longest_gap(log: List[Dict[str, Any]]) -> float:
+    """The most seconds between two requests in a row (0 for fewer than two): no client wait was longer."""
+    times = [entry["at"] for entry in log]
+    return round(max((later - earlier for earlier, later in zip(times, times[1:])), default=0.0), 3)
+
+
 @dataclass
 class RequestLog:
     """Counts Aiven API requests (never control routes)."""
@@ -23,7 +30,8 @@ class RequestLog:
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def record(self, method: str, path: str, status: Any, rate_limited: bool = False) -> None:
-        entry: Dict[str, Any] = {"method": method, "path": path, "status": status}
+        # "at": the emulator's monotonic clock, for the gaps between requests (the longest is a client's longest wait).
+        entry: Dict[str, Any] = {"method": method, "path": path, "status": status, "at": time.monotonic()}
         if rate_limited:
             # Tells the limiter's 429s from injected ones, which carry no such key.
             entry["rate_limited"] = True
@@ -37,6 +45,7 @@ class RequestLog:
             "total": len(log),
             "by_method": dict(Counter(e["method"] for e in log)),
             "rate_limited": sum(1 for e in log if e.get("rate_limited")),
+            "longest_gap": longest_gap(log),
             "log": log,
         }
 

@@ -85,12 +85,13 @@ class Measurement:
     seconds: float = 0.0
     requests: Dict[str, int] = field(default_factory=dict)
     refused: int = 0                      # requests the emulator's rate limit answered 429
+    longest_gap: float = 0.0              # the most seconds between two requests: the client's longest wait, at least
     rate_limit: Optional[RateLimit] = None
     error: Optional[str] = None
 
     def as_json(self) -> Dict[str, Any]:
         data: Dict[str, Any] = {"seconds": round(self.seconds, 3), "requests": self.requests,
-                                "refused_429": self.refused,
+                                "refused_429": self.refused, "longest_gap_seconds": self.longest_gap,
                                 "workload": {"pools": self.workload.pools, "services": self.workload.services}}
         if self.rate_limit is not None:
             data["rate_limit"] = {"requests": self.rate_limit.requests, "window_seconds": self.rate_limit.window,
@@ -259,6 +260,7 @@ class Bench:
         measurement.requests.update({method: int(n) for method, n in by_method.items() if method not in METHODS})
         measurement.requests["total"] = sum(n for method, n in measurement.requests.items())
         measurement.refused = int(snapshot.get("rate_limited", 0))
+        measurement.longest_gap = float(snapshot.get("longest_gap", 0.0))
         return code
 
     def run(self, scenario: Scenario) -> Measurement:

@@ -8,7 +8,7 @@ import pytest
 
 from tests.support.collection import link_collection
 from tests.system.drive import Ansible, RecordedEmulator
-from tests.system.measure import REPORT_JSONL, REPORT_MD, Measurement, session_lines, write_summary
+from tests.system.measure import GAP_BOUND, REPORT_JSONL, REPORT_MD, Measurement, session_lines, write_summary
 
 
 @pytest.fixture(scope="session")
@@ -31,6 +31,8 @@ def measurement(request: pytest.FixtureRequest) -> Iterator[Measurement]:
     yield measured
     measured.outcome = getattr(request.node, "system_outcome", "error")
     measured.append()
+    # Every test, whatever it asserts itself: no wait of the client beyond its documented bound.
+    assert measured.longest_gap <= GAP_BOUND, f"{measured.longest_gap:.1f} s between two requests, more than {GAP_BOUND:g} s"
 
 
 @pytest.fixture

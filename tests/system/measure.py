@@ -14,6 +14,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional
 
+from ansible_collections.dbpools.aiven.plugins.module_utils._api import SERVER_WAIT_MAX
 from tests.support.ansible import PlaybookRun
 from tests.support.collection import REPO_ROOT
 
@@ -25,6 +26,9 @@ SESSION = time.strftime("%Y-%m-%dT%H:%M:%S") + f"-{os.getpid()}"
 # Replies after which the client makes another attempt (see plugins/module_utils/_api.py).
 RETRIED_STATUSES = frozenset([408, 429, 500, 501, 502, 503, 504, "dropped"])
 WRITE_METHODS = frozenset(["POST", "PUT", "PATCH", "DELETE"])
+# No test may see a longer gap between two requests: the client's longest single wait (documented), plus
+# what lies between two requests anyway (a reply, a playbook starting, a state poll of at most 10 s).
+GAP_BOUND = SERVER_WAIT_MAX + 10.0
 
 
 @dataclass
@@ -36,6 +40,7 @@ class Measurement:
     fault_rate_configured: Optional[float] = None
     fault_rate_measured: Optional[float] = None
     gave_up: int = 0          # requests that ran out of retries (the test knows how many)
+    longest_gap: float = 0.0  # the most seconds between two requests of one emulator
     runs: List[Dict[str, Any]] = field(default_factory=list)
     notes: Dict[str, Any] = field(default_factory=dict)
     outcome: str = "unknown"
@@ -47,6 +52,7 @@ class Measurement:
         counts["GET 200"] -= verification_gets
         with self._lock:
             self.requests.update(+counts)
+            self.longest_gap = max(self.longest_gap, float(log.get("longest_gap", 0.0)))
 
     def add_faults(self, rules: List[Dict[str, Any]]) -> None:
         with self._lock:
@@ -86,6 +92,7 @@ class Measurement:
             "faults_injected": dict(self.faults_injected),
             # Every retryable reply was followed by another attempt, except for the requests that gave up.
             "retries_observed": retried - self.gave_up,
+            "longest_gap_seconds": self.longest_gap,
             "runs": self.runs,
             "notes": self.notes,
         }

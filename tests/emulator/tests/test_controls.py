@@ -26,8 +26,11 @@ def test_counter_counts_api_requests_only(emulator, api: Api):
     assert log["by_method"] == {"GET": 2, "POST": 1, "DELETE": 1}
     assert [(e["method"], e["status"]) for e in log["log"]] == [("GET", 200), ("POST", 200), ("DELETE", 200), ("GET", 404)]
     assert log["log"][1]["path"] == POOLS_PATH
+    times = [entry["at"] for entry in log["log"]]
+    assert times == sorted(times)
+    assert log["longest_gap"] == round(max(later - earlier for earlier, later in zip(times, times[1:])), 3)
     emulator.reset_requests()
-    assert emulator.requests_log() == {"total": 0, "by_method": {}, "rate_limited": 0, "log": []}
+    assert emulator.requests_log() == {"total": 0, "by_method": {}, "rate_limited": 0, "longest_gap": 0.0, "log": []}
 
 
 def test_fault_status_with_retry_after_and_times(emulator, api: Api):
