@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import time
 
@@ -12,30 +11,15 @@ from ansible.errors import AnsibleLookupError
 
 from ansible_collections.dbpools.aiven.plugins.module_utils import _transport
 from ansible_collections.dbpools.aiven.plugins.module_utils._rules import shown
-from ansible_collections.dbpools.aiven.tests.unit.plugins.modules.fake_api import CA_CERTIFICATE, error_reply
+from ansible_collections.dbpools.aiven.tests.unit.plugins.modules.fake_api import CA_CERTIFICATE, PROJECT_CA_PEM, error_reply
 
 TOKEN = "lookup-bounds-T0KEN-0123456789abcdef"
 READ = "/v1/project/proj/service/pg1?include_secrets=true"
 CA = "/v1/project/proj/kms/ca"
-PEM = "-----BEGIN CERTIFICATE-----\nZmlsZSBwcm9qZWN0IENB\n-----END CERTIFICATE-----"
 
 
 def options(fake_api, **extra):
     return {"api_token": TOKEN, "api_url": fake_api.url, "api_retries": 0, "timeout": 5, **extra}
-
-
-@pytest.fixture
-def fifo(tmp_path) -> str:
-    path = str(tmp_path / "ca.pem")
-    os.mkfifo(path)
-    return path
-
-
-@pytest.fixture
-def ca_file(tmp_path) -> str:
-    path = tmp_path / "project-ca.pem"
-    path.write_text(f"-----BEGIN PRIVATE KEY-----\nc2VjcmV0\n-----END PRIVATE KEY-----\n{PEM}\n", encoding="utf-8")
-    return str(path)
 
 
 @pytest.fixture
@@ -97,7 +81,7 @@ def test_the_ca_comes_from_the_api_without_project_ca_path(pool_a, lookup, warni
 def test_project_ca_path_gives_the_ca_without_asking_the_api(pool_a, lookup, warnings, ca_file):
     results = lookup("proj/pg1/a", "proj/pg1/a", **options(pool_a, ca_cert=True, project_ca_path=ca_file))
     # Only the certificate: the key beside it in the file is not returned.
-    assert [result["ca_cert"] for result in results] == [PEM + "\n"] * 2
+    assert [result["ca_cert"] for result in results] == [PROJECT_CA_PEM + "\n"] * 2
     assert pool_a.calls() == ["GET /v1/project/proj/service/pg1"]
 
 

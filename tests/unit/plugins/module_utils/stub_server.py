@@ -38,6 +38,16 @@ class Raw:
         return cls(head, *(data[index:index + 1] for index in range(len(data))), pause=pause)
 
 
+def raw_head(status: str = "200 OK", length: int | None = None, chunked: bool = False) -> bytes:
+    """The status line and headers of a JSON reply, for a Raw one; ``length`` and ``chunked`` as the test needs."""
+    lines = [f"HTTP/1.1 {status}", "Content-Type: application/json"]
+    if length is not None:
+        lines.append(f"Content-Length: {length}")
+    if chunked:
+        lines.append("Transfer-Encoding: chunked")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode()
+
+
 Reply = Union[str, Raw, Tuple[int, Dict[str, str], Any]]
 
 

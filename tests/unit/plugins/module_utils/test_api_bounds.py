@@ -18,19 +18,10 @@ from ansible_collections.dbpools.aiven.tests.unit.plugins.module_utils.api_helpe
     aiven_error,
     make_client,
 )
-from ansible_collections.dbpools.aiven.tests.unit.plugins.module_utils.stub_server import Raw
+from ansible_collections.dbpools.aiven.tests.unit.plugins.module_utils.stub_server import Raw, raw_head
 
 # A cap small enough for a test to pass it quickly.
 SMALL_CAP = 100_000
-
-
-def head(status: str = "200 OK", length: int | None = None, chunked: bool = False) -> bytes:
-    lines = [f"HTTP/1.1 {status}", "Content-Type: application/json"]
-    if length is not None:
-        lines.append(f"Content-Length: {length}")
-    if chunked:
-        lines.append("Transfer-Encoding: chunked")
-    return ("\r\n".join(lines) + "\r\n\r\n").encode()
 
 
 def chunk(data: bytes) -> bytes:
@@ -59,7 +50,7 @@ def test_the_caps_are_documented_constants():
 def test_a_reply_announcing_more_than_the_cap_is_not_read(server):
     # The body would take minutes to arrive: refusing it must not wait for any of it.
     announced = _transport.REPLY_MAX_BYTES + 1
-    server.script("GET", SERVICE_PATH, Raw.trickle(b'{"service": {}}', pause=0.5, head=head(length=announced)))
+    server.script("GET", SERVICE_PATH, Raw.trickle(b'{"service": {}}', pause=0.5, head=raw_head(length=announced)))
     started = time.monotonic()
     err = refused(server)
     assert time.monotonic() - started < 1.0
@@ -75,7 +66,7 @@ def test_a_streamed_reply_is_cut_at_the_cap(server, monkeypatch):
     monkeypatch.setattr(_transport, "REPLY_MAX_BYTES", SMALL_CAP)
     # The cap's worth at once, then a tail that would trickle for a minute.
     body = b'{"service": {"x": "' + b"a" * SMALL_CAP
-    server.script("GET", SERVICE_PATH, Raw(head(chunked=True) + chunk(body), *[chunk(b"a")] * 60, pause=1.0))
+    server.script("GET", SERVICE_PATH, Raw(raw_head(chunked=True) + chunk(body), *[chunk(b"a")] * 60, pause=1.0))
     started = time.monotonic()
     err = refused(server)
     assert time.monotonic() - started < 3.0
@@ -104,7 +95,7 @@ def test_a_reply_at_the_cap_is_read(server, monkeypatch):
 
 
 def test_a_write_answered_2xx_with_a_huge_body_was_applied(server):
-    server.script("POST", POOLS_PATH, Raw(head(length=_transport.REPLY_MAX_BYTES * 4) + b'{"message": "cre'))
+    server.script("POST", POOLS_PATH, Raw(raw_head(length=_transport.REPLY_MAX_BYTES * 4) + b'{"message": "cre'))
     assert make_client(server.url).create_pool("proj", "pg1", {"pool_name": "p1", "database": "db1"}) is True
     assert server.count() == 1
 

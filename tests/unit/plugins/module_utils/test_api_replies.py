@@ -16,28 +16,19 @@ from ansible_collections.dbpools.aiven.tests.unit.plugins.module_utils.api_helpe
     aiven_error,
     make_client,
 )
-from ansible_collections.dbpools.aiven.tests.unit.plugins.module_utils.stub_server import Raw
+from ansible_collections.dbpools.aiven.tests.unit.plugins.module_utils.stub_server import Raw, raw_head
 
 RUNNING = (200, {}, {"service": {"state": "RUNNING"}})
 
 
-def head(status: str = "200 OK", length: int | None = None, chunked: bool = False) -> bytes:
-    lines = [f"HTTP/1.1 {status}", "Content-Type: application/json"]
-    if length is not None:
-        lines.append(f"Content-Length: {length}")
-    if chunked:
-        lines.append("Transfer-Encoding: chunked")
-    return ("\r\n".join(lines) + "\r\n\r\n").encode()
-
-
 def cut_off() -> Raw:
     """Content-Length promises 500 bytes; 27 arrive, then the connection closes."""
-    return Raw(head(length=500) + b'{"service": {"state": "RUN')
+    return Raw(raw_head(length=500) + b'{"service": {"state": "RUN')
 
 
 def broken_chunks() -> Raw:
     """A chunk of 0x40 bytes announced, 20 sent, no final chunk."""
-    return Raw(head(chunked=True) + b'40\r\n{"service": {"state"')
+    return Raw(raw_head(chunked=True) + b'40\r\n{"service": {"state"')
 
 
 # -- reads cut off are retried -----------------------------------------------
@@ -62,7 +53,7 @@ def test_read_cut_off_on_every_attempt_gives_up(server):
 
 
 def test_error_reply_cut_off_keeps_its_status(server):
-    server.script("GET", SERVICE_PATH, Raw(head("403 Forbidden", length=300) + b'{"message": "Not a proj'))
+    server.script("GET", SERVICE_PATH, Raw(raw_head("403 Forbidden", length=300) + b'{"message": "Not a proj'))
     with pytest.raises(AivenApiError) as info:
         make_client(server.url).get_service("proj", "pg1")
     assert info.value.status == 403
@@ -77,8 +68,8 @@ WRITES = {
     "DELETE": (POOLS_PATH + "/p1", lambda client: client.delete_pool("proj", "pg1", "p1"), True),
 }
 BROKEN_2XX = {
-    "cut-off": lambda: Raw(head(length=200) + b'{"message": "cre'),
-    "broken-chunks": lambda: Raw(head(chunked=True) + b'30\r\n{"message"'),
+    "cut-off": lambda: Raw(raw_head(length=200) + b'{"message": "cre'),
+    "broken-chunks": lambda: Raw(raw_head(chunked=True) + b'30\r\n{"message"'),
     "html": lambda: (200, {"Content-Type": "text/html"}, "<html><body>OK</body></html>"),
     "json-list": lambda: (200, {}, ["created"]),
 }

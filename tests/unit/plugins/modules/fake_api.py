@@ -38,6 +38,8 @@ from ansible_collections.dbpools.aiven.tests.unit.plugins.module_utils import em
 from ansible_collections.dbpools.aiven.tests.unit.plugins.module_utils.stub_server import Recorded, Reply, StubServer
 
 CA_CERTIFICATE = "-----BEGIN CERTIFICATE-----\nZmFrZSBwcm9qZWN0IENB\n-----END CERTIFICATE-----\n"
+# The project CA as a project_ca_path file holds it (the unit conftest writes it after a private key).
+PROJECT_CA_PEM = "-----BEGIN CERTIFICATE-----\nZmlsZSBwcm9qZWN0IENB\n-----END CERTIFICATE-----"
 # Pools are seeded in this database unless a test names another.
 SEED_DATABASE = "appdb"
 # What a pool write answers, by method.

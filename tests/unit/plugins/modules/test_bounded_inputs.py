@@ -9,7 +9,6 @@ allow (status 200), or a problem found before any request (status null, attempts
 from __future__ import annotations
 
 import json
-import os
 import time
 from typing import Any
 
@@ -18,7 +17,7 @@ import pytest
 from ansible_collections.dbpools.aiven.plugins.module_utils import _transport
 from ansible_collections.dbpools.aiven.plugins.module_utils._rules import shown
 from ansible_collections.dbpools.aiven.plugins.modules import aiven_connection_pool, aiven_connection_pool_info
-from ansible_collections.dbpools.aiven.tests.unit.plugins.modules.fake_api import CA_CERTIFICATE, error_reply
+from ansible_collections.dbpools.aiven.tests.unit.plugins.modules.fake_api import CA_CERTIFICATE, PROJECT_CA_PEM, error_reply
 from ansible_collections.dbpools.aiven.tests.unit.plugins.modules.module_runner import run_module
 
 TOKEN = "bounds-T0KEN-0123456789abcdef"
@@ -26,7 +25,6 @@ SERVICE = "/v1/project/proj/service/pg"
 CA = "/v1/project/proj/kms/ca"
 MAIN = {"pool": aiven_connection_pool.main, "info": aiven_connection_pool_info.main}
 MODULE_ARGS = {"pool": {"pool_name": "x", "state": "absent"}, "info": {}}
-PEM = "-----BEGIN CERTIFICATE-----\nZmlsZSBwcm9qZWN0IENB\n-----END CERTIFICATE-----"
 TOO_DEEP = "reply nested deeper than 64 levels of arrays and objects (the most this collection reads); not read"
 PERMISSION_HINT = ("reading it needs the permission organization:projects:write, which tokens with a project role only may lack: "
                    "use a token that has it, or give the project's CA certificate as a file with project_ca_path")
@@ -46,20 +44,6 @@ def assert_failed_before_any_request(result: dict[str, Any], fake_api: Any) -> N
     assert fake_api.requests == []
     failure = result["failure"]
     assert (failure["status"], failure["attempts"], failure["message"]) == (None, 0, result["msg"])
-
-
-@pytest.fixture
-def fifo(tmp_path) -> str:
-    path = str(tmp_path / "ca.pem")
-    os.mkfifo(path)
-    return path
-
-
-@pytest.fixture
-def ca_file(tmp_path) -> str:
-    path = tmp_path / "project-ca.pem"
-    path.write_text(f"-----BEGIN PRIVATE KEY-----\nc2VjcmV0\n-----END PRIVATE KEY-----\n{PEM}\n", encoding="utf-8")
-    return str(path)
 
 
 # -- failures found before any request carry failure too --------------------------------
@@ -176,7 +160,7 @@ def test_info_takes_the_ca_from_project_ca_path_without_asking_the_api(fake_api,
     result = run(fake_api, capsys, "info", ca_cert=True, project_ca_path=ca_file)
     assert result.get("failed") is not True, result.get("msg")
     # Only the certificate: the key beside it in the file is not returned.
-    assert result["ca_cert"] == PEM + "\n"
+    assert result["ca_cert"] == PROJECT_CA_PEM + "\n"
     assert fake_api.calls() == ["GET " + SERVICE]
 
 
