@@ -48,7 +48,7 @@ options:
         fails before any request otherwise, naming the option. A E(REQUESTS_CA_BUNDLE) or
         E(CURL_CA_BUNDLE) that names a FIFO, socket or device fails the same way.
     type: path
-  timeout:
+  api_timeout:
     description:
       - Seconds one attempt of an HTTP request may take in all, by the wall clock (connecting,
         the reply's headers and its whole body). A reply still incomplete by then counts as a
@@ -59,6 +59,8 @@ options:
         nested deeper fail the task with the reply's HTTP status and a message naming the cap
         (an error reply's status still decides whether it is retried).
       - More than 0, at most 3600.
+      - The alias C(timeout) is the name of this option before 1.0.0.
+    aliases: [timeout]
     type: float
     default: 30
   api_retries:
@@ -89,7 +91,7 @@ options:
         for its turn under a rate limit. With the default V(6), a request that keeps failing
         gives up after 44 to 47 seconds of waiting over its 7 attempts when no wait is named,
         at most 6 x 60 seconds when the server names long waits, plus up to 120 seconds per
-        attempt for its turn under a rate limit and up to O(timeout) for each attempt. The
+        attempt for its turn under a rate limit and up to O(api_timeout) for each attempt. The
         error then says how many attempts were made.
       - A write answered 2xx was applied, even when the rest of the reply is lost or is not
         JSON; it counts as done and is not sent again.

@@ -66,11 +66,13 @@ options:
       - Must be a regular file (not a FIFO, device or directory) of at most 1 MiB; the lookup fails before any
         request otherwise. A E(REQUESTS_CA_BUNDLE) or E(CURL_CA_BUNDLE) that names a FIFO, socket or device fails too.
     type: path
-  timeout:
+  api_timeout:
     description:
       - Seconds one attempt of an HTTP request may take in all; more than 0, at most 3600.
+      - The alias C(timeout) is the name of this option before 1.0.0, as in the modules.
       - A reply is read up to 64 MiB (an error reply up to 64 KiB) and 64 levels of nesting; a larger or deeper
         one fails the lookup, naming the cap.
+    aliases: [timeout]
     type: float
     default: 30
   api_retries:
@@ -262,6 +264,8 @@ from ansible_collections.dbpools.aiven.plugins.module_utils._text import MESSAGE
 from ansible_collections.dbpools.aiven.plugins.module_utils._transport import HAS_REQUESTS
 
 display = Display()
+# The aliases of DOCUMENTATION's options (Ansible resolves them, but self._options knows only the names).
+OPTION_ALIASES = {"timeout": "api_timeout"}
 
 TERM_SHAPE = "PROJECT/SERVICE/POOL"
 # What a token needs for include_secrets=true (Aiven's permission map, go-client-codegen permissions.yaml).
@@ -436,7 +440,7 @@ class LookupModule(LookupBase):
     def run(self, terms: list[Any], variables: dict[str, Any] | None = None, **kwargs: Any) -> list[dict[str, Any]]:
         self.set_options(var_options=variables, direct=kwargs)
         # Ansible ignores options it does not know; a misspelt ca_cert must not pass silently.
-        unknown = sorted(set(kwargs) - set(self._options) - {"_terms"})
+        unknown = sorted(set(kwargs) - set(self._options) - set(OPTION_ALIASES) - {"_terms"})
         if unknown:
             raise AnsibleLookupError(f"unknown option(s) {', '.join(map(shown, unknown))}; "
                                      f"valid options: {', '.join(sorted(set(self._options) - {'_terms'}))}")
@@ -472,7 +476,7 @@ class LookupModule(LookupBase):
         api_url = self.get_option("api_url")
         if not (api_url or "").strip():
             api_url = first_set(os.environ, [URL_VARIABLE]) or DEFAULT_API_URL
-        settings = {"api_token": token, "api_url": api_url, "timeout": self.get_option("timeout"),
+        settings = {"api_token": token, "api_url": api_url, "timeout": self.get_option("api_timeout"),
                     "api_retries": self.get_option("api_retries"), "validate_certs": self.get_option("validate_certs"),
                     "ca_path": self.get_option("ca_path"), "unpinned_user": self.get_option("unpinned_user"),
                     "route": self.get_option("route"), "usage": self.get_option("usage")}

@@ -57,7 +57,8 @@ def common_argument_spec() -> dict[str, Any]:
         "api_url": {"type": "str", "default": DEFAULT_API_URL, "fallback": (env_if_set, [URL_VARIABLE])},
         "validate_certs": {"type": "bool", "default": True},
         "ca_path": {"type": "path"},
-        "timeout": {"type": "float", "default": 30.0},
+        # "timeout" until 1.0.0: api_timeout says which timeout it is, beside wait_timeout (as cloudscale and vultr name it).
+        "api_timeout": {"type": "float", "default": 30.0, "aliases": ["timeout"]},
         "api_retries": {"type": "int", "default": 6},
     }
     if url_user_info(_given_api_url()):
@@ -79,7 +80,7 @@ def check_common_options(module: AnsibleModule) -> None:
     """Reject unusable connection options before any request."""
     params = module.params
     api_url = params["api_url"] or DEFAULT_API_URL
-    problem = connection_problem(params["api_token"], api_url, params["timeout"], params["api_retries"])
+    problem = connection_problem(params["api_token"], api_url, params["api_timeout"], params["api_retries"])
     if problem:
         module.fail_json(msg=problem)
     warning = plain_http_warning(api_url)
@@ -113,7 +114,7 @@ def make_client(module: AnsibleModule, concurrency: int = 1) -> AivenClient:
     return AivenClient(
         token=params["api_token"],
         api_url=params["api_url"] or DEFAULT_API_URL,
-        timeout=params["timeout"],
+        timeout=params["api_timeout"],
         validate_certs=params["validate_certs"],
         ca_path=params["ca_path"],
         max_retries=params["api_retries"],

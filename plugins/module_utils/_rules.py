@@ -120,7 +120,7 @@ def wait_timeout_problem(value: Any) -> str | None:
 def timeout_problem(value: float) -> str | None:
     """Why ``value`` cannot be the per-request timeout, or None when it can."""
     if not math.isfinite(value) or not 0 < value <= TIMEOUT_MAX:
-        return f"timeout must be more than 0 and at most {TIMEOUT_MAX} seconds, got {value}"
+        return f"api_timeout must be more than 0 and at most {TIMEOUT_MAX} seconds, got {value}"
     return None
 
 

@@ -85,6 +85,7 @@ options:
         or non-ASCII letters) are sent URL-quoted and the API decides whether it accepts them.
       - A pool cannot be renamed.
       - O(pool_name), O(pools) and O(services) are mutually exclusive; one of them is required.
+    aliases: [name]
     type: str
   database_name:
     description:
@@ -118,6 +119,7 @@ options:
     suboptions:
       pool_name:
         description: Name of the pool.
+        aliases: [name]
         type: str
         required: true
       database_name:
@@ -185,6 +187,7 @@ options:
         suboptions:
           pool_name:
             description: Name of the pool.
+            aliases: [name]
             type: str
             required: true
           database_name:
@@ -562,7 +565,7 @@ SETTING_OPTIONS = {
     "pool_mode": {"type": "str", "choices": list(POOL_MODES)},
     "pool_size": {"type": "int"},
 }
-POOL_ITEM_OPTIONS = dict(SETTING_OPTIONS, pool_name={"type": "str", "required": True},
+POOL_ITEM_OPTIONS = dict(SETTING_OPTIONS, pool_name={"type": "str", "required": True, "aliases": ["name"]},
                          state={"type": "str", "choices": list(STATES), "default": "present"})
 # The options that declare one service: with services, they go inside each item.
 SERVICE_LEVEL = ("service_name", "pool_name", "pools") + tuple(SETTING_OPTIONS)
@@ -573,7 +576,7 @@ def argument_spec() -> dict:
     spec.update(
         project={"type": "str"},
         service_name={"type": "str"},
-        pool_name={"type": "str"},
+        pool_name={"type": "str", "aliases": ["name"]},
         state={"type": "str", "choices": list(STATES), "default": "present"},
         pools={"type": "list", "elements": "dict", "options": POOL_ITEM_OPTIONS},
         purge={"type": "bool", "default": False},

@@ -39,11 +39,12 @@ def test_bad_term_fails_before_any_request(fake_api, lookup, warnings, terms, me
     ({"api_token": "   "}, "no API token"),
     ({"api_url": "ftp://example.com"}, "api_url must start with https:// or http://"),
     ({"api_url": "https://user:pw@example.com"}, "api_url must not contain a user name or password"),
-    ({"timeout": 0}, "timeout must be more than 0"),
+    ({"timeout": 0}, "api_timeout must be more than 0"),  # the alias, checked as api_timeout
+    ({"api_timeout": 0}, "api_timeout must be more than 0"),
     ({"api_retries": 21}, "api_retries must be from 0 to 20"),
     ({"ca_path": "/nonexistent/ca.pem"}, "ca_path '/nonexistent/ca.pem' does not exist"),
     ({"unpinned_user": ""}, "unpinned_user must be a string of 1 to 64 characters"),
-    ({"ca_certs": True}, "unknown option\\(s\\) 'ca_certs'; valid options: api_retries, api_token, api_url, ca_cert, ca_path"),
+    ({"ca_certs": True}, "unknown option\\(s\\) 'ca_certs'; valid options: api_retries, api_timeout, api_token, api_url, ca_cert, ca_path"),
 ])
 def test_bad_option_fails_before_any_request(fake_api, lookup, warnings, extra, message):
     with pytest.raises(AnsibleLookupError, match=message) as info:

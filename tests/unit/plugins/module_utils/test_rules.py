@@ -25,7 +25,7 @@ def test_wait_timeout_rule(value, problem) -> None:
 
 def test_timeout_and_retries_rules() -> None:
     assert _rules.timeout_problem(30.0) is None and _rules.timeout_problem(float("nan")) is not None
-    assert _rules.timeout_problem(0.0) == "timeout must be more than 0 and at most 3600 seconds, got 0.0"
+    assert _rules.timeout_problem(0.0) == "api_timeout must be more than 0 and at most 3600 seconds, got 0.0"
     assert _rules.retries_problem(20) is None and _rules.retries_problem(21) == "api_retries must be from 0 to 20, got 21"
 
 

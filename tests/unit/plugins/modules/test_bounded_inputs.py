@@ -52,7 +52,7 @@ def assert_failed_before_any_request(result: dict[str, Any], fake_api: Any) -> N
 @pytest.mark.parametrize("module", ["pool", "info"])
 @pytest.mark.parametrize(("overrides", "message"), [
     ({"project": ""}, "project must not be empty"),
-    ({"timeout": 0}, "timeout must be more than 0"),
+    ({"timeout": 0}, "api_timeout must be more than 0"),
     ({"no_such_option": 1}, "Unsupported parameters"),
     ({"api_token": ""}, "no API token"),
 ])
