@@ -325,12 +325,12 @@ class Transport:
             # Not read at all: the response is closed unread (and its connection dropped).
             return self._oversized(got, cap, f"it announces {expected} bytes")
         chunks = []
-        received = 0
+        decoded = 0
         try:
             # Decoded chunks: a compressed reply is counted as it unpacks.
             for chunk in response.iter_content(_READ_CHUNK):
-                received += len(chunk)
-                if received > cap:
+                decoded += len(chunk)
+                if decoded > cap:
                     return self._oversized(got, cap, f"more than {cap} bytes arrived")
                 chunks.append(chunk)
         except (requests.exceptions.RequestException, OSError) as exc:

@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-import os
 import threading
 
 import pytest
@@ -37,13 +36,6 @@ def finished_within(seconds: float, call, *args):
     worker.join(seconds)
     assert not worker.is_alive(), f"{call.__name__} blocked"
     return outcome
-
-
-@pytest.fixture
-def fifo(tmp_path) -> str:
-    path = str(tmp_path / "ca.pem")
-    os.mkfifo(path)
-    return path
 
 
 def test_a_fifo_is_refused_without_blocking(fifo):
