@@ -31,9 +31,7 @@ attributes:
     description: Reads the services, checks the declaration against them and predicts the result; makes no write request.
   diff_mode:
     support: full
-    description:
-      - One diff per touched pool, headed C(project/service/pool), with its settings only
-        (C(database_name), C(username), C(pool_mode), C(pool_size)); never a host, URI or password.
+    description: One diff per touched pool, headed C(project/service/pool), with its settings only; never a URI or password.
   action_group:
     support: full
     description: Use C(group/dbpools.aiven.aiven) in C(module_defaults) to set the options of this module.
@@ -389,13 +387,9 @@ failure:
   returned: failed
   type: dict
   sample:
-    status: 403
-    message: Current service plan does not include the connection pooling option.
-    errors: [{message: "Current service plan does not include the connection pooling option.", status: 403}]
-    method: POST
-    path: /v1/project/demo-project/service/pg-demo/connection_pool
-    error_code: null
-    attempts: 1
+    {status: 403, message: Current service plan does not include the connection pooling option.,
+     errors: [{message: "Current service plan does not include the connection pooling option.", status: 403}],
+     method: POST, path: /v1/project/demo-project/service/pg-demo/connection_pool, error_code: null, attempts: 1}
 applied:
   description:
     - On a failed run, the writes the API accepted (C(project), C(service_name), C(pool_name), C(action));

@@ -129,10 +129,9 @@ EXAMPLES = r"""
     project: demo-project
   register: project_pools
 
-- name: List them with the state of their service
+- name: The state of each service read
   ansible.builtin.debug:
-    msg: "{{ project_pools.connection_pools | map(attribute='service_name') | zip(project_pools.connection_pools | map(attribute='pool_name'))
-             | map('join', '/') | list }} {{ project_pools.services | items2dict(key_name='service_name', value_name='state') }}"
+    msg: "{{ project_pools.services | items2dict(key_name='service_name', value_name='state') }}"
 
 - name: The CA for verify-full from a file, for a token that may not read it from the API
   dbpools.aiven.aiven_connection_pool_info:
@@ -260,13 +259,8 @@ failure:
   returned: failed
   type: dict
   sample:
-    status: 403
-    message: Not a project member
-    errors: [{message: Not a project member, status: 403}]
-    method: GET
-    path: /v1/project/demo-project/kms/ca
-    error_code: null
-    attempts: 1
+    {status: 403, message: Not a project member, errors: [{message: Not a project member, status: 403}],
+     method: GET, path: /v1/project/demo-project/kms/ca, error_code: null, attempts: 1}
 """
 
 from typing import Any
