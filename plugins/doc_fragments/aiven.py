@@ -50,52 +50,26 @@ options:
     type: path
   api_timeout:
     description:
-      - Seconds one attempt of an HTTP request may take in all, by the wall clock (connecting,
-        the reply's headers and its whole body). A reply still incomplete by then counts as a
-        timeout and is retried like one.
-      - A reply is read up to 64 MiB (about 200,000 pools in a project's service list), an error
-        reply up to 64 KiB, and at most 64 levels of nested arrays and objects. A larger reply is
-        refused as soon as it announces or passes that size, without reading the rest; it and one
-        nested deeper fail the task with the reply's HTTP status and a message naming the cap
-        (an error reply's status still decides whether it is retried).
-      - More than 0, at most 3600.
+      - Seconds one attempt of an HTTP request may take in all, by the wall clock (connecting, the reply's
+        headers and its whole body); an attempt still incomplete by then is retried like a timeout.
+        More than 0, at most 3600.
+      - Replies are capped in size (64 MiB) and nesting; a larger or deeper one fails the task naming the cap.
       - The alias C(timeout) is the name of this option before 1.0.0.
+      - Details in L(docs/reliability.md,https://github.com/dbpools/aiven/blob/main/docs/reliability.md).
     aliases: [timeout]
     type: float
     default: 30
   api_retries:
     description:
-      - How many times a request is retried after no reply or an incomplete one (timeouts
-        included), HTTP 408, 429 or 5xx, and, for pool writes only, HTTP 404 "Service X does
-        not exist" (a service just created answers so for a while). TLS certificate errors and
-        other 4xx answers are not retried; pool writes that persistently get that 404 fail with
-        Aiven's message.
-      - The first retry is sent at once, the next ones after 2, 4 and 8 seconds, then every
-        15 seconds (each with up to 1 second of random jitter).
-      - A wait the server names replaces that schedule, from 0 up to 60 seconds - the
-        C(Retry-After) header of a 429 or 503 (seconds or a date), else for a 429 the "try
-        again in N s" of Aiven's message (which comes without the header). Aiven names waits
-        of tens of seconds. After a 429 the module's other requests hold until that wait has
-        passed too, so no attempt is spent inside the rate-limit window.
-      - Once a 429 names Aiven's limit ("Rate limit N exceeded"), the module lets N requests
-        go after the wait (the first alone), then one at a time until one is refused, whose
-        wait starts the next round. An accepted one doubles the allowance, so a wrong or
-        random limit in a 429 costs its wait (at most 60 seconds) and no lasting slowdown.
-        When the limit is known (two such requests refused in a row) the module waits for
-        the window's end instead, trying again every 1, 2, 4 and at most 8 windows. Before
-        the first 429 nothing is paced. So a large change under Aiven's window (120 requests
-        per minute) has under 2% of its requests refused (at most one per concurrent write
-        when the limit is first hit) and runs within a few percent of the time the limit
-        imposes.
-      - No single wait is longer than 60 seconds, and no attempt waits more than 120 seconds
-        for its turn under a rate limit. With the default V(6), a request that keeps failing
-        gives up after 44 to 47 seconds of waiting over its 7 attempts when no wait is named,
-        at most 6 x 60 seconds when the server names long waits, plus up to 120 seconds per
-        attempt for its turn under a rate limit and up to O(api_timeout) for each attempt. The
-        error then says how many attempts were made.
-      - A write answered 2xx was applied, even when the rest of the reply is lost or is not
-        JSON; it counts as done and is not sent again.
-      - V(0) turns retries off.
+      - How many times a request is retried after no reply or an incomplete one, HTTP 408, 429 or 5xx, and
+        for pool writes a 404 "Service X does not exist" (a service just created). Certificate errors and
+        other 4xx answers fail at once. V(0) turns retries off.
+      - Waits grow from 0 to 15 seconds, or follow the wait the server names (at most 60 seconds). After a
+        429 the module paces its requests to Aiven's rate limit, so a large change has few requests refused.
+      - With the default, a request that keeps failing gives up after about 45 seconds of waiting, and the
+        error says how many attempts were made.
+      - The schedule, the pacing and their bounds are in
+        L(docs/reliability.md,https://github.com/dbpools/aiven/blob/main/docs/reliability.md).
     type: int
     default: 6
 notes:

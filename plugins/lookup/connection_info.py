@@ -8,26 +8,17 @@ name: connection_info
 short_description: How an application connects through Aiven PgBouncer connection pools
 version_added: 1.0.0
 description:
-  - Returns, for each term C(PROJECT/SERVICE/POOL), a dictionary with what a PostgreSQL client needs to connect
-    through that pool - C(host), C(port), C(dbname) (the pool's name), C(user), C(password), C(sslmode), C(uri) -
-    and with O(ca_cert=true) the project's CA certificate for C(sslmode=verify-full).
-  - Runs on the controller. Terms of the same service share one API request, however many pools they name.
-    With secrets (the default) each service named is read on its own, so that no other service's secrets are
-    read; with O(include_secrets=false) the services of a project named in two or more terms are read with one
-    request (the project's service list). O(ca_cert=true) adds one request per project, none with
-    O(project_ca_path). Nothing is changed.
-  - Every term and option is checked before any request. A pool that does not exist fails with a message
-    naming C(PROJECT/SERVICE/POOL) and listing the pools the service has; a pool of a powered-off service
-    (C(POWEROFF)) fails naming the service and its state. A service in another state that is not C(RUNNING)
-    is warned about.
-  - Credentials that are right or a failure, never an empty or missing one. The services are read with
-    C(include_secrets=true), which needs the permission C(service:secrets:read). A token without it (the API
-    answers 403), a password the API does not give out (C(<redacted>)), and an unpinned pool without
-    O(unpinned_user) each fail the lookup, naming the pool and what to set or grant. All such problems of the
-    terms are reported at once.
-  - O(include_secrets=false) is the opt-out for the details without credentials (C(host), C(port), C(dbname),
-    C(sslmode), C(user) and a C(uri) without password). The API is not asked for secrets, so any read-only
-    token will do.
+  - Returns, for each term C(PROJECT/SERVICE/POOL), what a PostgreSQL client needs to connect through that pool -
+    C(host), C(port), C(dbname) (the pool's name), C(user), C(password), C(sslmode), C(uri) - and with
+    O(ca_cert=true) the project's CA certificate for C(sslmode=verify-full).
+  - Runs on the controller and changes nothing. Terms of the same service share one API request; with secrets each
+    service is read on its own, so that no other service's secrets are read.
+  - Credentials that are right or a failure, never an empty one. A pool that does not exist, a powered-off service,
+    a token that may not read secrets, a password the API withholds and an unpinned pool without O(unpinned_user)
+    fail the lookup, naming the pool and what to do; all problems of the terms are reported at once.
+  - O(include_secrets=false) returns the details without credentials, for a token that may not read secrets.
+  - Recipes (env file, C(.pgpass), Kubernetes Secret) are in
+    L(docs/connection-details.md,https://github.com/dbpools/aiven/blob/main/docs/connection-details.md).
 author:
   - dbpools.aiven maintainers (@dbpools)
 extends_documentation_fragment:
@@ -35,25 +26,20 @@ extends_documentation_fragment:
 options:
   _terms:
     description:
-      - The pools, each C(PROJECT/SERVICE/POOL). The pool name is everything after the second C(/).
-      - Project names have 1 to 63 characters of V(a-z), V(A-Z), V(0-9), V(_) and V(-); service names 1 to 64
-        and pool names 1 to 63 characters, without control characters.
+      - The pools, each C(PROJECT/SERVICE/POOL); the pool name is everything after the second C(/). Names follow the
+        modules' rules for O(dbpools.aiven.aiven_connection_pool#module:project) and the others.
     type: list
     elements: str
     required: true
   api_token:
     description:
-      - Aiven API token, as the modules' O(dbpools.aiven.aiven_connection_pool#module:api_token).
-      - When not set, the value of the environment variable E(AIVEN_TOKEN) is used, then E(AIVEN_AUTH_TOKEN).
-        A variable set to an empty value counts as unset.
-      - Never shown in errors or warnings. Keep it in Ansible Vault or an AWX/Controller credential.
+      - Aiven API token, as the modules' O(dbpools.aiven.aiven_connection_pool#module:api_token); else E(AIVEN_TOKEN),
+        then E(AIVEN_AUTH_TOKEN) (empty counts as unset). Never shown in errors or warnings.
     type: str
   api_url:
     description:
-      - Origin of the Aiven API, as the modules' O(dbpools.aiven.aiven_connection_pool#module:api_url).
-      - When not set, the value of the environment variable E(AIVEN_WEB_URL) is used (an empty value counts as
-        unset), then V(https://api.aiven.io).
-      - V(http://) sends the token in clear; it prints a warning unless the host is loopback.
+      - Origin of the Aiven API, as the modules' O(dbpools.aiven.aiven_connection_pool#module:api_url); else
+        E(AIVEN_WEB_URL), then V(https://api.aiven.io). V(http://) to a host other than loopback is warned about.
     type: str
   validate_certs:
     description:
@@ -62,16 +48,14 @@ options:
     default: true
   ca_path:
     description:
-      - PEM file of the certificate authorities to trust for the API, replacing the default bundle.
-      - Must be a regular file (not a FIFO, device or directory) of at most 1 MiB; the lookup fails before any
-        request otherwise. A E(REQUESTS_CA_BUNDLE) or E(CURL_CA_BUNDLE) that names a FIFO, socket or device fails too.
+      - PEM file of the certificate authorities to trust for the API, replacing the default bundle, as the modules'
+        O(dbpools.aiven.aiven_connection_pool#module:ca_path) (a regular file of at most 1 MiB).
     type: path
   api_timeout:
     description:
-      - Seconds one attempt of an HTTP request may take in all; more than 0, at most 3600.
-      - The alias C(timeout) is the name of this option before 1.0.0, as in the modules.
-      - A reply is read up to 64 MiB (an error reply up to 64 KiB) and 64 levels of nesting; a larger or deeper
-        one fails the lookup, naming the cap.
+      - Seconds one attempt of an HTTP request may take in all, as the modules'
+        O(dbpools.aiven.aiven_connection_pool#module:api_timeout); more than 0, at most 3600. C(timeout) is its name
+        before 1.0.0.
     aliases: [timeout]
     type: float
     default: 30
@@ -83,52 +67,35 @@ options:
     default: 6
   ca_cert:
     description:
-      - Also return C(ca_cert), the PEM certificate of the project's CA, which signs the services' certificates,
-        for clients that connect with C(sslmode=verify-full). One more request per project, unless
-        O(project_ca_path) is given.
-      - Aiven lets only tokens with the permission C(organization:projects:write) read it; a token with a
-        project role only may be answered HTTP 403, and the lookup then fails naming that permission. Use a
-        token that has it, or give the CA with O(project_ca_path).
+      - Also return C(ca_cert), the project's CA certificate, for C(sslmode=verify-full); one more request per project.
+      - Reading it needs the permission C(organization:projects:write) (else the lookup fails naming it); without
+        that permission, give the CA with O(project_ca_path).
     type: bool
     default: false
   project_ca_path:
     description:
-      - A PEM file with the project's CA certificate (as the Aiven console or C(avn project ca-get) gives it),
-        returned as C(ca_cert) instead of reading it from the API, so that a token without
-        C(organization:projects:write) will do. Only with O(ca_cert=true), and only when every term names the
-        same project (one lookup per project otherwise).
-      - Must be a regular file of at most 1 MiB holding at least one PEM certificate; only its certificates
-        are returned (no key, no other text). Checked before any request.
+      - A PEM file with the project's CA certificate, returned as C(ca_cert) instead of reading it from the API.
+        Only with O(ca_cert=true) and terms of one project; a regular file of at most 1 MiB with at least one
+        certificate, of which only the certificates are returned.
     type: path
   unpinned_user:
     description:
-      - A pool that is not pinned to a user has no credentials of its own. Name the service user to connect as
-        through the unpinned pools; that user and its password are returned for them. Without it, an unpinned
-        pool fails the lookup (with O(include_secrets=false) its C(user) is V("") and its C(uri) carries no
-        credentials). The admin is never filled in unless named here.
-      - A name that is not a user of the service fails the lookup, listing the service's users.
-      - Pinned pools always get their own user.
+      - The service user to connect as through unpinned pools, which have no credentials of its own; without it an
+        unpinned pool fails the lookup (with O(include_secrets=false) its C(user) is V("")). The admin is never
+        filled in unless named here; a name that is not a user of the service fails, listing its users.
     type: str
   include_secrets:
     description:
-      - V(true) returns each pool's C(password), and the C(uri) with it; the lookup fails rather than return a
-        pool without a usable password.
-      - V(false) returns the details without credentials - no C(password) key, a C(uri) without password - and
-        does not ask the API for secrets, so a token without C(service:secrets:read) will do; an unpinned pool
-        without O(unpinned_user) then has the C(user) V("").
+      - V(true) returns each pool's C(password), and the C(uri) with it (the token needs C(service:secrets:read)).
+      - V(false) returns no C(password) key and a C(uri) without password, and does not ask the API for secrets.
     type: bool
     default: true
 notes:
   - O(route) and O(usage) pick the address C(host), C(port) and C(uri) name.
-  - The result holds secrets (C(password), C(uri)) unless O(include_secrets=false). Use C(no_log) on every task that takes it as an argument or
-    registers or prints it; with a higher verbosity Ansible shows task arguments and results.
-  - A client connects to the pool's name as the database (C(dbname)), not to the pool's C(database_name) -
-    PgBouncer routes by the pool name.
-  - Connecting through a pool that is new or was just changed may work only minutes after the API shows it
-    (PgBouncer on the service applies the change later), and the API itself may show a write a few seconds late;
-    a client should retry its first connection, and a read right after a write may not list the pool yet.
-  - C(sslmode) is what the API gives for the pool (V(require) when it gives none). For C(sslmode=verify-full),
-    use O(ca_cert=true) and give the client C(ca_cert) as its root certificate (C(sslrootcert)).
+  - The result holds secrets unless O(include_secrets=false). Use C(no_log) on every task that takes it as an
+    argument or registers or prints it.
+  - A client connects to the pool's name as the database (C(dbname)); for C(sslmode=verify-full) give it
+    C(ca_cert) as its root certificate (C(sslrootcert)). It should retry its first connection to a new pool.
   - Requires the Python library C(requests) on the controller.
 seealso:
   - module: dbpools.aiven.aiven_connection_pool_info

@@ -9,46 +9,18 @@ module: aiven_connection_pool
 short_description: Manage PgBouncer connection pools of Aiven for PostgreSQL services
 version_added: 1.0.0
 description:
-  - Creates, updates and deletes PgBouncer connection pools of Aiven for PostgreSQL services
-    through the Aiven API.
+  - Creates, updates and deletes PgBouncer connection pools of Aiven for PostgreSQL services through the Aiven API.
   - "Three forms, one code path: one pool (O(pool_name) and its settings), the pools of one service
     (O(pools), optionally with O(purge)), or the pools of many services in one call (O(services))."
-  - Idempotent. Each project is read once (through the project's service list when two or more of its
-    services are declared, else the service alone; with O(include_secrets=true) each declared service on
-    its own, so that no other service's secrets are read), and only the writes that are needed are made.
-    A second identical run reports no change and makes no write request.
-  - Before any write, and in check mode too, the whole declaration is checked against the services
-    as read. Every C(database_name) must be a database of its service, every pinned C(username) a user
-    of it, the service plan must include connection pooling and the service must not be powered off.
-    All problems are reported at once, each naming C(project/service/pool); nothing is written when
-    there is any.
-  - The writes of all services run under one bound, O(concurrency), paced by the client's handling of
-    the API's rate limit. Only the services that got a create or update are read back, the same way.
-  - "Write order: per service, the creates and updates come first; the service's deletes (O(purge) and
-    O(state=absent)) start only once every create and update of that service succeeded. A refused create
-    or update leaves that service's deletes not attempted (RV(not_attempted)), so a purge never leaves a
-    service without the pools it was to keep. Services do not wait for each other."
-  - A purge without O(allow_empty) after which the service would keep only pools this run creates
-    deletes only once the read back shows those pools; when it does not, the deletes are not made and
-    the task fails naming the service and O(allow_empty).
-  - Settings left out are left as they are on an existing pool; on a new pool the API's defaults
-    apply (O(pool_mode=transaction), O(pool_size=10), unpinned).
-  - The results carry no secret unless O(include_secrets=true); the module asks the API for secrets
-    only then. A task without C(no_log) can therefore print its result and its C(--diff).
-  - The service's reply is checked before anything is decided. A reply that is not what the API
-    promises (C(connection_pools) not a list, an entry that is not an object, a pool without a usable
-    C(pool_name), a pool listed twice) fails the task before any write, naming the service and the problem.
-  - After the writes the services are read back. The API is not read-your-writes; while the read back
-    does not show a write yet, the project's services are read again (see the notes for the waits).
-    A write the API accepted that still does not show (a setting it did not take) is not repeated; the
-    task fails naming the pool and the setting, with RV(applied).
-  - Other writers are reported, not failed on. A delete answered 404 (the pool, not the service, missing)
-    means another writer deleted the pool first; a pool this run deleted that the read back lists again
-    was created again by another writer. Neither is this run's change nor fails the task; each is in
-    RV(changed_by_others) and a warning, and the pool is not deleted again in this run.
-  - A 404 on an update means the pool was deleted meanwhile only when the read back no longer lists it
-    (the pool is then created again if O(database_name) is given); otherwise the task fails with Aiven's
-    answer. When the read back itself fails, the task fails with C(changed=true) and RV(applied).
+  - Idempotent. Each project is read once and only the needed writes are made; a second identical run
+    makes no write. Settings left out are kept on an existing pool; a new pool gets the API's defaults.
+  - Before any write, and in check mode too, the whole declaration is checked against the services (databases,
+    users, plan, power state); every problem is reported at once, each naming C(project/service/pool).
+  - Per service, deletes start only once its creates and updates succeeded, so a purge never leaves a service
+    without the pools it was to keep. A run that fails part way says what was applied and what was not.
+  - The results carry no secret unless O(include_secrets=true), so a task can print its result and C(--diff).
+  - Write order, retries, read lag and other writers are described in
+    L(docs/reliability.md,https://github.com/dbpools/aiven/blob/main/docs/reliability.md).
 author:
   - dbpools.aiven maintainers (@dbpools)
 extends_documentation_fragment:
@@ -59,9 +31,7 @@ attributes:
     description: Reads the services, checks the declaration against them and predicts the result; makes no write request.
   diff_mode:
     support: full
-    description:
-      - One diff per touched pool, headed C(project/service/pool), with its settings only
-        (C(database_name), C(username), C(pool_mode), C(pool_size)); never a host, URI or password.
+    description: One diff per touched pool, headed C(project/service/pool), with its settings only; never a URI or password.
   action_group:
     support: full
     description: Use C(group/dbpools.aiven.aiven) in C(module_defaults) to set the options of this module.
@@ -80,31 +50,26 @@ options:
     type: str
   pool_name:
     description:
-      - Name of the pool (the database name clients connect to through PgBouncer).
-      - 1 to 63 characters, no control characters. Other characters (such as C(/), C(..), C(%)
-        or non-ASCII letters) are sent URL-quoted and the API decides whether it accepts them.
-      - A pool cannot be renamed.
+      - Name of the pool (the database name clients connect to through PgBouncer), 1 to 63 characters
+        without control characters; other characters are sent URL-quoted for the API to judge. A pool cannot be renamed.
       - O(pool_name), O(pools) and O(services) are mutually exclusive; one of them is required.
     aliases: [name]
     type: str
   database_name:
     description:
-      - Database of the service the pool connects to. Required to create a pool.
-      - Must be one of the service's databases; checked before any write.
+      - Database of the service the pool connects to, one of the service's databases. Required to create a pool.
     type: str
   username:
     description:
-      - Service user the pool is pinned to; clients then share that user's server connections.
-        Must be one of the service's users; checked before any write.
-      - V("") (empty string) unpins the pool, so clients connect with their own credentials.
-      - Left out, an existing pool keeps its user and a new pool is unpinned.
+      - Service user the pool is pinned to (one of the service's users); clients then share its server connections.
+      - V("") unpins the pool, so clients connect with their own credentials. Left out, a new pool is unpinned.
     type: str
   pool_mode:
-    description: PgBouncer pool mode.
+    description: PgBouncer pool mode; a new pool gets V(transaction).
     type: str
     choices: [session, transaction, statement]
   pool_size:
-    description: Number of server connections of the pool, 1 to 10000.
+    description: Number of server connections of the pool, 1 to 10000; a new pool gets 10.
     type: int
   state:
     description: Whether the pool should exist.
@@ -142,16 +107,13 @@ options:
         default: present
   purge:
     description:
-      - With O(pools), delete every pool of the service that O(pools) does not name.
-      - Only the pools of the first read of the service are deleted, the ones check mode and diff
-        show. A pool another writer creates during the run is left for the next run, and a warning names it.
+      - With O(pools), delete every pool of the service that O(pools) does not name (the ones check mode and diff show).
       - A purge that would leave the service without any pool fails before any write unless O(allow_empty=true).
     type: bool
     default: false
   allow_empty:
     description:
-      - With O(purge=true), allow the purge to delete every pool of the service.
-      - Without it, such a purge fails before any write (check mode too), naming the service and the pools it would delete.
+      - With O(purge=true), allow the purge to delete every pool of the service; without it such a purge fails, naming them.
     type: bool
     default: false
   services:
@@ -163,9 +125,7 @@ options:
     suboptions:
       project:
         description:
-          - Project of the service; left out (or V(null)), O(project).
-          - V("") is refused before any request, as in the other forms (a variable that rendered empty), never
-            taken for O(project).
+          - Project of the service; left out (or V(null)), O(project). V("") is refused, never taken for O(project).
         type: str
       service_name:
         description: Name of the service.
@@ -210,11 +170,8 @@ options:
             default: present
   include_secrets:
     description:
-      - Add each pool's C(connection_uri) and C(password) to the results. Only then is the API asked
-        for secrets, which needs the permission C(service:secrets:read).
-      - A token without it (the API answers 403) gets the pools read without secrets and a warning; their
-        C(connection_uri) then holds C(<redacted>) where the password goes, and C(password) is V(null).
-      - With it, the results are secrets, so use C(no_log) on the task.
+      - Add each pool's C(connection_uri) and C(password) to the results; only then is the API asked for secrets
+        (permission C(service:secrets:read); without it, a warning and V(null) passwords). Use C(no_log) on the task.
     type: bool
     default: false
   concurrency:
@@ -224,8 +181,7 @@ options:
     default: 8
   wait:
     description:
-      - Wait until each service with writes to make is C(RUNNING) or C(REBALANCING) before writing to it.
-      - A powered-off service fails at once either way, before any write.
+      - Wait until each service with writes to make is C(RUNNING) or C(REBALANCING). A powered-off service fails at once.
     type: bool
     default: true
   wait_timeout:
@@ -233,12 +189,8 @@ options:
     type: int
     default: 600
 notes:
-  - Without O(include_secrets), no result, diff or warning holds a password or a URI with one.
-  - "Read lag: a read back that does not show this run's writes yet is repeated after 1, 2, 4, 8 and
-    15 seconds (C(READ_LAG_DELAYS) in C(plugins/module_utils/_read_lag.py)), at most 30 seconds of waiting
-    per read back, before a write is reported as not reflected. A write that shows by then is taken as made."
-  - Connecting through a pool that is new or was just changed may work only minutes after the API
-    shows it (PgBouncer on the service applies the change later); a client should retry its first connection.
+  - Connecting through a new or just changed pool may work only minutes after the API shows it; a client should
+    retry its first connection.
 seealso:
   - module: dbpools.aiven.aiven_connection_pool_info
     description: Read pools with their connection URIs (secrets).
@@ -273,14 +225,9 @@ EXAMPLES = r"""
     service_name: pg-demo
     purge: true
     pools:
-      - pool_name: app-pool
-        database_name: appdb
-        pool_size: 20
-      - pool_name: reports
-        database_name: appdb
-        pool_mode: session
-      - pool_name: legacy
-        state: absent
+      - {pool_name: app-pool, database_name: appdb, pool_size: 20}
+      - {pool_name: reports, database_name: appdb, pool_mode: session}
+      - {pool_name: legacy, state: absent}
 
 - name: Pools of several services in one call (each project read once)
   dbpools.aiven.aiven_connection_pool:
@@ -305,8 +252,7 @@ EXAMPLES = r"""
     project: demo-project
     service_name: pg-demo
     pools:
-      - pool_name: app-pool
-        pool_size: 25
+      - {pool_name: app-pool, pool_size: 25}
   check_mode: true
   diff: true
   register: planned
@@ -332,28 +278,17 @@ EXAMPLES = r"""
 RETURN = r"""
 connection_pool:
   description:
-    - The pool after the run (the prediction in check mode); empty when it does not exist.
-    - Only with O(pool_name). The keys of RV(connection_pools).
+    - With O(pool_name), the pool after the run (predicted in check mode), with the keys of RV(connection_pools);
+      empty when it does not exist.
   returned: success and O(pool_name) is given
   type: dict
-  sample:
-    project: demo-project
-    service_name: pg-demo
-    pool_name: app-pool
-    database_name: appdb
-    username: app
-    pool_mode: transaction
-    pool_size: 20
-    host: pg-demo-demo-project.aivencloud.com
-    port: 12692
-    dbname: app-pool
-    user: app
-    sslmode: require
+  sample: {project: demo-project, service_name: pg-demo, pool_name: app-pool, database_name: appdb, username: app,
+           pool_mode: transaction, pool_size: 20, host: pg-demo-demo-project.aivencloud.com, port: 12692,
+           dbname: app-pool, user: app, sslmode: require}
 connection_pools:
   description:
-    - The pools the call declares present, after the run (the prediction in check mode),
-      service by service and pool by pool in the order given.
-    - No secret unless O(include_secrets=true).
+    - The pools declared present, after the run (predicted in check mode), in the order given.
+      No secret unless O(include_secrets=true).
   returned: success
   type: list
   elements: dict
@@ -371,9 +306,7 @@ connection_pools:
       description: Database the pool connects to.
       type: str
     username:
-      description:
-        - The setting, as in RV(changes) - the user the pool is pinned to; V(null) for an unpinned pool
-          (O(username="") unpins one).
+      description: The user the pool is pinned to, as in RV(changes); V(null) for an unpinned pool.
       type: str
     pool_mode:
       description: PgBouncer pool mode.
@@ -392,75 +325,51 @@ connection_pools:
       type: str
     user:
       description:
-        - User a client connects as - the pinned user; V("") for an unpinned pool, which has no credentials of its
-          own (clients use their own), as in P(dbpools.aiven.aiven_connection_pool_info#module) and the lookup
-          P(dbpools.aiven.connection_info#lookup).
+        - User a client connects as, the pinned user; V("") for an unpinned pool (clients bring their own credentials).
       type: str
     sslmode:
-      description:
-        - C(sslmode) the pool's URI names, pinned or not; V(require) (Aiven's) when it names none.
-        - V(null) in check mode for a pool that is not created yet.
+      description: C(sslmode) the pool's URI names, V(require) when none; V(null) in check mode for a pool not created yet.
       type: str
     connection_uri:
       description:
-        - URI to connect through the pool, as the API gives it. A pinned pool's holds that user's password, a secret.
-        - For an unpinned pool the API puts the admin's credentials in it; they are removed, and it is V(null) when
-          they cannot be told apart from the rest.
-        - V(null) in check mode for a pool that is not created yet.
+        - URI to connect through the pool, as the API gives it; a pinned pool's holds that user's password.
+        - An unpinned pool's has the admin's credentials removed (V(null) when they cannot be told apart).
+          V(null) in check mode for a pool not created yet.
       returned: O(include_secrets=true)
       type: str
     password:
       description:
-        - Password inside RV(connection_pools[].connection_uri); V(null) when the API did not give it out
-          (a warning then says so).
-        - V("") for an unpinned pool (RV(connection_pools[].user) is V("")).
+        - Password inside RV(connection_pools[].connection_uri); V(null) when the API did not give it out (with a
+          warning), V("") for an unpinned pool.
       returned: O(include_secrets=true)
       type: str
   sample:
-    - project: demo-project
-      service_name: pg-demo
-      pool_name: app-pool
-      database_name: appdb
-      username: null
-      pool_mode: transaction
-      pool_size: 10
-      host: pg-demo-demo-project.aivencloud.com
-      port: 12692
-      dbname: app-pool
-      user: ""
-      sslmode: require
+    - {project: demo-project, service_name: pg-demo, pool_name: app-pool, database_name: appdb, username: null,
+       pool_mode: transaction, pool_size: 10, host: pg-demo-demo-project.aivencloud.com, port: 12692,
+       dbname: app-pool, user: "", sslmode: require}
 check_mode:
   description:
-    - Whether the task ran in check mode, so RV(changes) lists writes that would be made, not writes made.
+    - Whether the task ran in check mode, so RV(changes) lists writes that would be made.
   returned: success
   type: bool
   sample: false
 changes:
   description:
-    - One entry per write made (in check mode, that would be made), in order.
-    - C(fields) (updates only) names the settings changed. C(before) and C(after) hold the settings
-      (C(database_name), C(username), C(pool_mode), C(pool_size)); V(null) for a pool that does not exist.
+    - One entry per write made (in check mode, that would be made), in order. C(fields) (updates only) names the
+      settings changed; C(before) and C(after) hold the settings, V(null) for a pool that does not exist.
   returned: success
   type: list
   elements: dict
   sample:
-    - project: demo-project
-      service_name: pg-demo
-      pool_name: app-pool
-      action: update
-      fields: [pool_size]
-      before: {database_name: appdb, username: null, pool_mode: transaction, pool_size: 10}
-      after: {database_name: appdb, username: null, pool_mode: transaction, pool_size: 20}
-    - project: demo-project
-      service_name: pg-demo
-      pool_name: legacy
-      action: delete
-      before: {database_name: appdb, username: null, pool_mode: session, pool_size: 5}
-      after: null
+    - {project: demo-project, service_name: pg-demo, pool_name: app-pool, action: update, fields: [pool_size],
+       before: {database_name: appdb, username: null, pool_mode: transaction, pool_size: 10},
+       after: {database_name: appdb, username: null, pool_mode: transaction, pool_size: 20}}
+    - {project: demo-project, service_name: pg-demo, pool_name: legacy, action: delete,
+       before: {database_name: appdb, username: null, pool_mode: session, pool_size: 5}, after: null}
 diff:
   description:
-    - With C(--diff), one entry per touched pool, headed C(project/service/pool), settings only,
-      one line per setting (C(pool_size), a colon, the value); the empty string for a side where the pool does not exist.
+    - With C(--diff), one entry per touched pool, headed C(project/service/pool), one line per setting;
+      the empty string for a side where the pool does not exist.
   returned: success, in diff mode
   type: list
   elements: dict
@@ -471,70 +380,49 @@ diff:
       after: "database_name: appdb\nusername: null\npool_mode: transaction\npool_size: 20\n"
 failure:
   description:
-    - Machine-readable details of the failure.
-    - On an API error, C(status) is null when no HTTP reply came (connection or TLS error); C(attempts) counts the
-      HTTP attempts, more than 1 when the request was retried until O(api_retries) ran out.
-    - When the declaration does not fit the services, C(problems) lists every problem, each naming
-      C(project/service/pool) or C(project/service); nothing was written.
-    - Any other failure found before any request (an option, a file) has the keys of an API error, with C(status)
-      null and C(attempts) V(0).
-    - C(message) and C(errors) hold the API's text as sent. In C(msg) and in warnings, texts and names read from
-      the API have their control characters escaped (an escape character as C(\x1b), a newline as C(\n)) and are cut to a bounded length.
+    - Machine-readable details of the failure. C(status) is null when no HTTP reply came (or no request was made,
+      C(attempts) V(0)); C(attempts) counts the HTTP attempts. C(message) and C(errors) hold the API's text as sent
+      (in C(msg) and warnings control characters are escaped and texts cut to a bounded length).
+    - When the declaration does not fit the services, C(problems) lists every problem; nothing was written.
   returned: failed
   type: dict
   sample:
-    status: 403
-    message: Current service plan does not include the connection pooling option.
-    errors: [{message: "Current service plan does not include the connection pooling option.", status: 403}]
-    method: POST
-    path: /v1/project/demo-project/service/pg-demo/connection_pool
-    error_code: null
-    attempts: 1
+    {status: 403, message: Current service plan does not include the connection pooling option.,
+     errors: [{message: "Current service plan does not include the connection pooling option.", status: 403}],
+     method: POST, path: /v1/project/demo-project/service/pg-demo/connection_pool, error_code: null, attempts: 1}
 applied:
   description:
-    - On a failed run, the writes the API accepted before it stopped, also when the read after
-      the writes failed, each with C(project), C(service_name), C(pool_name) and C(action).
+    - On a failed run, the writes the API accepted (C(project), C(service_name), C(pool_name), C(action));
       C(changed) is V(true) when it is not empty.
   returned: failed during or after writes
   type: list
   elements: dict
 failed_changes:
   description:
-    - On a failed run, the writes that failed, with the HTTP status and Aiven's message.
-    - A write the API accepted but the read back does not show has no C(status); its C(message) names
-      the setting, its value read back and the value written.
+    - On a failed run, the writes that failed, with the HTTP status and Aiven's message (no C(status) for an
+      accepted write the read back does not show; C(message) then names the setting and both values).
   returned: failed during or after writes
   type: list
   elements: dict
   sample:
-    - project: demo-project
-      service_name: pg-demo
-      pool_name: reports
-      action: create
-      status: 403
-      message: Service database username ghost does not exist
+    - {project: demo-project, service_name: pg-demo, pool_name: reports, action: create, status: 403,
+       message: Service database username ghost does not exist}
 not_attempted:
   description:
-    - On a failed run, the writes not attempted, with the same keys - those after the failure, and the
-      deletes of a service whose creates or updates did not all succeed.
+    - On a failed run, the writes not attempted, with the same keys, including the deletes of a service whose
+      creates or updates did not all succeed.
   returned: failed during or after writes
   type: list
   elements: dict
 changed_by_others:
   description:
-    - Pools this run meant to delete that another writer changed meanwhile; not in RV(changes) or the diff
-      as this run's doing. Each entry has C(project), C(service_name), C(pool_name) and C(what).
-    - C(what) is V(deleted) when the API answered the delete 404 (another writer had deleted the pool), or
-      V(re-created) when the read back lists a pool this run deleted (another writer created it again; it is
-      left as it is for this run). A warning names each.
+    - Pools this run meant to delete that another writer changed meanwhile, each with C(project), C(service_name),
+      C(pool_name) and C(what) (V(deleted) or V(re-created)); not in RV(changes). A warning names each.
   returned: success, and failed runs where it is not empty
   type: list
   elements: dict
   sample:
-    - project: demo-project
-      service_name: pg-demo
-      pool_name: legacy
-      what: deleted
+    - {project: demo-project, service_name: pg-demo, pool_name: legacy, what: deleted}
 """
 
 from collections.abc import Mapping

@@ -9,22 +9,15 @@ module: aiven_connection_pool_info
 short_description: Read PgBouncer connection pools of Aiven for PostgreSQL services, with how to connect to them
 version_added: 1.0.0
 description:
-  - Returns the connection pools of one Aiven for PostgreSQL service, or of every PostgreSQL service of
-    a project (O(service_name) left out), all of them or the ones named, with their identity, settings and
-    connection details, and the state of each service read.
-  - No secret by default, so listing the pools needs neither the permission to read secrets nor C(no_log).
-    O(include_secrets=true) adds the passwords (RV(connection_pools[].password),
-    RV(connection_pools[].connection_uri), and the password inside RV(connection_pools[].uri)).
-  - The connection fields (C(host), C(port), C(dbname), C(user), C(password), C(sslmode), C(uri)) are the
-    ones the lookup P(dbpools.aiven.connection_info#lookup) returns, computed the same way.
-  - One API request per call, for one service (GET service) or a whole project (the project's service
-    list); with O(include_secrets=true) two when the token may not read secrets; one more with
-    O(ca_cert=true) unless O(project_ca_path) gives the CA. Never changes anything.
-  - A service that is not running (C(POWEROFF), C(REBUILDING), ...) is warned about, naming it and its
-    state, since a powered-off service may list no pools although it had some.
-  - A reply that is not what the API promises (C(connection_pools) not a list, an entry that is not an
-    object, a pool without a usable C(pool_name), a pool listed twice) fails the task, naming the
-    service and the problem, with C(status) V(200) in RV(failure).
+  - Returns the connection pools of one Aiven for PostgreSQL service, or of every PostgreSQL service of a project
+    (O(service_name) left out), with their settings, how to connect to them, and the state of each service read.
+  - No secret by default, so listing needs neither the permission to read secrets nor C(no_log).
+  - One API request per call (one more for O(ca_cert=true) without O(project_ca_path), and with
+    O(include_secrets=true) one more when the token may not read secrets). Never changes anything.
+  - A service that is not running is warned about, since a powered-off service may list no pools although it
+    had some. A reply that is not what the API promises fails the task, naming the service and the problem.
+  - The connection fields are those of the lookup P(dbpools.aiven.connection_info#lookup); recipes for them are in
+    L(docs/connection-details.md,https://github.com/dbpools/aiven/blob/main/docs/connection-details.md).
 author:
   - dbpools.aiven maintainers (@dbpools)
 extends_documentation_fragment:
@@ -50,68 +43,50 @@ options:
     required: true
   service_name:
     description:
-      - Name of the Aiven for PostgreSQL service, 1 to 64 characters without control characters. Only that
-        service is read.
-      - Left out, the pools of every PostgreSQL service (C(service_type) V(pg)) of the project, service by
-        service in the order of the API's service list, read with one request. Other services are skipped.
+      - Name of the Aiven for PostgreSQL service, 1 to 64 characters without control characters.
+      - Left out, the pools of every PostgreSQL service of the project, in the order of the API's service list.
     type: str
   pool_name:
     description:
-      - Return only these pools (one name or a list), in the order given (within each service when
-        O(service_name) is left out). Each name has 1 to 63 characters.
-      - Names that do not exist are left out of the result, which is not an error.
+      - Return only these pools (one name or a list of names of 1 to 63 characters), in the order given.
+        Names that do not exist are left out of the result, which is not an error.
     type: list
     elements: str
   include_secrets:
     description:
-      - Also return each pool's secrets, RV(connection_pools[].password) and RV(connection_pools[].connection_uri),
-        and put the password into RV(connection_pools[].uri). Set C(no_log) on such a task.
-      - Only then does the module ask the API for secrets (C(include_secrets=true)), which needs the permission
-        C(service:secrets:read). A token without it (the API answers 403) gets the pools read without secrets
-        and a warning.
-      - V(false) returns no password and no URI with a password, whatever the API sends.
+      - Also return each pool's RV(connection_pools[].password) and RV(connection_pools[].connection_uri), and put
+        the password into RV(connection_pools[].uri). Set C(no_log) on such a task.
+      - Only then is the API asked for secrets (permission C(service:secrets:read); without it, a warning and no
+        secrets). V(false) returns no password, whatever the API sends.
     type: bool
     default: false
   ca_cert:
     description:
-      - Also return RV(ca_cert), the PEM certificate of the project's CA, which signs the services'
-        certificates, for clients that connect with C(sslmode=verify-full). One more request, unless
-        O(project_ca_path) is given.
-      - Aiven lets only tokens with the permission C(organization:projects:write) read it; a token with a
-        project role only may be answered HTTP 403, and the task then fails naming that permission. Use a
-        token that has it, or give the CA with O(project_ca_path).
+      - Also return RV(ca_cert), the project's CA certificate, for clients that connect with C(sslmode=verify-full).
+      - Reading it needs the permission C(organization:projects:write) (else the task fails naming it); without
+        that permission, give the CA with O(project_ca_path).
     type: bool
     default: false
   project_ca_path:
     description:
-      - A PEM file with the project's CA certificate (as the Aiven console or C(avn project ca-get) gives it),
-        returned as RV(ca_cert) instead of reading it from the API, so that a token without
-        C(organization:projects:write) will do. Only with O(ca_cert=true).
-      - Must be a regular file of at most 1 MiB holding at least one PEM certificate; only its certificates
-        are returned (no key, no other text). Checked before any request.
+      - A PEM file with the project's CA certificate (from the Aiven console or C(avn project ca-get)), returned as
+        RV(ca_cert) instead of reading it from the API. Only with O(ca_cert=true).
+      - A regular file of at most 1 MiB with at least one certificate; only its certificates are returned.
     type: path
   unpinned_user:
     description:
-      - A pool that is not pinned to a user has no credentials of its own, so its C(user) is an empty string,
-        its C(password) too, and its C(uri) carries no credentials. Name a service user here to fill in that
-        user (and with O(include_secrets=true) its password) for the unpinned pools instead.
-      - The admin's credentials, which the API puts into an unpinned pool's own URI, are never returned
-        unless this option names the admin.
-      - A name that is not a user of a service read fails the task, listing the service's users.
-      - Pinned pools always get their own user.
+      - A service user to connect as through unpinned pools (with O(include_secrets=true) its password too);
+        without it, an unpinned pool's C(user) and C(password) are V("") and its C(uri) has no credentials.
+      - The admin's credentials are never returned unless this names the admin. A name that is not a user of the
+        service fails, listing its users. Pinned pools always get their own user.
     type: str
 notes:
   - O(route) and O(usage) pick the address RV(connection_pools[].host), RV(connection_pools[].port) and
     RV(connection_pools[].uri) name; RV(connection_pools[].connection_uri) stays as the API gives it.
-  - With O(include_secrets=true) the result holds secrets (C(password), C(connection_uri), C(uri)), so use
-    C(no_log) on the task and never print it.
   - A client connects to the pool's name as the database (RV(connection_pools[].dbname)), not to
-    RV(connection_pools[].database_name) - PgBouncer routes by the pool name.
-  - With O(include_secrets=true), a C(<redacted>) password in a pinned pool's C(connection_uri) (the API did not
-    give it out although asked) is warned about.
-  - Connecting through a pool that is new or was just changed may work only minutes after the API shows it
-    (PgBouncer on the service applies the change later), and the API itself may show a write a few seconds late;
-    a client should retry its first connection, and a read right after a write may not list the pool yet.
+    RV(connection_pools[].database_name).
+  - A new or just changed pool may be listed, and connect, only a while after the write; a client should retry its
+    first connection.
 seealso:
   - module: dbpools.aiven.aiven_connection_pool
   - plugin: dbpools.aiven.connection_info
@@ -154,10 +129,9 @@ EXAMPLES = r"""
     project: demo-project
   register: project_pools
 
-- name: List them with the state of their service
+- name: The state of each service read
   ansible.builtin.debug:
-    msg: "{{ project_pools.connection_pools | map(attribute='service_name') | zip(project_pools.connection_pools | map(attribute='pool_name'))
-             | map('join', '/') | list }} {{ project_pools.services | items2dict(key_name='service_name', value_name='state') }}"
+    msg: "{{ project_pools.services | items2dict(key_name='service_name', value_name='state') }}"
 
 - name: The CA for verify-full from a file, for a token that may not read it from the API
   dbpools.aiven.aiven_connection_pool_info:
@@ -201,8 +175,7 @@ connection_pools:
       type: str
     username:
       description:
-        - The setting, as P(dbpools.aiven.aiven_connection_pool#module) returns it - the user the pool is pinned to;
-          V(null) for an unpinned pool (C(username="") unpins one).
+        - The user the pool is pinned to, as P(dbpools.aiven.aiven_connection_pool#module) returns it; V(null) if unpinned.
       type: str
     pool_mode:
       description: PgBouncer pool mode.
@@ -224,43 +197,31 @@ connection_pools:
       type: str
     user:
       description:
-        - User a client connects as - the pinned user, or O(unpinned_user) for an unpinned pool.
-        - V("") for an unpinned pool without O(unpinned_user).
+        - User a client connects as, the pinned user or O(unpinned_user); V("") for an unpinned pool without it.
       type: str
     uri:
       description:
-        - C(postgres://USER@HOST:PORT/POOL?sslmode=...) built from the fields above, each URL-quoted; without
-          credentials when RV(connection_pools[].user) is V("").
-        - With O(include_secrets=true) it holds the password too (C(USER:PASSWORD@)), a secret.
+        - C(postgres://USER@HOST:PORT/POOL?sslmode=...) built from the fields above, URL-quoted; without credentials
+          when RV(connection_pools[].user) is V(""), with the password (a secret) when O(include_secrets=true).
       type: str
     password:
       description:
-        - Password of RV(connection_pools[].user), a secret; V("") when RV(connection_pools[].user) is V("").
-        - V(null) when the API did not give it out (a warning then says so).
+        - Password of RV(connection_pools[].user), a secret; V("") without a user, V(null) (and a warning) when the
+          API did not give it out.
       returned: O(include_secrets=true)
       type: str
     connection_uri:
       description:
-        - URI to connect through the pool, as the API gives it. A pinned pool's holds that user's password, a secret.
-        - For an unpinned pool the API puts the admin's credentials in it; they are removed (use RV(connection_pools[].uri)),
-          and it is V(null) when they cannot be told apart from the rest.
-        - The password reads C(<redacted>) when the API did not give it out; a warning then says so.
+        - URI to connect through the pool, as the API gives it; a pinned pool's holds that user's password.
+        - An unpinned pool's has the admin's credentials removed (V(null) when they cannot be told apart). The
+          password reads C(<redacted>), with a warning, when the API did not give it out.
       returned: O(include_secrets=true)
       type: str
   sample:
-    - project: demo-project
-      service_name: pg-demo
-      pool_name: app-pool
-      database_name: appdb
-      username: app
-      pool_mode: transaction
-      pool_size: 10
-      host: pg-demo-demo-project.aivencloud.com
-      port: 12692
-      dbname: app-pool
-      user: app
-      sslmode: require
-      uri: postgres://app@pg-demo-demo-project.aivencloud.com:12692/app-pool?sslmode=require
+    - {project: demo-project, service_name: pg-demo, pool_name: app-pool, database_name: appdb, username: app,
+       pool_mode: transaction, pool_size: 10, host: pg-demo-demo-project.aivencloud.com, port: 12692,
+       dbname: app-pool, user: app, sslmode: require,
+       uri: "postgres://app@pg-demo-demo-project.aivencloud.com:12692/app-pool?sslmode=require"}
 services:
   description:
     - Each service read, in the order of RV(connection_pools), with its state. A service that is not
@@ -292,22 +253,14 @@ ca_cert:
 failure:
   description:
     - Machine-readable details of the failure, with the keys C(status), C(message), C(errors), C(method),
-      C(path), C(error_code) and C(attempts).
-    - On an API error, C(status) is null when no HTTP reply came (connection or TLS error, a timeout);
-      C(attempts) counts the HTTP attempts, more than 1 when the request was retried until O(api_retries) ran out.
-    - A reply larger than the cap (see O(api_retries)) or nested too deep keeps its C(status), and C(message) says the cap.
-    - A reply that is not what the API promises has C(status) V(200).
-    - A failure before any request (an option, a file) has C(status) null and C(attempts) V(0).
+      C(path), C(error_code) and C(attempts) (the HTTP attempts made).
+    - C(status) is null when no HTTP reply came or no request was made (C(attempts) V(0)), and V(200) for a reply
+      that is not what the API promises.
   returned: failed
   type: dict
   sample:
-    status: 403
-    message: Not a project member
-    errors: [{message: Not a project member, status: 403}]
-    method: GET
-    path: /v1/project/demo-project/kms/ca
-    error_code: null
-    attempts: 1
+    {status: 403, message: Not a project member, errors: [{message: Not a project member, status: 403}],
+     method: GET, path: /v1/project/demo-project/kms/ca, error_code: null, attempts: 1}
 """
 
 from typing import Any
