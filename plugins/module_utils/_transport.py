@@ -19,6 +19,7 @@ no reply can take memory or time without bound.
 
 from __future__ import annotations
 
+import http.client
 import re
 import socket
 import threading
@@ -156,7 +157,7 @@ def _claim(connection: Any) -> bool:
 def _deadline_connection(connection_class: type) -> type:
     """``connection_class`` that reports to the running attempt's deadline (public methods only)."""
 
-    class _DeadlineConnection(connection_class):  # type: ignore[valid-type,misc]
+    class _DeadlineConnection(connection_class):
         dbpools_deadline: _Deadline | None = None
         dbpools_cut = False
 
@@ -178,9 +179,13 @@ def _deadline_pool(pool_class: type) -> type:
     """``pool_class`` whose connections report to the deadline; its code is urllib3's, only ``ConnectionCls`` differs."""
     with _DEADLINE_POOLS_LOCK:
         if pool_class not in _DEADLINE_POOLS:
-            connection_class = _deadline_connection(pool_class.ConnectionCls)  # type: ignore[attr-defined]
+            connection_class = getattr(pool_class, "ConnectionCls", None)
+            if not (isinstance(connection_class, type) and issubclass(connection_class, http.client.HTTPConnection)):
+                # urllib3's stand-in when Python has no ssl module: it fails on use, as it should.
+                return pool_class
+            connection_class = _deadline_connection(connection_class)
 
-            class _DeadlinePool(pool_class):  # type: ignore[valid-type,misc]
+            class _DeadlinePool(pool_class):
                 ConnectionCls = connection_class
 
             _DeadlinePool.__name__ = f"Deadline{pool_class.__name__}"
