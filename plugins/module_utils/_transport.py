@@ -33,6 +33,7 @@ try:
     from requests.adapters import HTTPAdapter
     from urllib3.exceptions import ConnectTimeoutError as _Urllib3ConnectTimeoutError
     from urllib3.exceptions import MaxRetryError as _Urllib3MaxRetryError
+    from urllib3.exceptions import NewConnectionError as _Urllib3NewConnectionError
 
     HAS_REQUESTS = True
     REQUESTS_IMPORT_ERROR = None
@@ -112,8 +113,8 @@ class _Deadline:
                 return
             self.expired = True
             for connection in self._connections:
-                if connection.dbpools_deadline is self:
-                    connection.dbpools_cut = True
+                if connection.dbpools_deadline is self and connection.sock is not None:
+                    connection.dbpools_shut_socket = connection.sock
                     _shut_down(connection.sock)
             # A connection still connecting has no socket yet: look again until the attempt ends.
             self._timer = self._start_timer(_DEADLINE_RECHECK)
@@ -142,13 +143,15 @@ def _claim(connection: Any) -> bool:
     """Make ``connection`` the running attempt's; True when an earlier attempt's deadline shut it down.
 
     That happens when a deadline fires just as its attempt ends, after urllib3 gave the
-    connection back to the pool: the next user then opens a new one instead.
+    connection back to the pool. urllib3 discards a pooled connection whose socket is shut
+    when it takes it out; only one shut in the instant after that check reaches ``request``.
     """
     deadline = getattr(_ATTEMPT, "deadline", None)
     with _OWNERS:
-        stale = connection.dbpools_cut and connection.dbpools_deadline is not deadline
+        # A socket a deadline shut, still in use (urllib3 closing the connection replaces it).
+        shut = connection.sock is not None and connection.dbpools_shut_socket is connection.sock
+        stale = shut and connection.dbpools_deadline is not deadline
         connection.dbpools_deadline = deadline
-        connection.dbpools_cut = False
         if deadline is not None:
             deadline.watch(connection)
     return stale
@@ -159,7 +162,7 @@ def _deadline_connection(connection_class: type) -> type:
 
     class _DeadlineConnection(connection_class):
         dbpools_deadline: _Deadline | None = None
-        dbpools_cut = False
+        dbpools_shut_socket: Any = None
 
         def connect(self) -> None:
             _claim(self)
@@ -167,8 +170,9 @@ def _deadline_connection(connection_class: type) -> type:
 
         def request(self, *args: Any, **kwargs: Any) -> Any:
             if _claim(self):
-                # Closed, it connects afresh as it sends (http.client opens a closed connection itself).
-                self.close()
+                # Nothing is sent: urllib3 drops the connection, and the attempt counts as never
+                # connected, so that it is retried. (Reconnecting here would skip a proxy's tunnel.)
+                raise _Urllib3NewConnectionError(self, "the connection was shut down by an earlier request's deadline; nothing was sent")
             return super().request(*args, **kwargs)
 
     _DeadlineConnection.__name__ = f"Deadline{connection_class.__name__}"

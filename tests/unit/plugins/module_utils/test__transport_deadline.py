@@ -249,32 +249,45 @@ def test_a_stalled_attempt_holds_up_no_other_thread(server):
     assert [outcomes[f"q{index}"] for index in range(3)] == [[{}] * 20] * 3
 
 
-def test_a_deadline_that_fires_after_its_attempt_ended_spares_the_next_user(server):
-    # The race the ownership rule closes: urllib3 gives the connection back to the pool, then
-    # the finished attempt's deadline fires before it is stopped, while another attempt uses it.
-    connection = _transport._deadline_connection(urllib3.connection.HTTPConnection)("127.0.0.1", int(server.url.rsplit(":", 1)[1]))
+def test_a_deadline_that_fires_as_its_attempt_ends_spares_the_next_attempts(server, monkeypatch):
+    # Every deadline fires late, when urllib3 has already given the connection back to the pool.
+    made = count_connects(monkeypatch)
+    original_stop = _transport._Deadline.stop
 
-    def attempt(deadline) -> int:
-        _transport._ATTEMPT.deadline = deadline
+    def fire_then_stop(deadline) -> None:
+        deadline._fire()
+        original_stop(deadline)
+
+    monkeypatch.setattr(_transport._Deadline, "stop", fire_then_stop)
+    client = make_client(server.url, timeout=30.0, max_retries=0)
+    assert [client.request("GET", ["me"]) for _attempt in range(5)] == [{}] * 5
+    # Each shut connection was dropped by the pool and replaced, none failed a request.
+    assert len(made) == 5
+
+
+def test_a_connection_shut_by_an_earlier_deadline_sends_nothing():
+    # The instant after urllib3 checked a pooled connection and before the next attempt claims it.
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        connection = _transport._deadline_connection(urllib3.connection.HTTPConnection)("127.0.0.1", listener.getsockname()[1], timeout=5)
+        earlier, later = _transport._Deadline(30.0), _transport._Deadline(30.0)
         try:
-            connection.request("GET", "/v1/me")
-            response = connection.getresponse()
-            response.read()
-            return response.status
+            _transport._ATTEMPT.deadline = earlier
+            connection.connect()
+            earlier._fire()
+            _transport._ATTEMPT.deadline = later
+            with pytest.raises(urllib3.exceptions.NewConnectionError, match="nothing was sent"):
+                connection.request("GET", "/v1/me")
+            # The connection is the later attempt's now: the earlier deadline firing again leaves it be.
+            earlier._fire()
+            assert connection.dbpools_deadline is later
         finally:
             _transport._ATTEMPT.deadline = None
-
-    first = _transport._Deadline(30.0)
-    assert attempt(first) == 200
-    # It fires late: the connection, already back in the pool, is shut down under nobody.
-    first._fire()
-    second = _transport._Deadline(30.0)
-    assert attempt(second) == 200
-    # It fires again while another attempt owns the connection: that one is not touched.
-    first._fire()
-    assert attempt(second) == 200
-    for deadline in (first, second):
-        deadline.stop()
-    connection.close()
-    # The late firing cost one new connection, the second firing none.
-    assert server.count() == 3
+            earlier.stop()
+            later.stop()
+            connection.close()
+        served = listener.accept()[0]
+        with served:
+            served.settimeout(5)
+            assert served.recv(100) == b""
