@@ -81,8 +81,8 @@ class _TokenAuth:
 class _Deadline:
     """Shuts down the sockets of one attempt when its time is up.
 
-    A connection is shut only while this attempt owns it, that is until another attempt
-    claims it (see ``_claim``): a connection given back to the pool is no longer ours.
+    A connection is shut only until a later attempt claims it (see ``_claim``); one that
+    urllib3 has already given back to the pool may still be shut, which ``_claim`` handles.
     """
 
     def __init__(self, seconds: float) -> None:
