@@ -9,7 +9,8 @@ saying what came, or why nothing usable did.
 Each attempt has a wall-clock deadline, ``timeout``, for connect, headers and body
 together: a reply that trickles in byte by byte cannot hold a task. A socket timeout
 bounds each read, not the attempt, so a timer thread shuts the attempt's sockets down
-when its time is up, which ends a blocked read at once.
+when its time is up, which ends a blocked read at once. It learns which sockets those
+are through public API only (see "the per-attempt deadline" below).
 
 A reply's size is capped too, while it is read: one that announces more than the cap
 (``Content-Length``) is not read at all, and one that streams past it is cut there, so
@@ -18,6 +19,7 @@ no reply can take memory or time without bound.
 
 from __future__ import annotations
 
+import http.client
 import re
 import socket
 import threading
@@ -31,6 +33,7 @@ try:
     from requests.adapters import HTTPAdapter
     from urllib3.exceptions import ConnectTimeoutError as _Urllib3ConnectTimeoutError
     from urllib3.exceptions import MaxRetryError as _Urllib3MaxRetryError
+    from urllib3.exceptions import NewConnectionError as _Urllib3NewConnectionError
 
     HAS_REQUESTS = True
     REQUESTS_IMPORT_ERROR = None
@@ -67,17 +70,22 @@ class _TokenAuth:
 
 
 # -- the per-attempt deadline ----------------------------------------------------------
+#
+# Only public API of urllib3 and http.client is used here, so that a urllib3 release cannot
+# break every request: the pools keep their own code and get a connection class of ours
+# (``ConnectionCls``, a pool's documented class attribute), which overrides the public
+# ``connect`` and ``request`` to tell the running attempt's deadline which connection it
+# uses; the deadline shuts that connection's socket (``sock``) down when time is up.
 
 
 class _Deadline:
     """Shuts down the sockets of one attempt when its time is up.
 
-    The connections are those the attempt took from the pool (see ``_watched``); one
-    given back is no longer ours to shut.
+    A connection is shut only until a later attempt claims it (see ``_claim``); one that
+    urllib3 has already given back to the pool may still be shut, which ``_claim`` handles.
     """
 
     def __init__(self, seconds: float) -> None:
-        self._lock = threading.Lock()
         self._connections: list = []
         self._armed = True
         self.expired = False
@@ -90,26 +98,24 @@ class _Deadline:
         return timer
 
     def watch(self, connection: Any) -> None:
-        with self._lock:
-            if self._armed and connection is not None:
-                self._connections.append(connection)
-
-    def forget(self, connection: Any) -> None:
-        with self._lock:
-            self._connections = [item for item in self._connections if item is not connection]
+        """Called under ``_OWNERS``: ``connection`` now serves this attempt."""
+        if self._armed and connection not in self._connections:
+            self._connections.append(connection)
 
     def stop(self) -> None:
-        with self._lock:
+        with _OWNERS:
             self._armed = False
             self._timer.cancel()
 
     def _fire(self) -> None:
-        with self._lock:
+        with _OWNERS:
             if not self._armed:
                 return
             self.expired = True
             for connection in self._connections:
-                _shut_down(getattr(connection, "sock", None))
+                if connection.dbpools_deadline is self and connection.sock is not None:
+                    connection.dbpools_shut_socket = connection.sock
+                    _shut_down(connection.sock)
             # A connection still connecting has no socket yet: look again until the attempt ends.
             self._timer = self._start_timer(_DEADLINE_RECHECK)
 
@@ -127,41 +133,73 @@ def _shut_down(sock: Any) -> None:
 
 # The deadline of the attempt running in this thread (urllib3 works in the caller's thread).
 _ATTEMPT = threading.local()
-_WATCHED_POOLS: dict = {}
-_WATCHED_POOLS_LOCK = threading.Lock()
+# Guards which deadline owns which connection, and every deadline's firing.
+_OWNERS = threading.Lock()
+_DEADLINE_POOLS: dict = {}
+_DEADLINE_POOLS_LOCK = threading.Lock()
 
 
-def _current_deadline() -> _Deadline | None:
-    return getattr(_ATTEMPT, "deadline", None)
+def _claim(connection: Any) -> bool:
+    """Make ``connection`` the running attempt's; True when an earlier attempt's deadline shut it down.
+
+    That happens when a deadline fires just as its attempt ends, after urllib3 gave the
+    connection back to the pool. urllib3 discards a pooled connection whose socket is shut
+    when it takes it out; only one shut in the instant after that check reaches ``request``.
+    """
+    deadline = getattr(_ATTEMPT, "deadline", None)
+    with _OWNERS:
+        # A socket a deadline shut, still in use (urllib3 closing the connection replaces it).
+        shut = connection.sock is not None and connection.dbpools_shut_socket is connection.sock
+        stale = shut and connection.dbpools_deadline is not deadline
+        connection.dbpools_deadline = deadline
+        if deadline is not None:
+            deadline.watch(connection)
+    return stale
 
 
-def _watched(pool_class: type) -> type:
-    """``pool_class`` telling the running attempt's deadline which connections it holds."""
-    with _WATCHED_POOLS_LOCK:
-        if pool_class not in _WATCHED_POOLS:
+def _deadline_connection(connection_class: type) -> type:
+    """``connection_class`` that reports to the running attempt's deadline (public methods only)."""
 
-            class _Watched(pool_class):
-                def _get_conn(self, *args: Any, **kwargs: Any) -> Any:
-                    connection = super()._get_conn(*args, **kwargs)
-                    deadline = _current_deadline()
-                    if deadline is not None:
-                        deadline.watch(connection)
-                    return connection
+    class _DeadlineConnection(connection_class):
+        dbpools_deadline: _Deadline | None = None
+        dbpools_shut_socket: Any = None
 
-                def _put_conn(self, conn: Any) -> None:
-                    deadline = _current_deadline()
-                    if deadline is not None:
-                        deadline.forget(conn)
-                    super()._put_conn(conn)
+        def connect(self) -> None:
+            _claim(self)
+            super().connect()
 
-            _Watched.__name__ = f"Watched{pool_class.__name__}"
-            _WATCHED_POOLS[pool_class] = _Watched
-            _WATCHED_POOLS[_Watched] = _Watched
-        return _WATCHED_POOLS[pool_class]
+        def request(self, *args: Any, **kwargs: Any) -> Any:
+            if _claim(self):
+                # Nothing is sent: urllib3 drops the connection, and the attempt counts as never
+                # connected, so that it is retried. (Reconnecting here would skip a proxy's tunnel.)
+                raise _Urllib3NewConnectionError(self, "the connection was shut down by an earlier request's deadline; nothing was sent")
+            return super().request(*args, **kwargs)
+
+    _DeadlineConnection.__name__ = f"Deadline{connection_class.__name__}"
+    return _DeadlineConnection
 
 
-def _watch_pools(manager: Any) -> None:
-    manager.pool_classes_by_scheme = {scheme: _watched(cls) for scheme, cls in manager.pool_classes_by_scheme.items()}
+def _deadline_pool(pool_class: type) -> type:
+    """``pool_class`` whose connections report to the deadline; its code is urllib3's, only ``ConnectionCls`` differs."""
+    with _DEADLINE_POOLS_LOCK:
+        if pool_class not in _DEADLINE_POOLS:
+            connection_class = getattr(pool_class, "ConnectionCls", None)
+            if not (isinstance(connection_class, type) and issubclass(connection_class, http.client.HTTPConnection)):
+                # urllib3's stand-in when Python has no ssl module: it fails on use, as it should.
+                return pool_class
+            connection_class = _deadline_connection(connection_class)
+
+            class _DeadlinePool(pool_class):
+                ConnectionCls = connection_class
+
+            _DeadlinePool.__name__ = f"Deadline{pool_class.__name__}"
+            _DEADLINE_POOLS[pool_class] = _DeadlinePool
+            _DEADLINE_POOLS[_DeadlinePool] = _DeadlinePool
+        return _DEADLINE_POOLS[pool_class]
+
+
+def _use_deadline_pools(manager: Any) -> None:
+    manager.pool_classes_by_scheme = {scheme: _deadline_pool(cls) for scheme, cls in manager.pool_classes_by_scheme.items()}
 
 
 def _deadline_adapter(pool_size: int) -> Any:
@@ -174,11 +212,11 @@ def _deadline_adapter(pool_size: int) -> Any:
     class _DeadlineAdapter(HTTPAdapter):
         def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
             super().init_poolmanager(*args, **kwargs)
-            _watch_pools(self.poolmanager)
+            _use_deadline_pools(self.poolmanager)
 
         def proxy_manager_for(self, proxy: Any, **proxy_kwargs: Any) -> Any:
             manager = super().proxy_manager_for(proxy, **proxy_kwargs)
-            _watch_pools(manager)
+            _use_deadline_pools(manager)
             return manager
 
     return _DeadlineAdapter(pool_connections=pool_size, pool_maxsize=pool_size, max_retries=0)
