@@ -236,7 +236,7 @@ from ansible_collections.dbpools.aiven.plugins.module_utils._connection_details 
 from ansible_collections.dbpools.aiven.plugins.module_utils._connection_options import (
     OPTION_NAMES,
     OptionError,
-    checked_options,
+    check_options,
     client_for,
     lookup_options,
     project_ca_from_file,
@@ -468,8 +468,10 @@ class LookupModule(LookupBase):
         """The options with the environment's fallbacks, checked before any request (warnings given)."""
         options = lookup_options({name: self.get_option(name) for name in OPTION_NAMES}, os.environ)
         options.update(unpinned_user=self.get_option("unpinned_user"), route=self.get_option("route"), usage=self.get_option("usage"))
+        # Given once every option is checked, as before any request.
+        warnings: list[str] = []
         try:
-            warnings = checked_options(options, os.environ)
+            check_options(options, os.environ, warnings.append)
         except OptionError as err:
             raise AnsibleLookupError(err.message) from None
         problem = address_problem(options["route"], options["usage"])

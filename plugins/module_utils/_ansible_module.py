@@ -12,7 +12,7 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible_collections.dbpools.aiven.plugins.module_utils._api import AivenClient, local_failure
 from ansible_collections.dbpools.aiven.plugins.module_utils._connection_options import (
     OptionError,
-    checked_options,
+    check_options,
     client_for,
     project_ca_from_file,
 )
@@ -36,11 +36,9 @@ class AivenModule(AnsibleModule):
 def check_connection_options(module: AnsibleModule) -> None:
     """Fail on unusable connection options, before any request; warn about risky ones."""
     try:
-        warnings = checked_options(module.params, os.environ)
+        check_options(module.params, os.environ, module.warn)
     except OptionError as err:
         module.fail_json(msg=err.message)
-    for warning in warnings:
-        module.warn(warning)
 
 
 def check_identity(module: AnsibleModule) -> None:

@@ -14,7 +14,7 @@ import ipaddress
 import math
 import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -70,7 +70,7 @@ def env_if_set(*names: str) -> str:
 def common_argument_spec() -> dict[str, Any]:
     """The modules' argument spec of the connection options (doc fragment dbpools.aiven.aiven)."""
     spec: dict[str, Any] = {
-        # Not required here: checked_options says where a token can come from, Ansible's message would not.
+        # Not required here: check_options says where a token can come from, Ansible's message would not.
         "api_token": {"type": "str", "no_log": True, "fallback": (env_if_set, list(TOKEN_VARIABLES))},
         # Fallbacks apply before defaults: AIVEN_WEB_URL, as Aiven's own tools read it, then the public API.
         "api_url": {"type": "str", "default": DEFAULT_API_URL, "fallback": (env_if_set, [URL_VARIABLE])},
@@ -200,25 +200,29 @@ def connection_problem(api_token: str | None, api_url: str, timeout: float, api_
 # --- the check before any request, the client ------------------------------------------
 
 
-def checked_options(options: Mapping[str, Any], environ: Mapping[str, str]) -> list[str]:
-    """The warnings the connection ``options`` call for (plain http, validate_certs off); OptionError for ones that cannot be used.
+def check_options(options: Mapping[str, Any], environ: Mapping[str, str], warn: Callable[[str], None]) -> None:
+    """Raise OptionError for connection ``options`` that cannot be used; ``warn`` about risky ones (plain http, validate_certs off).
 
     ``options`` holds OPTION_NAMES (module.params, or lookup_options). Called before any request.
+    The plain http warning comes before the CA files are checked: it stands whether they are usable or not.
     """
     api_url = options["api_url"] or DEFAULT_API_URL
     problem = connection_problem(options["api_token"], api_url, options["api_timeout"], options["api_retries"])
     if problem:
         raise OptionError(problem)
+    plain_http = plain_http_warning(api_url)
+    if plain_http:
+        warn(plain_http)
     try:
         check_ca_files(options["ca_path"], options["validate_certs"], environ)
     except LocalFileError as err:
         raise OptionError(err.message) from None
-    warnings = [plain_http_warning(api_url), None if options["validate_certs"] else VALIDATE_CERTS_OFF]
-    return [warning for warning in warnings if warning]
+    if not options["validate_certs"]:
+        warn(VALIDATE_CERTS_OFF)
 
 
 def client_for(options: Mapping[str, Any], pool_connections: int = 1) -> AivenClient:
-    """The API client for checked connection ``options`` (see checked_options); needs requests (HAS_REQUESTS)."""
+    """The API client for checked connection ``options`` (see check_options); needs requests (HAS_REQUESTS)."""
     return AivenClient(
         token=options["api_token"],
         api_url=options["api_url"] or DEFAULT_API_URL,

@@ -95,7 +95,7 @@ def identity_problems(project: Any, service_name: Any) -> list[str]:
 
     An empty one is said plainly: it is the usual slip, a variable that rendered empty.
     """
-    problems = []
+    problems: list[str | None] = []
     for option, value, problem_of in (("project", project, project_problem), ("service_name", service_name, service_problem)):
         if value == "":
             problems.append(f"{option} must not be empty")

@@ -342,7 +342,7 @@ POSTGRES = "pg"
 
 def option_problems(params: dict[str, Any]) -> list[str]:
     """Every option the API cannot take, found before any request."""
-    problems = identity_problems(params["project"], params["service_name"])
+    problems: list[str | None] = list(identity_problems(params["project"], params["service_name"]))
     problems += [text_problem(f"pool_name[{index}]", name, NAME_MAX) for index, name in enumerate(params["pool_name"] or [])]
     if params["unpinned_user"] is not None:
         problems.append(text_problem("unpinned_user", params["unpinned_user"], USERNAME_MAX))
