@@ -44,6 +44,7 @@ def want(name: str = "app", state: str = "present", **settings_: Any) -> dict[st
     entry.update(settings_)
     return entry
 
+
 NAMES = ["a", "b", "c", "d", "e", "f"]
 
 USERS = ["u1", "u2", "avnadmin"]
