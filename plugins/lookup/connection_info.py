@@ -198,9 +198,17 @@ from ansible.errors import AnsibleLookupError
 from ansible.plugins.lookup import LookupBase
 from ansible.utils.display import Display
 
-from ansible_collections.dbpools.aiven.plugins.module_utils import _pools
 from ansible_collections.dbpools.aiven.plugins.module_utils._api import AivenClient
-from ansible_collections.dbpools.aiven.plugins.module_utils._local_files import LocalFileError, check_ca_files, pem_certificates
+from ansible_collections.dbpools.aiven.plugins.module_utils._connection_details import DetailsError, address_problem, connection_details
+from ansible_collections.dbpools.aiven.plugins.module_utils._connection_options import (
+    OPTION_NAMES,
+    OptionError,
+    check_options,
+    client_for,
+    lookup_options,
+    project_ca_from_file,
+)
+from ansible_collections.dbpools.aiven.plugins.module_utils._pool_uri import REDACTED
 from ansible_collections.dbpools.aiven.plugins.module_utils._reading import (
     POWEROFF,
     ReadError,
@@ -211,16 +219,9 @@ from ansible_collections.dbpools.aiven.plugins.module_utils._reading import (
     state_warning,
 )
 from ansible_collections.dbpools.aiven.plugins.module_utils._rules import (
-    DEFAULT_API_URL,
     NAME_MAX,
-    TOKEN_VARIABLES,
-    URL_VARIABLE,
     USERNAME_MAX,
-    VALIDATE_CERTS_OFF,
-    connection_problem,
-    first_set,
     listed,
-    plain_http_warning,
     project_problem,
     service_label,
     service_problem,
@@ -318,8 +319,8 @@ def details_of(item: Wanted, document: Mapping[str, Any], unpinned_user: str | N
         raise AnsibleLookupError(f"pool {item.label} does not exist; service {label} has "
                                  f"{'pools: ' + listed(sorted(pools)) if pools else 'no pools'}")
     try:
-        return _pools.connection_details(pool, document, unpinned_user, include_secrets, route, usage)
-    except _pools.DetailsError as err:
+        return connection_details(pool, document, unpinned_user, include_secrets, route, usage)
+    except DetailsError as err:
         raise AnsibleLookupError(f"pool {item.label}: {err}") from None
 
 
@@ -349,7 +350,7 @@ def credential_problems(reader: ServiceReader, wanted: Sequence[Wanted], results
                         "(or set include_secrets=false for the details without credentials)")
     if redacted:
         problems.append(f"the API gave no password for pool(s) {listed(redacted)} although secrets were asked for "
-                        f"(it answered {_pools.REDACTED} or none): check that the token has the permission {SECRETS_PERMISSION} "
+                        f"(it answered {REDACTED} or none): check that the token has the permission {SECRETS_PERMISSION} "
                         "(or set include_secrets=false for the details without credentials)")
     return problems
 
@@ -412,70 +413,51 @@ class LookupModule(LookupBase):
             raise AnsibleLookupError(f"unknown option(s) {', '.join(map(shown, unknown))}; "
                                      f"valid options: {', '.join(sorted(set(self._options) - {'_terms'}))}")
         wanted = parse_terms(terms)
-        settings = self._checked_settings()
+        options = self._checked_options()
         if not wanted:
             return []
         ca_from_file = self._project_ca_from_file(wanted)
         if not HAS_REQUESTS:
             raise AnsibleLookupError("the lookup dbpools.aiven.connection_info needs the Python library requests on the controller")
-        client = AivenClient(token=settings["api_token"], api_url=settings["api_url"], timeout=settings["timeout"],
-                             validate_certs=settings["validate_certs"], ca_path=settings["ca_path"],
-                             max_retries=settings["api_retries"])
+        client = client_for(options)
         try:
             results, warnings = connection_info(client, wanted, ca_cert=bool(self.get_option("ca_cert")),
-                                                unpinned_user=settings["unpinned_user"],
+                                                unpinned_user=options["unpinned_user"],
                                                 include_secrets=bool(self.get_option("include_secrets")),
-                                                route=settings["route"], usage=settings["usage"], ca_from_file=ca_from_file)
+                                                route=options["route"], usage=options["usage"], ca_from_file=ca_from_file)
         finally:
             client.close()
         for warning in warnings:
             display.warning(warning)
         return results
 
-    def _checked_settings(self) -> dict[str, Any]:
-        """The connection options with the environment's fallbacks, checked before any request (warnings given)."""
-        # The environment is read here, not through env entries in DOCUMENTATION: Ansible would let
-        # the last variable set win, even an empty one, and the modules take the first non-empty one.
-        token = self.get_option("api_token")
-        if not (token or "").strip():
-            token = first_set(os.environ, TOKEN_VARIABLES)
-        # No default in DOCUMENTATION: the variable must come before it, and a default would hide that it was not given.
-        api_url = self.get_option("api_url")
-        if not (api_url or "").strip():
-            api_url = first_set(os.environ, [URL_VARIABLE]) or DEFAULT_API_URL
-        settings = {"api_token": token, "api_url": api_url, "timeout": self.get_option("api_timeout"),
-                    "api_retries": self.get_option("api_retries"), "validate_certs": self.get_option("validate_certs"),
-                    "ca_path": self.get_option("ca_path"), "unpinned_user": self.get_option("unpinned_user"),
-                    "route": self.get_option("route"), "usage": self.get_option("usage")}
-        problem = (connection_problem(token, api_url, settings["timeout"], settings["api_retries"])
-                   or _pools.address_problem(settings["route"], settings["usage"]))
+    def _checked_options(self) -> dict[str, Any]:
+        """The options with the environment's fallbacks, checked before any request (warnings given)."""
+        options = lookup_options({name: self.get_option(name) for name in OPTION_NAMES}, os.environ)
+        options.update(unpinned_user=self.get_option("unpinned_user"), route=self.get_option("route"), usage=self.get_option("usage"))
+        # Given once every option is checked, as before any request.
+        warnings: list[str] = []
+        try:
+            check_options(options, os.environ, warnings.append)
+        except OptionError as err:
+            raise AnsibleLookupError(err.message) from None
+        problem = address_problem(options["route"], options["usage"])
+        if options["unpinned_user"] is not None:
+            problem = problem or text_problem("unpinned_user", options["unpinned_user"], USERNAME_MAX)
         if problem:
             raise AnsibleLookupError(problem)
-        try:
-            check_ca_files(settings["ca_path"], settings["validate_certs"], os.environ)
-        except LocalFileError as err:
-            raise AnsibleLookupError(err.message) from None
-        if settings["unpinned_user"] is not None:
-            problem = text_problem("unpinned_user", settings["unpinned_user"], USERNAME_MAX)
-            if problem:
-                raise AnsibleLookupError(problem)
-        for warning in (plain_http_warning(api_url), None if settings["validate_certs"] else VALIDATE_CERTS_OFF):
-            if warning:
-                display.warning(warning)
-        return settings
+        for warning in warnings:
+            display.warning(warning)
+        return options
 
     def _project_ca_from_file(self, wanted: Sequence[Wanted]) -> str | None:
         """The PEM certificates of project_ca_path (read before any request), or None when it is not given."""
-        path = self.get_option("project_ca_path")
-        if path is None:
-            return None
-        if not self.get_option("ca_cert"):
-            raise AnsibleLookupError("project_ca_path applies to ca_cert: set ca_cert=true, or leave project_ca_path out")
+        path, ca_cert = self.get_option("project_ca_path"), bool(self.get_option("ca_cert"))
         projects = sorted({item.project for item in wanted})
-        if len(projects) > 1:
+        if path is not None and ca_cert and len(projects) > 1:
             raise AnsibleLookupError(f"project_ca_path is the CA of one project, but the terms name projects {listed(projects)}: "
                                      "run one lookup per project")
         try:
-            return pem_certificates("project_ca_path", path)
-        except LocalFileError as err:
+            return project_ca_from_file(path, ca_cert, "ca_cert=true")
+        except OptionError as err:
             raise AnsibleLookupError(err.message) from None

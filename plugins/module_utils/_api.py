@@ -56,7 +56,6 @@ from typing import Any, Callable
 from urllib.parse import quote
 
 from ansible_collections.dbpools.aiven.plugins.module_utils._pacing import BUDGET_MAX, RatePacer, Turn
-from ansible_collections.dbpools.aiven.plugins.module_utils._rules import DEFAULT_API_URL
 from ansible_collections.dbpools.aiven.plugins.module_utils._text import printable
 from ansible_collections.dbpools.aiven.plugins.module_utils._transport import Exchange, Transport
 
@@ -73,6 +72,8 @@ _TRY_AGAIN_IN = re.compile(r"try again in\s+(\d+(?:\.\d+)?)\s*s", re.IGNORECASE)
 _RATE_LIMIT = re.compile(r"Rate limit\s+(\d+)\s+exceeded", re.IGNORECASE)
 # The 404 of a service just created (the pattern of Aiven's Go client, retry.go).
 _SERVICE_MISSING = re.compile(r"Service \S+ does not exist")
+# The public Aiven API: the client's origin when no api_url is given.
+DEFAULT_API_URL = "https://api.aiven.io"
 # The longest wait the client takes from a server (Retry-After or "try again in Ns"); production names up to tens of seconds.
 SERVER_WAIT_MAX = 60.0
 

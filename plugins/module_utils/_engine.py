@@ -2,7 +2,7 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Brings the pools of many services to a declared state: read, check, write, read back.
 
-The decisions are ``_pools``'s and the rules ``_rules``'s; this file only orders the
+The decisions are ``_pools_planning``'s and ``_service_checks``'s, the rules ``_rules``'s; this file only orders the
 requests: one read per project, every problem of the declaration found before any
 write, every write of every service under one concurrency bound (a service's deletes
 after its creates and updates: ``_writes``), one read back per project of the services
@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, cast
 
-from ansible_collections.dbpools.aiven.plugins.module_utils import _pools, _rules
+from ansible_collections.dbpools.aiven.plugins.module_utils import _pool_results, _pools_planning, _rules, _service_checks, _service_document
 from ansible_collections.dbpools.aiven.plugins.module_utils._api import AivenApiError, AivenClient
 from ansible_collections.dbpools.aiven.plugins.module_utils._read_lag import READ_LAG_TOTAL, read_until_shown
 from ansible_collections.dbpools.aiven.plugins.module_utils._reading import ReadError, ServiceReader, pools_of, redacted_warning, state_named
@@ -87,7 +87,7 @@ class Outcome:
     """What became of one write."""
 
     service: _Service
-    change: _pools.Change
+    change: _pools_planning.Change
     applied: bool = False          # the API made the change (maybe on an earlier, lost attempt)
     error: AivenApiError | None = None
     # The refusal was a 409 on create or a 404 on update: another writer's doing,
@@ -117,7 +117,7 @@ class Outcome:
         entry: dict[str, Any] = {"project": declaration.project, "service_name": declaration.service_name,
                                  "pool_name": self.change.pool_name, "action": self.change.action}
         if self.change.action == "update":
-            entry["fields"] = sorted(option for option in _pools.SETTINGS if _pools.API_FIELD[option] in self.change.body)
+            entry["fields"] = sorted(option for option in _service_document.SETTINGS if _service_document.API_FIELD[option] in self.change.body)
         if self.error is not None:
             entry["status"] = self.error.status
             entry["message"] = self.error.message
@@ -134,7 +134,7 @@ class _Service:
         self.declaration = declaration
         self.document: dict[str, Any] | None = None
         self.current: list[dict[str, Any]] = []   # the pools as last read
-        self.changes: list[_pools.Change] = []    # the writes still to make
+        self.changes: list[_pools_planning.Change] = []    # the writes still to make
         self.purgeable: set[str] = set()          # what purge may delete: the undeclared pools of the first read
         self.left: set[str] = set()               # undeclared pools that appeared after it, left for the next run
         self.applied: list[Outcome] = []
@@ -149,11 +149,11 @@ class _Service:
     def label(self) -> str:
         return self.declaration.label
 
-    def plan(self) -> list[_pools.Change]:
+    def plan(self) -> list[_pools_planning.Change]:
         declaration = self.declaration
         if declaration.purge:
-            self.left.update(set(_pools.undeclared(self.current, declaration.pools)) - self.purgeable)
-        changes = _pools.plan(self.current, declaration.pools, declaration.purge, purgeable=self.purgeable)
+            self.left.update(set(_pools_planning.undeclared(self.current, declaration.pools)) - self.purgeable)
+        changes = _pools_planning.plan(self.current, declaration.pools, declaration.purge, purgeable=self.purgeable)
         return [change for change in changes if change.pool_name not in self.yielded]
 
     def note_by_others(self, pool_name: str, what: str) -> None:
@@ -177,7 +177,7 @@ class _Service:
         read_back = {pool["pool_name"]: pool for pool in self.current}
         for name, after in self.after.items():
             if after is not None and name in read_back:
-                self.after[name] = _pools.public_view(read_back[name])
+                self.after[name] = _service_document.public_view(read_back[name])
 
 
 @dataclass
@@ -244,7 +244,7 @@ def _unshown(service: _Service, outcomes: Sequence[Outcome]) -> list[Outcome]:
         elif outcome.is_delete:
             shows = not (outcome.applied or outcome.gone_before) or name not in by_name
         else:
-            shows = not (outcome.applied and outcome.surely_ours) or _pools.write_not_reflected(outcome.change, by_name.get(name)) is None
+            shows = not (outcome.applied and outcome.surely_ours) or _pools_planning.write_not_reflected(outcome.change, by_name.get(name)) is None
         if not shows:
             unshown.append(outcome)
     return unshown
@@ -269,7 +269,7 @@ def _keeps_only_new_pools(service: _Service) -> bool:
     if not declaration.purge or declaration.allow_empty:
         return False
     created = {change.pool_name for change in service.changes if change.action == "create"}
-    kept = {pool["pool_name"] for pool in _pools.predict(service.current, service.changes)}
+    kept = {pool["pool_name"] for pool in _pools_planning.predict(service.current, service.changes)}
     return bool(created) and kept <= created
 
 
@@ -330,7 +330,7 @@ class PoolEngine:
         changing = [service for service in services if service.changes]
         if check_mode or not changing:
             for service in services:
-                service.pools = _pools.predict(service.current, service.changes)
+                service.pools = _pools_planning.predict(service.current, service.changes)
             return self._result(services, predicted=True)
         for service in changing:
             self._wait_until_writable(service, wait, wait_timeout)
@@ -351,18 +351,18 @@ class PoolEngine:
             else:
                 done = [self._as_read_back(service, outcome.change) for outcome in service.applied]
                 touched = {name: (before, service.after[name]) for name, before in service.before.items()}
-            changes.extend(_pools.change_entry(declaration.project, declaration.service_name, change) for change in done)
-            diff.extend(_pools.diff_entry(f"{service.label}/{name}", before, after) for name, (before, after) in touched.items())
+            changes.extend(_pool_results.change_entry(declaration.project, declaration.service_name, change) for change in done)
+            diff.extend(_pool_results.diff_entry(f"{service.label}/{name}", before, after) for name, (before, after) in touched.items())
         return EngineResult([ServiceResult(service.declaration, service.pools) for service in services], changes, diff,
                             [entry for service in services for entry in service.by_others])
 
     @staticmethod
-    def _as_read_back(service: _Service, change: _pools.Change) -> _pools.Change:
+    def _as_read_back(service: _Service, change: _pools_planning.Change) -> _pools_planning.Change:
         """The change with the settings the pool was read back with (the defaults the API chose for a create)."""
         after = service.after.get(change.pool_name)
         if change.after is None or after is None:
             return change
-        return _pools.Change(change.action, change.pool_name, change.body, change.before, dict(change.after, **_pools.settings_of(after)))
+        return _pools_planning.Change(change.action, change.pool_name, change.body, change.before, dict(change.after, **_pool_results.settings_of(after)))
 
     # --- reading ------------------------------------------------------------------------
 
@@ -426,11 +426,11 @@ class PoolEngine:
                 continue
             declaration = service.declaration
             # Purge deletes what this first plan shows (check mode shows the same), nothing found later.
-            service.purgeable = set(_pools.undeclared(service.current, declaration.pools)) if declaration.purge else set()
-            missing = _pools.creation_problems(service.label, service.current, declaration.pools)
+            service.purgeable = set(_pools_planning.undeclared(service.current, declaration.pools)) if declaration.purge else set()
+            missing = _service_checks.creation_problems(service.label, service.current, declaration.pools)
             if missing:
                 # A create is planned either way: on a powered-off service, that is the problem to fix first.
-                powered_off = _pools.powered_off_problem(service.label, service.document)
+                powered_off = _service_checks.powered_off_problem(service.label, service.document)
                 problems += [powered_off] if powered_off else missing
                 continue
             try:
@@ -438,14 +438,14 @@ class PoolEngine:
             except _rules.PlanError as err:
                 problems.append(f"{service.label}: {err}")
                 continue
-            problems += _pools.document_problems(service.label, service.document, service.changes)
+            problems += _service_checks.document_problems(service.label, service.document, service.changes)
             if declaration.purge and not declaration.allow_empty:
-                emptying = _pools.emptying_problem(service.label, service.current, service.changes)
+                emptying = _service_checks.emptying_problem(service.label, service.current, service.changes)
                 if emptying:
                     problems.append(emptying)
         return problems
 
-    def _replan(self, service: _Service) -> list[_pools.Change]:
+    def _replan(self, service: _Service) -> list[_pools_planning.Change]:
         try:
             return service.plan()
         except _rules.PlanError as err:
@@ -495,7 +495,7 @@ class PoolEngine:
             to_read = [service for service in pending if any(change.action != "delete" for change in service.changes)]
             for service in pending:
                 if service not in to_read:
-                    service.pools = service.current = _pools.predict(service.current, service.changes)
+                    service.pools = service.current = _pools_planning.predict(service.current, service.changes)
             self._read_back(to_read, outcomes)
             for service in to_read:
                 mine = [outcome for outcome in outcomes if outcome.service is service]
@@ -545,7 +545,7 @@ class PoolEngine:
         not_taken = []
         for outcome in mine:
             if outcome.applied and outcome.surely_ours and not outcome.is_delete:
-                reason = _pools.write_not_reflected(outcome.change, by_name.get(outcome.change.pool_name))
+                reason = _pools_planning.write_not_reflected(outcome.change, by_name.get(outcome.change.pool_name))
                 if reason:
                     not_taken.append(dict(outcome.summary(), message=reason))
         if not not_taken:

@@ -12,9 +12,10 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
-from ansible_collections.dbpools.aiven.plugins.module_utils import _pools
 from ansible_collections.dbpools.aiven.plugins.module_utils._api import PROJECT_CA_PERMISSION, AivenApiError, AivenClient, local_failure
+from ansible_collections.dbpools.aiven.plugins.module_utils._pool_uri import REDACTED, password_redacted
 from ansible_collections.dbpools.aiven.plugins.module_utils._rules import listed, service_label, shown
+from ansible_collections.dbpools.aiven.plugins.module_utils._service_document import ReplyError, service_pools
 from ansible_collections.dbpools.aiven.plugins.module_utils._text import printable
 
 # Services of one project from which one read of the project's service list replaces a read per service
@@ -41,8 +42,8 @@ class ReadError(Exception):
 def pools_of(label: str, document: Mapping[str, Any]) -> list[dict[str, Any]]:
     """The normalised pools of the service ``label`` (``project/service``); ReadError for a reply the contract does not allow."""
     try:
-        return _pools.service_pools(document)
-    except _pools.ReplyError as err:
+        return service_pools(document)
+    except ReplyError as err:
         message = f"unexpected reply for service {label}: {err}"
         # The API answered 200 with a document the contract does not allow.
         raise ReadError(message, local_failure(message, status=200, attempts=1)) from None
@@ -62,11 +63,11 @@ def project_ca(client: AivenClient, project: str) -> str:
 
 def redacted_warning(label: str, pools: Sequence[Mapping[str, Any]]) -> str | None:
     """A warning for pools whose URI came without a password although secrets were asked for."""
-    hidden = [printable(str(pool["pool_name"])) for pool in pools if _pools.password_redacted(pool)]
+    hidden = [printable(str(pool["pool_name"])) for pool in pools if password_redacted(pool)]
     if not hidden:
         return None
     return (f"the API answered the connection_uri of pool(s) {listed(hidden)} of {label} with the password "
-            f"{_pools.REDACTED} although secrets were asked for: those URIs carry no usable password")
+            f"{REDACTED} although secrets were asked for: those URIs carry no usable password")
 
 
 def service_state(document: Mapping[str, Any]) -> str | None:

@@ -1,20 +1,18 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Every input rule and limit of the collection, in one place.
+"""The rules of a declaration: names, identities, pool settings, the services form, and how messages show values.
 
-The modules, the filter pools_by_service and the role's checks all read these, so a
-limit changed here changes everywhere. Pure: no I/O, no Ansible. A ``*_problem``
+The modules, the lookup, the filter pools_by_service and the role's checks all read
+these, so a limit changed here changes everywhere (the connection options have their
+own rules, in _connection_options). Pure: no I/O, no Ansible. A ``*_problem``
 function returns why a value breaks its rule, or None when it keeps it.
 """
 
 from __future__ import annotations
 
-import ipaddress
-import math
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from typing import Any
-from urllib.parse import urlsplit
 
 POOL_MODES = ("session", "transaction", "statement")
 STATES = ("present", "absent")
@@ -28,9 +26,6 @@ PROJECT_MAX = 63
 CONCURRENCY_MIN = 1
 CONCURRENCY_MAX = 32
 CONCURRENCY_DEFAULT = 8
-# A longer attempt is a hung connection; far beyond this, the socket layer overflows.
-TIMEOUT_MAX = 3600
-RETRIES_MAX = 20
 WAIT_TIMEOUT_MIN = 0
 # The one confirmed name pattern: projects are 1 to PROJECT_MAX of these. Pool, database,
 # user and service names have only lengths; they are sent URL-quoted, whatever they hold.
@@ -95,6 +90,20 @@ def service_problem(value: Any) -> str | None:
     return text_problem("service_name", value, SERVICE_MAX)
 
 
+def identity_problems(project: Any, service_name: Any) -> list[str]:
+    """Why the options ``project`` and ``service_name`` cannot name an Aiven service, [] when they can; service_name None is not given.
+
+    An empty one is said plainly: it is the usual slip, a variable that rendered empty.
+    """
+    problems: list[str | None] = []
+    for option, value, problem_of in (("project", project, project_problem), ("service_name", service_name, service_problem)):
+        if value == "":
+            problems.append(f"{option} must not be empty")
+        elif value is not None or option == "project":
+            problems.append(problem_of(value))
+    return [problem for problem in problems if problem]
+
+
 def pool_size_problem(value: Any) -> str | None:
     """Why ``value`` cannot be a pool_size, or None when it can."""
     # bool is an int subclass; True must not pass as a pool size of 1.
@@ -115,113 +124,6 @@ def wait_timeout_problem(value: Any) -> str | None:
     if isinstance(value, bool) or not isinstance(value, int) or value < WAIT_TIMEOUT_MIN:
         return f"wait_timeout must be {WAIT_TIMEOUT_MIN} or more seconds, got {shown(value)}"
     return None
-
-
-def timeout_problem(value: float) -> str | None:
-    """Why ``value`` cannot be the per-request timeout, or None when it can."""
-    if not math.isfinite(value) or not 0 < value <= TIMEOUT_MAX:
-        return f"api_timeout must be more than 0 and at most {TIMEOUT_MAX} seconds, got {value}"
-    return None
-
-
-def retries_problem(value: int) -> str | None:
-    """Why ``value`` cannot be api_retries, or None when it can."""
-    if not 0 <= value <= RETRIES_MAX:
-        return f"api_retries must be from 0 to {RETRIES_MAX}, got {value}"
-    return None
-
-
-# --- connection options: the API's origin, the token, timeouts -------------------------
-# Shared by the modules (through _common) and the lookup, which runs without AnsibleModule.
-
-DEFAULT_API_URL = "https://api.aiven.io"
-TOKEN_VARIABLES = ("AIVEN_TOKEN", "AIVEN_AUTH_TOKEN")
-URL_VARIABLE = "AIVEN_WEB_URL"
-NO_TOKEN = f"no API token: set api_token, or the environment variable {TOKEN_VARIABLES[0]} or {TOKEN_VARIABLES[1]}"
-VALIDATE_CERTS_OFF = "validate_certs is false: the Aiven API's TLS certificate is not checked"
-
-
-def first_set(environ: Mapping[str, str], names: Sequence[str]) -> str | None:
-    """The value of the first of ``names`` set to a non-blank value in ``environ``, else None.
-
-    Ansible's own env_fallback takes the first one set, even to "": an empty
-    AIVEN_TOKEN would then hide a valid AIVEN_AUTH_TOKEN.
-    """
-    for name in names:
-        value = environ.get(name, "")
-        if value.strip():
-            return value
-    return None
-
-
-def url_user_info(url: object) -> str | None:
-    """What stands before ``@`` in the host part of ``url`` (``user:password``), with or without a scheme."""
-    if not isinstance(url, str):
-        return None
-    rest = url.split("//", 1)[1] if "//" in url else url
-    authority = re.split(r"[/?#]", rest, maxsplit=1)[0]
-    user_info, at, _host = authority.rpartition("@")
-    return user_info if at else None
-
-
-def _shown_url(url: str) -> str:
-    """The URL for a message, without what could hold a secret: user info, query and fragment."""
-    user_info = url_user_info(url)
-    if user_info is not None:
-        url = url.replace(user_info + "@", "<redacted>@", 1)
-    return shown(re.sub(r"[?#].*", "?<redacted>", url, flags=re.DOTALL))
-
-
-def _plain_http_host(url: str) -> str | None:
-    """The host of an ``http://`` URL that is not loopback (where the token could be read on the way), else None."""
-    parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
-    if parts.scheme.lower() != "http" or host == "localhost":
-        return None
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return host
-    mapped = getattr(address, "ipv4_mapped", None)
-    return None if address.is_loopback or (mapped is not None and mapped.is_loopback) else host
-
-
-def plain_http_warning(url: str) -> str | None:
-    """The warning for an api_url that sends the token over plain http to a host that is not loopback, else None."""
-    host = _plain_http_host(url)
-    if host is None:
-        return None
-    return (f"api_url is plain http: the API token goes over plain http to {host}, readable on the way; use https:// "
-            "(plain http is only safe to 127.0.0.0/8, ::1 or localhost)")
-
-
-def api_url_problem(url: str) -> str | None:
-    """Why ``url`` cannot be the API's origin, or None when it can (checked before any request)."""
-    if not url.startswith(("https://", "http://")):
-        return f"api_url must start with https:// or http://, got {_shown_url(url)}"
-    if unusable_character(url) is not None or any(char.isspace() for char in url):
-        return f"api_url must not contain spaces or control characters, got {_shown_url(url)}"
-    if "?" in url or "#" in url:
-        return f"api_url must not contain a query string or fragment: give the API's origin, such as {DEFAULT_API_URL}"
-    try:
-        parts = urlsplit(url)
-        port = parts.port  # a port that is not a number from 0 to 65535 raises ValueError
-    except ValueError as err:
-        return f"api_url is not a valid URL ({err}), got {_shown_url(url)}"
-    if parts.username is not None or parts.password is not None:
-        return "api_url must not contain a user name or password (the API token authenticates)"
-    if not parts.hostname:
-        return f"api_url has no host name, got {_shown_url(url)}"
-    if port == 0:
-        return f"api_url must have a port from 1 to 65535, got {_shown_url(url)}"
-    return None
-
-
-def connection_problem(api_token: str | None, api_url: str, timeout: float, api_retries: int) -> str | None:
-    """Why these connection options cannot be used, or None when they can; checked before any request."""
-    if not (api_token or "").strip():
-        return NO_TOKEN
-    return api_url_problem(api_url) or timeout_problem(timeout) or retries_problem(api_retries)
 
 
 # --- one declared pool (an item of pools, or the single form's options) --------------

@@ -431,9 +431,10 @@ from typing import Any
 from ansible.module_utils.basic import AnsibleModule, _load_params
 from ansible.module_utils.common.validation import check_type_dict
 
-from ansible_collections.dbpools.aiven.plugins.module_utils._common import AivenModule, check_identity, common_argument_spec, make_client
+from ansible_collections.dbpools.aiven.plugins.module_utils._ansible_module import AivenModule, check_connection_options, check_identity, make_client
+from ansible_collections.dbpools.aiven.plugins.module_utils._connection_options import common_argument_spec
 from ansible_collections.dbpools.aiven.plugins.module_utils._engine import EngineResult, PoolEngine, ServiceDeclaration, SyncError
-from ansible_collections.dbpools.aiven.plugins.module_utils._pools import public_pool
+from ansible_collections.dbpools.aiven.plugins.module_utils._pool_results import public_pool
 from ansible_collections.dbpools.aiven.plugins.module_utils._rules import (
     CONCURRENCY_DEFAULT,
     POOL_MODES,
@@ -622,6 +623,7 @@ def main() -> None:
     )
     params = module.params
     check_options(module)
+    check_connection_options(module)
     declared = declarations(params)
     client = make_client(module, params["concurrency"])
     engine = PoolEngine(client, params["concurrency"], include_secrets=params["include_secrets"])

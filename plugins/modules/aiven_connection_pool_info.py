@@ -265,16 +265,16 @@ failure:
 
 from typing import Any
 
-from ansible_collections.dbpools.aiven.plugins.module_utils._api import AivenClient
-from ansible_collections.dbpools.aiven.plugins.module_utils._common import AivenModule, common_argument_spec, make_client, project_ca_from_file
-from ansible_collections.dbpools.aiven.plugins.module_utils._pools import (
-    ROUTES,
-    USAGES,
-    DetailsError,
-    connection_details,
-    public_pool,
-    select,
+from ansible_collections.dbpools.aiven.plugins.module_utils._ansible_module import (
+    AivenModule,
+    check_connection_options,
+    make_client,
+    project_ca_from_path,
 )
+from ansible_collections.dbpools.aiven.plugins.module_utils._api import AivenClient
+from ansible_collections.dbpools.aiven.plugins.module_utils._connection_details import ROUTES, USAGES, DetailsError, connection_details
+from ansible_collections.dbpools.aiven.plugins.module_utils._connection_options import common_argument_spec
+from ansible_collections.dbpools.aiven.plugins.module_utils._pool_results import public_pool
 from ansible_collections.dbpools.aiven.plugins.module_utils._reading import (
     RUNNING,
     ReadError,
@@ -285,14 +285,8 @@ from ansible_collections.dbpools.aiven.plugins.module_utils._reading import (
     service_state,
     state_warning,
 )
-from ansible_collections.dbpools.aiven.plugins.module_utils._rules import (
-    NAME_MAX,
-    USERNAME_MAX,
-    project_problem,
-    service_label,
-    service_problem,
-    text_problem,
-)
+from ansible_collections.dbpools.aiven.plugins.module_utils._rules import NAME_MAX, USERNAME_MAX, identity_problems, service_label, text_problem
+from ansible_collections.dbpools.aiven.plugins.module_utils._service_document import select
 from ansible_collections.dbpools.aiven.plugins.module_utils._text import MESSAGE_MAX, printable
 
 # service_type of Aiven for PostgreSQL in the service list; only those services have pools.
@@ -301,13 +295,7 @@ POSTGRES = "pg"
 
 def option_problems(params: dict[str, Any]) -> list[str]:
     """Every option the API cannot take, found before any request."""
-    # An empty name is the usual slip (an unset variable): say so plainly.
-    empty = [f"{key} must not be empty" for key in ("project", "service_name") if params[key] == ""]
-    if empty:
-        return empty
-    problems = [project_problem(params["project"])]
-    if params["service_name"] is not None:
-        problems.append(service_problem(params["service_name"]))
+    problems: list[str | None] = list(identity_problems(params["project"], params["service_name"]))
     problems += [text_problem(f"pool_name[{index}]", name, NAME_MAX) for index, name in enumerate(params["pool_name"] or [])]
     if params["unpinned_user"] is not None:
         problems.append(text_problem("unpinned_user", params["unpinned_user"], USERNAME_MAX))
@@ -386,7 +374,8 @@ def main() -> None:
     problems = option_problems(module.params)
     if problems:
         module.fail_json(msg="; ".join(problems))
-    ca_from_file = project_ca_from_file(module)
+    ca_from_file = project_ca_from_path(module)
+    check_connection_options(module)
     client = make_client(module)
     try:
         result, warnings = read(client, module.params, ca_from_file)

@@ -35,7 +35,7 @@ from tests.support.emulator import EmulatorProcess
 # evaluated by the installed copy in a process of its own (this one imports the work tree's).
 MODULE_API_URL = """
 from ansible.module_utils.errors import AnsibleFallbackNotFound
-from ansible_collections.dbpools.aiven.plugins.module_utils._common import DEFAULT_API_URL, URL_VARIABLE, env_if_set
+from ansible_collections.dbpools.aiven.plugins.module_utils._connection_options import DEFAULT_API_URL, URL_VARIABLE, env_if_set
 try:
     print(env_if_set(URL_VARIABLE))
 except AnsibleFallbackNotFound:

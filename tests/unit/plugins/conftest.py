@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-from ansible_collections.dbpools.aiven.tests.unit.plugins.modules.fake_api import PROJECT_CA_PEM, FakeAivenApi
+from ansible_collections.dbpools.aiven.tests.unit.plugins.support.fake_api import PROJECT_CA_PEM, FakeAivenApi
 
 ENVIRONMENT = ("AIVEN_TOKEN", "AIVEN_AUTH_TOKEN", "AIVEN_WEB_URL")
 

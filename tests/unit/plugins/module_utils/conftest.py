@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.dbpools.aiven.tests.unit.plugins.module_utils.api_helpers import FakeTime
-from ansible_collections.dbpools.aiven.tests.unit.plugins.module_utils.stub_server import StubServer
+from ansible_collections.dbpools.aiven.tests.unit.plugins.support.api_helpers import FakeTime
+from ansible_collections.dbpools.aiven.tests.unit.plugins.support.stub_server import StubServer
 
 
 @pytest.fixture

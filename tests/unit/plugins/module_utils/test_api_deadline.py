@@ -14,8 +14,8 @@ import time
 import pytest
 
 from ansible_collections.dbpools.aiven.plugins.module_utils._api import AivenApiError
-from ansible_collections.dbpools.aiven.tests.unit.plugins.module_utils.api_helpers import POOLS_PATH, SERVICE_PATH, make_client
-from ansible_collections.dbpools.aiven.tests.unit.plugins.module_utils.stub_server import Raw
+from ansible_collections.dbpools.aiven.tests.unit.plugins.support.api_helpers import POOLS_PATH, SERVICE_PATH, make_client
+from ansible_collections.dbpools.aiven.tests.unit.plugins.support.stub_server import Raw
 
 PAUSE = 0.05
 TIMEOUT = 0.5

@@ -1,0 +1,63 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The Ansible glue of the modules: AivenModule (every failure with ``failure``), the checks before any request, the client."""
+
+from __future__ import annotations
+
+import os
+from typing import Any, NoReturn
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ansible_collections.dbpools.aiven.plugins.module_utils._api import AivenClient, local_failure
+from ansible_collections.dbpools.aiven.plugins.module_utils._connection_options import (
+    OptionError,
+    check_options,
+    client_for,
+    project_ca_from_file,
+)
+from ansible_collections.dbpools.aiven.plugins.module_utils._rules import identity_problems
+from ansible_collections.dbpools.aiven.plugins.module_utils._transport import HAS_REQUESTS, REQUESTS_IMPORT_ERROR
+
+
+class AivenModule(AnsibleModule):
+    """AnsibleModule whose every failure carries ``failure``, those of Ansible's own argument checks included.
+
+    A failure without one (a bad option, a missing library) gets ``status`` null,
+    ``attempts`` 0 (no request was made) and the message.
+    """
+
+    def fail_json(self, msg: Any, **kwargs: Any) -> NoReturn:
+        if not kwargs.get("failure"):
+            kwargs["failure"] = local_failure(str(msg))
+        super().fail_json(msg, **kwargs)
+
+
+def check_connection_options(module: AnsibleModule) -> None:
+    """Fail on unusable connection options, before any request; warn about risky ones."""
+    try:
+        check_options(module.params, os.environ, module.warn)
+    except OptionError as err:
+        module.fail_json(msg=err.message)
+
+
+def check_identity(module: AnsibleModule) -> None:
+    """Fail on a project or service_name the API cannot have, before any request."""
+    problems = identity_problems(module.params["project"], module.params["service_name"])
+    if problems:
+        module.fail_json(msg=problems[0])
+
+
+def project_ca_from_path(module: AnsibleModule) -> str | None:
+    """The certificates of project_ca_path (read before any request), None when it is not given."""
+    try:
+        return project_ca_from_file(module.params["project_ca_path"], module.params["ca_cert"], "ca_cert: true")
+    except OptionError as err:
+        module.fail_json(msg=err.message)
+
+
+def make_client(module: AnsibleModule, concurrency: int = 1) -> AivenClient:
+    """The API client for this module's connection options, checked before (check_connection_options)."""
+    if not HAS_REQUESTS:
+        module.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
+    return client_for(module.params, concurrency)
