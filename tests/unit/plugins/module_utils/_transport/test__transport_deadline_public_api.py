@@ -20,8 +20,8 @@ import urllib3
 
 from ansible_collections.dbpools.aiven.plugins.module_utils import _transport
 from ansible_collections.dbpools.aiven.plugins.module_utils._api import AivenApiError
-from ansible_collections.dbpools.aiven.tests.unit.plugins.module_utils.api_helpers import SERVICE_PATH, make_client
-from ansible_collections.dbpools.aiven.tests.unit.plugins.module_utils.stub_server import Raw, raw_head
+from ansible_collections.dbpools.aiven.tests.unit.plugins.support.api_helpers import SERVICE_PATH, make_client
+from ansible_collections.dbpools.aiven.tests.unit.plugins.support.stub_server import Raw, raw_head
 
 TIMEOUT = 0.5
 # The deadline and some slack for a loaded machine; the stalls below last far longer.

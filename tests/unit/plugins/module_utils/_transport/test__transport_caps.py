@@ -1,7 +1,7 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The transport's caps on what it reads (module_utils/_transport.py): a reply too large is refused while read.
 
-The deadline of an attempt: test_api_deadline.py."""
+The deadline of an attempt: test__transport_deadline.py and test__transport_deadline_public_api.py."""
 
 from __future__ import annotations
 
