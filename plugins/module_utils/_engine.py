@@ -24,6 +24,7 @@ from ansible_collections.dbpools.aiven.plugins.module_utils._api import AivenApi
 from ansible_collections.dbpools.aiven.plugins.module_utils._read_lag import READ_LAG_TOTAL, read_until_shown
 from ansible_collections.dbpools.aiven.plugins.module_utils._reading import ReadError, ServiceReader, pools_of, redacted_warning, state_named
 from ansible_collections.dbpools.aiven.plugins.module_utils._rules import listed
+from ansible_collections.dbpools.aiven.plugins.module_utils._run_report import undeclared_pools
 from ansible_collections.dbpools.aiven.plugins.module_utils._writes import ServiceWrites, apply_in_order
 
 WRITABLE_STATES = ("RUNNING", "REBALANCING")
@@ -135,6 +136,7 @@ class _Service:
         self.document: dict[str, Any] | None = None
         self.current: list[dict[str, Any]] = []   # the pools as last read
         self.changes: list[_pools_planning.Change] = []    # the writes still to make
+        self.undeclared: list[str] = []           # the pools of the first read that the declaration does not name
         self.purgeable: set[str] = set()          # what purge may delete: the undeclared pools of the first read
         self.left: set[str] = set()               # undeclared pools that appeared after it, left for the next run
         self.applied: list[Outcome] = []
@@ -192,6 +194,7 @@ class EngineResult:
     changes: list[dict[str, Any]] = field(default_factory=list)   # what was (or would be) done, with settings before and after
     diff: list[dict[str, str]] = field(default_factory=list)      # one entry per touched pool
     changed_by_others: list[dict[str, Any]] = field(default_factory=list)  # what other writers did to pools this run deleted
+    undeclared_pools: list[dict[str, str]] = field(default_factory=list)   # per service, the pools of its first read it does not declare
 
     @property
     def changed(self) -> bool:
@@ -354,7 +357,9 @@ class PoolEngine:
             changes.extend(_pool_results.change_entry(declaration.project, declaration.service_name, change) for change in done)
             diff.extend(_pool_results.diff_entry(f"{service.label}/{name}", before, after) for name, (before, after) in touched.items())
         return EngineResult([ServiceResult(service.declaration, service.pools) for service in services], changes, diff,
-                            [entry for service in services for entry in service.by_others])
+                            [entry for service in services for entry in service.by_others],
+                            [entry for service in services
+                             for entry in undeclared_pools(service.declaration.project, service.declaration.service_name, service.undeclared)])
 
     @staticmethod
     def _as_read_back(service: _Service, change: _pools_planning.Change) -> _pools_planning.Change:
@@ -426,7 +431,8 @@ class PoolEngine:
                 continue
             declaration = service.declaration
             # Purge deletes what this first plan shows (check mode shows the same), nothing found later.
-            service.purgeable = set(_pools_planning.undeclared(service.current, declaration.pools)) if declaration.purge else set()
+            service.undeclared = _pools_planning.undeclared(service.current, declaration.pools)
+            service.purgeable = set(service.undeclared) if declaration.purge else set()
             missing = _service_checks.creation_problems(service.label, service.current, declaration.pools)
             if missing:
                 # A create is planned either way: on a powered-off service, that is the problem to fix first.

@@ -52,7 +52,7 @@ options:
     description:
       - Name of the pool (the database name clients connect to through PgBouncer), 1 to 63 characters
         without control characters; other characters are sent URL-quoted for the API to judge. A pool cannot be renamed.
-      - O(pool_name), O(pools) and O(services) are mutually exclusive; one of them is required.
+      - O(pool_name), O(pools), O(services) and O(definitions) are mutually exclusive; one of them is required.
     aliases: [name]
     type: str
   database_name:
@@ -168,6 +168,40 @@ options:
             type: str
             choices: [present, absent]
             default: present
+  definitions:
+    description:
+      - The pools of many services as flat lists, one entry per pool, each naming its service (the declaration shape of
+        the role C(dbpools.aiven.connection_pools)).
+      - Each key names a list of definitions, as messages call it (such as the variable it came from); its entries
+        are named C(KEY[i]). Each entry has C(service_name), C(pool_name), optionally C(project) (else O(project))
+        and the settings and C(state) of O(pools). A pool may be declared once across all lists.
+      - The entries are grouped by service into one call, in the order given; unset (V(null)) settings are left out.
+        Every problem is reported at once, before any request.
+    type: dict
+  purge_services:
+    description:
+      - With O(definitions), the services whose undeclared pools are deleted (see O(purge)), each V(service_name)
+        (in O(project)) or V(project/service_name). A service named here without definitions loses all its pools.
+    type: raw
+  allow_empty_services:
+    description:
+      - With O(definitions), the services of O(purge_services) whose purge may delete every pool (see O(allow_empty)).
+    type: raw
+  variable_names:
+    description:
+      - With O(definitions), what messages call O(project), O(purge_services) and O(allow_empty_services), for example the
+        variables a role sets them from.
+    type: dict
+    suboptions:
+      project:
+        description: Name of O(project) in messages.
+        type: str
+      purge_services:
+        description: Name of O(purge_services) in messages.
+        type: str
+      allow_empty_services:
+        description: Name of O(allow_empty_services) in messages.
+        type: str
   include_secrets:
     description:
       - Add each pool's C(connection_uri) and C(password) to the results; only then is the API asked for secrets
@@ -414,6 +448,46 @@ not_attempted:
   returned: failed during or after writes
   type: list
   elements: dict
+undeclared_pools:
+  description:
+    - Per declared service, the pools it has that the declaration does not name (whether or not O(purge) is on),
+      as the service was read before any write; with O(purge) these are the pools the purge deletes.
+    - Names only. Pool names are as the API sent them.
+  returned: success
+  type: list
+  elements: dict
+  sample:
+    - project: demo-project
+      service_name: pg-demo
+      pool_name: legacy
+report:
+  description:
+    - In check mode, the declared pools as C(project/service/pool), sorted, in three lists; names read from the API
+      have their control characters escaped. C(missing) are declared and do not exist, C(undeclared) exist and are not
+      declared (RV(undeclared_pools)), C(differing) exist with other settings or although declared C(absent).
+  returned: success, in check mode
+  type: dict
+  sample:
+    missing: [demo-project/pg-demo/reports]
+    undeclared: [demo-project/pg-demo/legacy]
+    differing: [demo-project/pg-demo/app-pool]
+summary:
+  description:
+    - The number of declared services, of pools in RV(connection_pools), and of writes per action in RV(changes).
+  returned: success
+  type: dict
+  sample: {services: 1, pools: 2, created: 1, updated: 1, deleted: 0}
+change_lines:
+  description:
+    - RV(changes) for a person to read, without any secret; one line per service with changes, then a total line.
+      Each line names every pool; in check mode the lines say C(would). Names read from the API have their control
+      characters escaped.
+  returned: success
+  type: list
+  elements: str
+  sample:
+    - "demo-project/pg-demo: create 1 (reports), update 1 (app-pool: pool_size 10 -> 20)"
+    - "total: 1 service, create 1, update 1, delete 0"
 changed_by_others:
   description:
     - Pools this run meant to delete that another writer changed meanwhile, each with C(project), C(service_name),
@@ -434,6 +508,7 @@ from ansible.module_utils.common.validation import check_type_dict
 from ansible_collections.dbpools.aiven.plugins.module_utils._ansible_module import AivenModule, check_connection_options, check_identity, make_client
 from ansible_collections.dbpools.aiven.plugins.module_utils._connection_options import common_argument_spec
 from ansible_collections.dbpools.aiven.plugins.module_utils._engine import EngineResult, PoolEngine, ServiceDeclaration, SyncError
+from ansible_collections.dbpools.aiven.plugins.module_utils._flat_definitions import FlatDeclaration, Names, grouped, problems_message
 from ansible_collections.dbpools.aiven.plugins.module_utils._pool_results import public_pool
 from ansible_collections.dbpools.aiven.plugins.module_utils._rules import (
     CONCURRENCY_DEFAULT,
@@ -446,6 +521,7 @@ from ansible_collections.dbpools.aiven.plugins.module_utils._rules import (
     shown,
     wait_timeout_problem,
 )
+from ansible_collections.dbpools.aiven.plugins.module_utils._run_report import change_lines, report, summary
 from ansible_collections.dbpools.aiven.plugins.module_utils._text import MESSAGE_MAX, printable
 
 SETTING_OPTIONS = {
@@ -458,6 +534,8 @@ POOL_ITEM_OPTIONS = dict(SETTING_OPTIONS, pool_name={"type": "str", "required": 
                          state={"type": "str", "choices": list(STATES), "default": "present"})
 # The options that declare one service: with services, they go inside each item.
 SERVICE_LEVEL = ("service_name", "pool_name", "pools") + tuple(SETTING_OPTIONS)
+# The options of the definitions form besides definitions itself.
+DEFINITIONS_NAMES = ("project", "purge_services", "allow_empty_services")
 
 
 def argument_spec() -> dict:
@@ -481,6 +559,11 @@ def argument_spec() -> dict:
                 "pools": {"type": "list", "elements": "dict", "default": [], "options": POOL_ITEM_OPTIONS},
             },
         },
+        definitions={"type": "dict"},
+        # Raw: their own checks name them as variable_names says.
+        purge_services={"type": "raw"},
+        allow_empty_services={"type": "raw"},
+        variable_names={"type": "dict", "options": {key: {"type": "str"} for key in DEFINITIONS_NAMES}},
         include_secrets={"type": "bool", "default": False},
         concurrency={"type": "int", "default": CONCURRENCY_DEFAULT},
         wait={"type": "bool", "default": True},
@@ -545,7 +628,12 @@ def _shape_problem(services: object) -> str | None:
 
 def check_options(module: AnsibleModule) -> None:
     params = module.params
-    if params["services"] is not None:
+    only_with_definitions = [key for key in ("purge_services", "allow_empty_services", "variable_names") if params[key] is not None]
+    if only_with_definitions and params["definitions"] is None:
+        module.fail_json(msg=f"{', '.join(only_with_definitions)} only go with definitions")
+    if params["definitions"] is not None:
+        check_definitions_options(module)
+    elif params["services"] is not None:
         check_services_options(module)
     else:
         missing = [key for key in ("project", "service_name") if params[key] is None]
@@ -581,8 +669,30 @@ def check_services_options(module: AnsibleModule) -> None:
         module.fail_json(msg=problem)
 
 
+def flat_declaration(params: dict) -> FlatDeclaration:
+    return FlatDeclaration(params["definitions"], params["project"], params["purge_services"], params["allow_empty_services"],
+                           Names.given(params["variable_names"]))
+
+
+def check_definitions_options(module: AnsibleModule) -> None:
+    """The definitions form: alone but for project; every identity problem at once, named as the caller names it."""
+    params = module.params
+    beside = [key for key in SERVICE_LEVEL if params[key] is not None] + [key for key in ("purge", "allow_empty") if params[key]]
+    if params["state"] != "present":
+        beside.append("state")
+    if beside:
+        module.fail_json(msg=f"with definitions, {', '.join(beside)} go inside each definition (top level: project only, "
+                             "as the default project of the definitions)")
+    problems = grouped(flat_declaration(params))[1]
+    if problems:
+        module.fail_json(msg=problems_message(problems), failure={"problems": problems})
+
+
 def declarations(params: dict) -> list[ServiceDeclaration]:
-    """The three forms as one list of service declarations: one code path."""
+    """The four forms as one list of service declarations: one code path."""
+    if params["definitions"] is not None:
+        return [ServiceDeclaration(item["project"], item["service_name"], item["pools"], purge=item["purge"], allow_empty=item["allow_empty"])
+                for item in grouped(flat_declaration(params))[0]]
     if params["services"] is not None:
         return [ServiceDeclaration(item_project(item, params["project"]), item["service_name"], item.get("pools") or [],
                                    purge=bool(item.get("purge")), allow_empty=bool(item.get("allow_empty")))
@@ -617,8 +727,8 @@ def warn_all(module: AnsibleModule, warnings: list[str]) -> None:
 def main() -> None:
     module = AivenModule(
         argument_spec=safe_argument_spec(),
-        mutually_exclusive=[("pool_name", "pools", "services")],
-        required_one_of=[("pool_name", "pools", "services")],
+        mutually_exclusive=[("pool_name", "pools", "services", "definitions")],
+        required_one_of=[("pool_name", "pools", "services", "definitions")],
         supports_check_mode=True,
     )
     params = module.params
@@ -643,7 +753,11 @@ def main() -> None:
     pools = declared_pools(result, params["include_secrets"])
     # Whether the changes were made or only predicted: a check_mode keyword around a role is invisible to its tasks.
     output: dict[str, Any] = {"changed": result.changed, "changes": result.changes, "connection_pools": pools,
-                              "check_mode": module.check_mode, "changed_by_others": result.changed_by_others}
+                              "check_mode": module.check_mode, "changed_by_others": result.changed_by_others,
+                              "undeclared_pools": result.undeclared_pools, "summary": summary(len(declared), len(pools), result.changes),
+                              "change_lines": change_lines(result.changes, len(declared), module.check_mode)}
+    if module.check_mode:
+        output["report"] = report(result.changes, result.undeclared_pools)
     if params["pool_name"] is not None:
         output["connection_pool"] = next((pool for pool in pools if pool["pool_name"] == params["pool_name"]), {})
     if module._diff:

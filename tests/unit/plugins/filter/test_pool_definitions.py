@@ -14,8 +14,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ansible_collections.dbpools.aiven.plugins.filter.pool_definitions import FilterModule, pool_definitions
-from ansible_collections.dbpools.aiven.plugins.filter.pools_by_service import pools_by_service
-from ansible_collections.dbpools.aiven.tests.unit.plugins.filter.json_like import NAMES, json_like, result_or_filter_error, shaped
+from ansible_collections.dbpools.aiven.plugins.module_utils._flat_definitions import FlatDeclaration, grouped
+from ansible_collections.dbpools.aiven.tests.unit.plugins.support.json_like import NAMES, json_like, result_or_filter_error, shaped
 
 
 def info_pool(project: str, service: str, name: str, username: str | None = None, **settings) -> dict:
@@ -63,12 +63,13 @@ def test_project_argument_leaves_out_that_project_only_and_sorts_by_full_identit
     assert [(entry.get("project"), entry["service_name"]) for entry in definitions] == [(None, "pg-a"), (None, "pg-z"), ("staging", "pg-a")]
 
 
-def test_the_role_grouping_accepts_the_definitions_as_they_are():
+def test_the_definitions_form_accepts_the_definitions_as_they_are():
     definitions = pool_definitions([info_pool("prod", "pg-a", "a"), info_pool("staging", "pg-a", "b", "app")], project="prod")
-    grouped = pools_by_service(definitions, project="prod")
-    assert [(group["project"], group["service_name"], [pool["pool_name"] for pool in group["pools"]]) for group in grouped] == [
+    services, problems = grouped(FlatDeclaration({"defs": definitions}, project="prod"))
+    assert problems == []
+    assert [(group["project"], group["service_name"], [pool["pool_name"] for pool in group["pools"]]) for group in services] == [
         ("prod", "pg-a", ["a"]), ("staging", "pg-a", ["b"])]
-    assert grouped[1]["pools"][0]["username"] == "app"
+    assert services[1]["pools"][0]["username"] == "app"
 
 
 def test_purge_list_names_each_service_with_a_pool_once_in_the_definitions_order():
@@ -79,10 +80,11 @@ def test_purge_list_names_each_service_with_a_pool_once_in_the_definitions_order
     assert pool_definitions([], purge_list=True) == []
 
 
-def test_purge_list_is_accepted_by_the_role_grouping():
+def test_purge_list_is_accepted_by_the_definitions_form():
     pools = [info_pool("prod", "pg-a", "a"), info_pool("staging", "pg-b", "b")]
-    grouped = pools_by_service(pool_definitions(pools), purge=pool_definitions(pools, purge_list=True))
-    assert [(group["project"], group["service_name"], group["purge"]) for group in grouped] == [
+    services, problems = grouped(FlatDeclaration({"defs": pool_definitions(pools)}, purge_services=pool_definitions(pools, purge_list=True)))
+    assert problems == []
+    assert [(group["project"], group["service_name"], group["purge"]) for group in services] == [
         ("prod", "pg-a", True), ("staging", "pg-b", True)]
 
 

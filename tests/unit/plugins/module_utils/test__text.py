@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from ansible_collections.dbpools.aiven.plugins.module_utils._api import AivenApiError
 from ansible_collections.dbpools.aiven.plugins.module_utils._text import TEXT_MAX, printable
-from ansible_collections.dbpools.aiven.tests.unit.plugins.text_checks import has_control
+from ansible_collections.dbpools.aiven.tests.unit.plugins.support.text_checks import has_control
 
 # Clears the screen, then forges a line of its own.
 HOSTILE = "\x1b[2J\x1b[Hok\r\n[WARNING]: forged"

@@ -11,7 +11,7 @@ from ansible_collections.dbpools.aiven.plugins.module_utils._text import MESSAGE
 from ansible_collections.dbpools.aiven.plugins.modules import aiven_connection_pool, aiven_connection_pool_info
 from ansible_collections.dbpools.aiven.tests.unit.plugins.support.fake_api import error_reply
 from ansible_collections.dbpools.aiven.tests.unit.plugins.support.module_runner import run_module, warnings_of
-from ansible_collections.dbpools.aiven.tests.unit.plugins.text_checks import has_control
+from ansible_collections.dbpools.aiven.tests.unit.plugins.support.text_checks import has_control
 
 # Clears the screen, then forges a line of its own.
 HOSTILE = "\x1b[2J\x1b[Hok\r\n[WARNING]: forged"

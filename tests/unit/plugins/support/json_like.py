@@ -10,7 +10,7 @@ import pytest
 from ansible.errors import AnsibleFilterError
 from hypothesis import strategies as st
 
-from ansible_collections.dbpools.aiven.tests.unit.plugins.text_checks import has_control
+from ansible_collections.dbpools.aiven.tests.unit.plugins.support.text_checks import has_control
 
 SCALARS = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=12)
 # Terminal controls (ESC, CSI, newline), a bidi override and an unpaired surrogate, beside plain names.

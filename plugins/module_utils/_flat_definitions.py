@@ -1,0 +1,184 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Flat pool definitions (one entry per pool, each naming its service) grouped into service declarations.
+
+This is the declaration shape of the role connection_pools, taken by aiven_connection_pool's
+``definitions`` form. Only identity is checked here (which project, service and pool an entry
+names, each pool once, the purge and allow_empty lists); the settings are checked with every
+other form's. Messages name each list and option as the caller calls it (``names``), so that a
+role's user reads the variable they set.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ansible_collections.dbpools.aiven.plugins.module_utils._rules import (
+    NAME_MAX,
+    PROJECT_MAX,
+    SERVICE_MAX,
+    project_problem,
+    service_problem,
+    shown,
+    text_problem,
+)
+from ansible_collections.dbpools.aiven.plugins.module_utils._text import printable
+
+IDENTITY_KEYS = ("project", "service_name", "pool_name")
+SETTING_KEYS = ("database_name", "username", "pool_mode", "pool_size", "state")
+KNOWN_KEYS = IDENTITY_KEYS + SETTING_KEYS
+# Longest usable project, service_name and pool_name: longer ones are left out of an entry's label.
+_NAME_LIMITS = (PROJECT_MAX, SERVICE_MAX, NAME_MAX)
+
+ServiceKey = tuple[str, str]
+
+
+@dataclass
+class Names:
+    """What messages call the options: the module's own names unless the caller gives its own (a role its variables)."""
+
+    project: str = "project"
+    purge_services: str = "purge_services"
+    allow_empty_services: str = "allow_empty_services"
+
+    @classmethod
+    def given(cls, names: Mapping[str, Any] | None) -> Names:
+        # Names for messages, which Ansible prints as they are.
+        given = {key: printable(value) for key, value in (names or {}).items() if isinstance(value, str) and value}
+        return cls(**given)
+
+
+@dataclass
+class FlatDeclaration:
+    """The definitions form as the module receives it."""
+
+    lists: Mapping[str, Any]           # list name (for messages) -> its definitions, in the order given
+    project: str | None = None         # the default project of the entries
+    purge_services: Any = None
+    allow_empty_services: Any = None
+    names: Names = field(default_factory=Names)
+
+
+def _text(value: Any) -> bool:
+    return isinstance(value, str) and value != ""
+
+
+def _describe(source: str, index: int, entry: Mapping[str, Any]) -> str:
+    """Name an entry in an error message: its position and whatever usable names it has."""
+    names = [f"{key} {printable(entry[key])}" for key, max_len in zip(IDENTITY_KEYS, _NAME_LIMITS) if text_problem(key, entry.get(key), max_len) is None]
+    return f"{source}[{index}]" + (f" ({', '.join(names)})" if names else "")
+
+
+def _identity_problems(entry: Mapping[str, Any]) -> list[str]:
+    """Why an entry names no usable project, service or pool, or names a key that does not exist."""
+    problems: list[str | None] = []
+    unknown = sorted(printable(str(key)) for key in entry if key not in KNOWN_KEYS)
+    if unknown:
+        problems.append(f"unknown key(s) {', '.join(unknown)}; the keys are {', '.join(KNOWN_KEYS)}")
+    for key in ("service_name", "pool_name"):
+        if not _text(entry.get(key)):
+            problems.append(f"{key} is required and must be a non-empty string, got {shown(entry.get(key))}")
+    if _text(entry.get("service_name")):
+        problems.append(service_problem(entry["service_name"]))
+    if _text(entry.get("pool_name")):
+        problems.append(text_problem("pool_name", entry["pool_name"], NAME_MAX))
+    project = entry.get("project")
+    if project is not None:
+        problems.append(project_problem(project) if _text(project) else f"project must be a non-empty string when given, got {shown(project)}")
+    return [problem for problem in problems if problem]
+
+
+def _service_key(item: Any, index: int, project: str, option: str, project_option: str) -> tuple[ServiceKey | None, str | None]:
+    """(project, service_name) of one purge or allow_empty item, "service" or "project/service"; else why not."""
+    place = f"{option}[{index}]"
+    if not _text(item):
+        return None, f"{place} must be a non-empty string (service_name or project/service_name), got {shown(item)}"
+    parts = item.split("/")
+    if len(parts) == 2 and all(parts):
+        key = (parts[0], parts[1])
+    elif len(parts) == 1:
+        if not project:
+            return None, f"{place} ({printable(item)}) names no project and {project_option} is not set; write it as project/{printable(item)}"
+        key = (project, item)
+    else:
+        return None, f"{place} must be service_name or project/service_name, got {shown(item)}"
+    problem = project_problem(key[0]) or service_problem(key[1])
+    return (None, f"{place}: {problem}") if problem else (key, None)
+
+
+def _service_keys(items: Any, option: str, project: str, project_option: str, problems: list[str]) -> list[ServiceKey]:
+    if items is None:
+        return []
+    if not isinstance(items, (list, tuple)):
+        problems.append(f"{option} must be a list of service names (service_name or project/service_name), got {shown(items)}")
+        return []
+    keys = []
+    for index, item in enumerate(items):
+        key, problem = _service_key(item, index, project, option, project_option)
+        if problem:
+            problems.append(problem)
+        elif key is not None:
+            keys.append(key)
+    return keys
+
+
+def _service(project: str, service_name: str) -> dict[str, Any]:
+    return {"project": project, "service_name": service_name, "purge": False, "allow_empty": False, "pools": []}
+
+
+def grouped(declaration: FlatDeclaration) -> tuple[list[dict[str, Any]], list[str]]:
+    """The services of the definitions, in first-seen order (items of the services form), and every identity problem.
+
+    Unset (null) settings are left out of the pools: the module keeps an existing pool's value for them.
+    """
+    names = declaration.names
+    default_project = declaration.project or ""
+    problems: list[str] = []
+    if declaration.project is not None:
+        problems.append(project_problem(declaration.project, option=f"{names.project} (the default project)") or "")
+    groups: dict[ServiceKey, dict[str, Any]] = {}
+    declared_by: dict[tuple[str, str, str], str] = {}
+    for name, entries in declaration.lists.items():
+        source = printable(str(name))
+        if entries is None:
+            continue
+        if not isinstance(entries, (list, tuple)):
+            problems.append(f"{source} must be a list of dictionaries, got {type(entries).__name__}")
+            continue
+        for index, entry in enumerate(entries):
+            if not isinstance(entry, Mapping):
+                problems.append(f"{source}[{index}] must be a dictionary, got {type(entry).__name__}: {shown(entry)}")
+                continue
+            label = _describe(source, index, entry)
+            entry_problems = _identity_problems(entry)
+            problems.extend(f"{label}: {problem}" for problem in entry_problems)
+            if entry_problems:
+                continue
+            project = entry.get("project") or default_project
+            if not project:
+                problems.append(f"{label}: no project; set project on the entry or {names.project} (the default project)")
+                continue
+            pool_key = (project, entry["service_name"], entry["pool_name"])
+            if pool_key in declared_by:
+                problems.append(f"{label}: pool {printable(pool_key[2])} of {project}/{printable(pool_key[1])} is already declared by"
+                                f" {declared_by[pool_key]}; declare each pool once")
+                continue
+            declared_by[pool_key] = f"{source}[{index}]"
+            group = groups.setdefault(pool_key[:2], _service(*pool_key[:2]))
+            group["pools"].append({key: entry[key] for key in ("pool_name",) + SETTING_KEYS if entry.get(key) is not None})
+    for key in _service_keys(declaration.purge_services, names.purge_services, default_project, names.project, problems):
+        groups.setdefault(key, _service(*key))["purge"] = True
+    for key in _service_keys(declaration.allow_empty_services, names.allow_empty_services, default_project, names.project, problems):
+        # Only for services of the call: a service named only here has nothing a purge could empty.
+        if key in groups:
+            groups[key]["allow_empty"] = True
+    return list(groups.values()), [problem for problem in problems if problem]
+
+
+def problems_message(problems: Sequence[str]) -> str:
+    """All identity problems in one message, before any request."""
+    if len(problems) == 1:
+        return f"{problems[0]}; nothing was changed"
+    return f"{len(problems)} problems in the pool definitions, nothing was changed: " + "; ".join(problems)

@@ -1,0 +1,86 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What a run of aiven_connection_pool tells a person: undeclared pools, the report, the change lines, the counts.
+
+Names only, never a setting that could carry a secret. Pool names of undeclared pools
+and of deletes come from the API: the texts meant to be printed (labels and lines) show
+them printable; the lists of names keep them as sent, like the rest of the result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from ansible_collections.dbpools.aiven.plugins.module_utils._text import printable
+
+ACTIONS = ("create", "update", "delete")
+IDENTITY = ("project", "service_name", "pool_name")
+
+
+def undeclared_pools(project: str, service_name: str, names: Sequence[str]) -> list[dict[str, str]]:
+    """One entry per pool of the service that its declaration does not name."""
+    return [{"project": project, "service_name": service_name, "pool_name": name} for name in names]
+
+
+def label(entry: Mapping[str, Any]) -> str:
+    """``project/service/pool``, printable."""
+    return "/".join(printable(str(entry[key])) for key in IDENTITY)
+
+
+def report(changes: Sequence[Mapping[str, Any]], undeclared: Sequence[Mapping[str, Any]]) -> dict[str, list[str]]:
+    """The check-mode read in three sorted lists of labels.
+
+    ``missing``: declared, do not exist (creates). ``undeclared``: exist, not declared.
+    ``differing``: exist with other settings (updates) or although declared absent (deletes of declared pools).
+    """
+    undeclared_labels = {label(entry) for entry in undeclared}
+    missing = [label(change) for change in changes if change["action"] == "create"]
+    # A purge's deletes are of undeclared pools: they are reported as such, not as differing.
+    differing = [label(change) for change in changes if change["action"] != "create" and label(change) not in undeclared_labels]
+    return {"missing": sorted(missing), "undeclared": sorted(undeclared_labels), "differing": sorted(differing)}
+
+
+def summary(services: int, pools: int, changes: Sequence[Mapping[str, Any]]) -> dict[str, int]:
+    """How many services were declared, declared pools returned, and writes per action."""
+    counts = {f"{action}d": sum(1 for change in changes if change["action"] == action) for action in ACTIONS}
+    return {"services": services, "pools": pools, **counts}
+
+
+def _update_text(change: Mapping[str, Any]) -> str:
+    """``pool: field before -> after, ...`` for one update."""
+    before = change.get("before") or {}
+    after = change.get("after") or {}
+    fields = ", ".join(f"{printable(field)} {_value(before.get(field))} -> {_value(after.get(field))}" for field in change.get("fields") or [])
+    name = printable(change["pool_name"])
+    return f"{name}: {fields}" if fields else name
+
+
+def _value(value: Any) -> str:
+    return "null" if value is None else printable(str(value))
+
+
+def _service_line(service: str, changes: Sequence[Mapping[str, Any]], would: str) -> str:
+    parts = []
+    for action in ACTIONS:
+        done = [change for change in changes if change["action"] == action]
+        if done:
+            # Every pool is named, deletions above all: a purge must never delete a pool unseen.
+            names = "; ".join(_update_text(change) for change in done) if action == "update" else ", ".join(printable(change["pool_name"]) for change in done)
+            parts.append(f"{action} {len(done)} ({names})")
+    return f"{service}: {would}{', '.join(parts)}"
+
+
+def change_lines(changes: Sequence[Mapping[str, Any]], services: int, check_mode: bool) -> list[str]:
+    """One line per service with changes, in first-seen order, then a total line."""
+    would = "would " if check_mode else ""
+    by_service: dict[tuple[str, str], list[Mapping[str, Any]]] = {}
+    for change in changes:
+        by_service.setdefault((change["project"], change["service_name"]), []).append(change)
+    lines = [_service_line(f"{printable(project)}/{printable(service)}", service_changes, would)
+             for (project, service), service_changes in by_service.items()]
+    counted = f"{services} service{'' if services == 1 else 's'}"
+    if not changes:
+        return lines + [f"total: {counted}, no change"]
+    counts = ", ".join(f"{action} {sum(1 for change in changes if change['action'] == action)}" for action in ACTIONS)
+    return lines + [f"total: {counted}, {would}{counts}"]
