@@ -1,4 +1,4 @@
-"""python -m tests.emulator --port PORT --seed FILE [--backend memory|pgbouncer] [--latency-ms N] [--tls-cert FILE --tls-key FILE]"""
+"""python -m aiven_emulator --port PORT --seed FILE [--backend memory|pgbouncer] [--latency-ms N] [--tls-cert FILE --tls-key FILE]"""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ DEFAULT_SEED_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "se
 
 
 def parse_args(argv: list) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m tests.emulator", description="Local emulator of Aiven's connection pool API.")
+    parser = argparse.ArgumentParser(prog="python -m aiven_emulator", description="Local emulator of Aiven's connection pool API.")
     parser.add_argument("--port", type=int, default=0, help="loopback port to listen on (0: any free port)")
     parser.add_argument("--seed", default=DEFAULT_SEED_FILE, help="seed YAML file (default: %(default)s)")
     parser.add_argument("--backend", choices=("memory", "pgbouncer"), default="memory")

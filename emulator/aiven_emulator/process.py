@@ -1,4 +1,4 @@
-"""The emulator as a subprocess: start, stop, and its control routes (every suite outside tests/unit, the demo, the benchmark)."""
+"""The emulator as a subprocess: start, stop, and its control routes (the emulator's tests, the e2e suites, the demo, the benchmark)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ from typing import Any, Dict, List, Optional
 import requests
 import yaml
 
-from tests.support.collection import REPO_ROOT
+# The folder that holds this package: `python -m aiven_emulator` run there finds it whatever the caller's sys.path.
+PACKAGE_PARENT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 class EmulatorProcess:
@@ -52,7 +53,7 @@ class EmulatorProcess:
     # -- lifecycle -------------------------------------------------------------
 
     def start(self) -> "EmulatorProcess":
-        command = [sys.executable, "-m", "tests.emulator", "--port", "0", "--backend", self.backend,
+        command = [sys.executable, "-m", "aiven_emulator", "--port", "0", "--backend", self.backend,
                    "--latency-ms", str(self.latency_ms), "--print-credentials", os.path.join(self._tmp, "credentials.json")]
         if self.seed is not None:
             seed_file = os.path.join(self._tmp, "seed.yml")
@@ -63,7 +64,7 @@ class EmulatorProcess:
             command += ["--option", f"{name}={json.dumps(value)}"]
         if self.tls_cert and self.tls_key:
             command += ["--tls-cert", self.tls_cert, "--tls-key", self.tls_key]
-        self._proc = subprocess.Popen(command, cwd=REPO_ROOT, stdout=subprocess.PIPE, text=True)
+        self._proc = subprocess.Popen(command, cwd=PACKAGE_PARENT, stdout=subprocess.PIPE, text=True)
         self.url = self._wait_ready()
         with open(os.path.join(self._tmp, "credentials.json"), encoding="utf-8") as handle:
             self.credentials = json.load(handle)

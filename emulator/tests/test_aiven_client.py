@@ -9,8 +9,7 @@ import sys
 
 import pytest
 from aiven.client.client import AivenClient, Error
-
-from .conftest import PROJECT, TOKEN
+from harness import PROJECT, TOKEN
 
 
 @pytest.fixture

@@ -11,9 +11,9 @@ from types import SimpleNamespace
 import psycopg
 import pytest
 
-from tests.emulator.backend_pgbouncer import PgBouncerBackend, pool_line
-from tests.emulator.model import Pool, Service, ServiceUser, generate_password
-from tests.emulator.pg_processes import pid_alive
+from aiven_emulator.backend_pgbouncer import PgBouncerBackend, pool_line
+from aiven_emulator.model import Pool, Service, ServiceUser, generate_password
+from aiven_emulator.pg_processes import pid_alive
 
 PG_BIN = "/usr/lib/postgresql/15/bin"
 _MISSING = [
@@ -317,8 +317,8 @@ def test_two_services_start_concurrently_and_stop_leaves_nothing(parent_dir):
 
 _CHILD_SCRIPT = """
 import asyncio, json, os, signal, sys
-from tests.emulator.backend_pgbouncer import PgBouncerBackend, pool_line
-from tests.emulator.tests.test_backend_pgbouncer import make_service
+from aiven_emulator.backend_pgbouncer import PgBouncerBackend, pool_line
+from test_backend_pgbouncer import make_service
 
 backend = PgBouncerBackend(workdir_parent=sys.argv[1])
 asyncio.get_event_loop_policy().set_event_loop(loop := asyncio.new_event_loop())
@@ -337,10 +337,13 @@ def test_emulator_exit_or_crash_takes_servers_along(parent_dir, how):
     import sys
     import time
 
-    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+    here = os.path.dirname(os.path.abspath(__file__))
+    # The child imports aiven_emulator (from emulator/) and make_service (from this folder, its cwd).
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([os.path.dirname(here), os.environ.get("PYTHONPATH", "")]))
     proc = subprocess.run(
         [sys.executable, "-c", _CHILD_SCRIPT, parent_dir, how],
-        cwd=root,
+        cwd=here,
+        env=env,
         capture_output=True,
         text=True,
         timeout=60,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from .conftest import PROJECT, Api
-from .test_aiven_client import _avn
-from .test_contract import SERVICE, check
+from harness import PROJECT, Api
+from test_aiven_client import _avn
+from test_contract import SERVICE, check
 
 
 def _components(api: Api, service: str = "pg-main") -> list[dict]:

@@ -6,12 +6,11 @@ import json
 import os
 
 import pytest
+from harness import PROJECT, READONLY_TOKEN, Api
 from openapi_schema_validator import OAS30Validator
 
-from .conftest import PROJECT, READONLY_TOKEN, Api
-
 # A copy of ../shared/contract/aiven-openapi-pools.json, kept in the repo so a lone clone tests too.
-CONTRACT = os.path.join(os.path.dirname(__file__), "..", "contract", "aiven-openapi-pools.json")
+CONTRACT = os.path.join(os.path.dirname(__file__), "..", "aiven_emulator", "contract", "aiven-openapi-pools.json")
 
 
 def _load_contract() -> dict:

@@ -7,8 +7,7 @@ import time
 
 import pytest
 import requests
-
-from .conftest import PROJECT, Api
+from harness import PROJECT, Api
 
 SERVICE_PATH = f"/v1/project/{PROJECT}/service/pg-main"
 POOLS_PATH = SERVICE_PATH + "/connection_pool"
@@ -115,9 +114,9 @@ def test_latency_delays_but_does_not_serialise(emulator, api: Api):
 
 
 def test_latency_flag_on_the_command_line():
-    from tests.support.emulator import EmulatorProcess
+    from harness import TEST_SEED, TOKEN
 
-    from .conftest import TEST_SEED, TOKEN
+    from aiven_emulator.process import EmulatorProcess
 
     with EmulatorProcess(TEST_SEED, latency_ms=200) as emu:
         api = Api(emu.url, TOKEN)

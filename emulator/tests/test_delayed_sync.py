@@ -6,9 +6,9 @@ import asyncio
 import logging
 from typing import Awaitable, Callable, List, Optional
 
-from tests.emulator.backends import MemoryBackend
-from tests.emulator.delayed_sync import DelayedSyncs
-from tests.emulator.model import Pool, Service
+from aiven_emulator.backends import MemoryBackend
+from aiven_emulator.delayed_sync import DelayedSyncs
+from aiven_emulator.model import Pool, Service
 
 WAIT = 10.0  # bound on waiting for a condition, far above the delays used
 

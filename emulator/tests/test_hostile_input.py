@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import json
 
+from harness import PROJECT, Api
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from .conftest import PROJECT, Api
 
 JSON_VALUES = st.recursive(
     st.none() | st.booleans() | st.integers(min_value=-(2**63), max_value=2**63) | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=80),

@@ -6,11 +6,10 @@ import shutil
 
 import psycopg
 import pytest
+from harness import Api
 from psycopg.rows import dict_row
 
-from tests.support.emulator import EmulatorProcess
-
-from .conftest import Api
+from aiven_emulator.process import EmulatorProcess
 
 pytestmark = pytest.mark.skipif(shutil.which("pgbouncer") is None and not shutil.os.path.exists("/usr/sbin/pgbouncer"),
                                 reason="pgbouncer is not installed (make system-deps installs it)")

@@ -7,11 +7,10 @@ from typing import Callable
 
 import psycopg
 import pytest
+from harness import Api
 from psycopg.rows import dict_row
 
-from tests.support.emulator import EmulatorProcess
-
-from .conftest import Api
+from aiven_emulator.process import EmulatorProcess
 
 PROJECT = "delay-project"
 TOKEN = "delay-token"

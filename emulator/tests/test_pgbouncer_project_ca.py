@@ -6,10 +6,9 @@ import os
 
 import psycopg
 import pytest
+from harness import Api
 
-from tests.support.emulator import EmulatorProcess
-
-from .conftest import Api
+from aiven_emulator.process import EmulatorProcess
 
 TOKEN = "ca-pg-token"
 PROJECT = "ca-pg-project"

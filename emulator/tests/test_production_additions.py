@@ -5,13 +5,12 @@ from __future__ import annotations
 import time
 
 import pytest
+from harness import PROJECT, PROJECT_ROLE_TOKEN, READONLY_TOKEN, TOKEN, Api
+from test_contract import POOLS, check
 
-from tests.emulator import read_lag
-from tests.emulator.model import Pool, Service
-from tests.support.emulator import EmulatorProcess
-
-from .conftest import PROJECT, PROJECT_ROLE_TOKEN, READONLY_TOKEN, TOKEN, Api
-from .test_contract import POOLS, check
+from aiven_emulator import read_lag
+from aiven_emulator.model import Pool, Service
+from aiven_emulator.process import EmulatorProcess
 
 BASE = f"/project/{PROJECT}/service"
 DEVELOPER_PLAN_TEXT = ("Current service plan does not include the connection pooling option. "

@@ -10,12 +10,11 @@ from typing import Callable
 import aiohttp
 import pytest
 import requests
+from harness import PROJECT, READONLY_TOKEN, SAME_USER_TOKEN, TEST_SEED, TOKEN, Api
+from test_contract import POOL, POOLS, SERVICE, check
 
-from tests.emulator import server
-from tests.support.emulator import EmulatorProcess
-
-from .conftest import PROJECT, READONLY_TOKEN, SAME_USER_TOKEN, TEST_SEED, TOKEN, Api
-from .test_contract import POOL, POOLS, SERVICE, check
+from aiven_emulator import server
+from aiven_emulator.process import EmulatorProcess
 
 BASE = f"/project/{PROJECT}/service"
 TEXT = re.compile(r"^The user has sent too many requests in a given amount of time: Rate limit (\d+) exceeded - try again in (\d+)s$")

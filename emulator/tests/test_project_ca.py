@@ -7,11 +7,10 @@ import pytest
 from aiven.client.client import AivenClient, Error
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
+from harness import Api
 
-from tests.emulator.pki import ProjectCas
-from tests.support.emulator import EmulatorProcess
-
-from .conftest import Api
+from aiven_emulator.pki import ProjectCas
+from aiven_emulator.process import EmulatorProcess
 
 PROJECT = "ca-project"
 OTHER_PROJECT = "ca-other"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.emulator.rate_limit import RateLimiter, ShapedLimiter, WindowLimiter, too_many_requests_text
+from aiven_emulator.rate_limit import RateLimiter, ShapedLimiter, WindowLimiter, too_many_requests_text
 
 
 class FakeClock:

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import pytest
 from aiven.client.client import AivenClient, Error
+from harness import NO_SECRETS_TOKEN, OTHER_PROJECT, OUTSIDER_TOKEN, PROJECT, READONLY_TOKEN, TOKEN, Api
 from openapi_schema_validator import OAS30Validator
-
-from .conftest import NO_SECRETS_TOKEN, OTHER_PROJECT, OUTSIDER_TOKEN, PROJECT, READONLY_TOKEN, TOKEN, Api
-from .test_contract import SCHEMAS, SERVICE, check, error_schema
+from test_contract import SCHEMAS, SERVICE, check, error_schema
 
 REDACTED = "<redacted>"
 SECRETS = {"include_secrets": "true"}

@@ -1,4 +1,4 @@
-"""The AWX suite's fixtures: the installed collection, one emulator, and the four jobs, each run once.
+"""The AWX suite's fixtures: one emulator, and the four jobs, each run once, on the installed release tarball.
 
 The jobs build on each other (the second finds what the first applied), so each is a
 session fixture that asks for the one before it; tests only read what a job left.
@@ -12,31 +12,14 @@ from typing import Any, Callable, Dict, Iterator, List, Union
 
 import pytest
 
-from tests.awx.credential import inject_env, load_credential_type
-from tests.awx.job import AwxRun, awx_job_env, make_private_data_dir, run_job
-from tests.awx.scenario import HOST, INVENTORY, SEED, guide_play
+from aiven_emulator.process import EmulatorProcess
+from tests.e2e.awx.credential import inject_env, load_credential_type
+from tests.e2e.awx.job import AwxRun, awx_job_env, make_private_data_dir, run_job
+from tests.e2e.awx.scenario import HOST, INVENTORY, SEED, guide_play
 from tests.support.ansible import BIN
-from tests.support.collection import build_tarball, copy_worktree, install_tarball
-from tests.support.emulator import EmulatorProcess
 from tests.support.secrets import secrets_of
 
 RunJob = Callable[..., AwxRun]
-
-
-@pytest.fixture(scope="session")
-def collections_root(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """The collection built and installed as AWX installs a project's collections (requirements_collections)."""
-    work = tmp_path_factory.mktemp("awx-collection")
-    source = str(work / "source" / "ansible_collections" / "dbpools" / "aiven")
-    copy_worktree(source)
-    root = str(work / "requirements_collections")
-    install_tarball(build_tarball(source, str(work / "dist")), root)
-    return root
-
-
-@pytest.fixture(scope="session")
-def installed(collections_root: str) -> str:
-    return os.path.join(collections_root, "ansible_collections", "dbpools", "aiven")
 
 
 @pytest.fixture(scope="session")
@@ -51,9 +34,8 @@ def token() -> str:
 
 
 @pytest.fixture(scope="session")
-def emulator(token: str) -> Iterator[EmulatorProcess]:
-    with EmulatorProcess(dict(SEED, tokens=[token]), backend="memory") as running:
-        yield running
+def emulator(session_emulator: Callable[..., EmulatorProcess], token: str) -> EmulatorProcess:
+    return session_emulator(dict(SEED, tokens=[token]), backend="memory")
 
 
 @pytest.fixture(scope="session")
@@ -87,7 +69,7 @@ def runner_process_env() -> Iterator[None]:
 
 
 @pytest.fixture(scope="session")
-def run_awx_job(runner_process_env: None, emulator: EmulatorProcess, collections_root: str,
+def run_awx_job(runner_process_env: None, emulator: EmulatorProcess, installed_root: str,
                 secret_values: Dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> RunJob:
     """``run_awx_job(ident, playbook, injected, ...)``: one job in a fresh private data dir, with the emulator's requests during it."""
 
@@ -96,7 +78,7 @@ def run_awx_job(runner_process_env: None, emulator: EmulatorProcess, collections
             extra_secrets: Dict[str, str] | None = None) -> AwxRun:
         emulator.reset_requests()
         private = make_private_data_dir(str(tmp_path_factory.mktemp("job") / ident), inventory or INVENTORY, playbook_file or None)
-        job = run_job(private, ident, playbook, awx_job_env(collections_root, injected), env_file=env_file, cmdline=cmdline)
+        job = run_job(private, ident, playbook, awx_job_env(installed_root, injected), env_file=env_file, cmdline=cmdline)
         return AwxRun(job=job, requests=emulator.requests_log(), injected=injected, env_file=env_file,
                       secrets=dict(secret_values, **(extra_secrets or {})), token_name=token_name)
 

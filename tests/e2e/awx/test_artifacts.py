@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 
-from tests.awx.job import AwxRun
+from tests.e2e.awx.job import AwxRun
 from tests.support.secrets import leaked_secrets
 
 # Artifact files the secret scan leaves out, and why. A test checks that the reason still holds.

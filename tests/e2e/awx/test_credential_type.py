@@ -7,7 +7,7 @@ from typing import Any, Callable, Dict
 
 import pytest
 
-from tests.awx.credential import inject_env, shape_problems
+from tests.e2e.awx.credential import inject_env, shape_problems
 
 
 def test_shape_is_usable_in_awx_with_a_secret_token_and_env_injectors_only(credential_type: Dict[str, Any]) -> None:

@@ -9,7 +9,7 @@ from typing import Any, Dict, Tuple
 import pytest
 import yaml
 
-from tests.awx.builder import create_context, introspect, requirement_lines
+from tests.e2e.awx.builder import create_context, introspect, requirement_lines
 from tests.support.collection import REPO_ROOT
 
 EE_EXAMPLE = os.path.join(REPO_ROOT, "docs", "examples", "execution-environment.yml")
@@ -22,8 +22,8 @@ def read_yaml(path: str) -> Any:
 
 
 @pytest.fixture(scope="module")
-def introspected(collections_root: str) -> Dict[str, Any]:
-    return introspect(collections_root)
+def introspected(installed_root: str) -> Dict[str, Any]:
+    return introspect(installed_root)
 
 
 @pytest.fixture(scope="module")

@@ -9,8 +9,9 @@ from typing import Any, Dict, List
 import pytest
 import requests
 
-from tests.awx.job import AwxRun
-from tests.awx.scenario import (
+from aiven_emulator.process import EmulatorProcess
+from tests.e2e.awx.job import AwxRun
+from tests.e2e.awx.scenario import (
     API_401_MESSAGE,
     APPLY_TASK,
     FIRST_RUN_REPORT,
@@ -29,7 +30,6 @@ from tests.awx.scenario import (
     expected_pools,
 )
 from tests.support.ansible import ansible_env
-from tests.support.emulator import EmulatorProcess
 
 # The api_url the collection's own fallback and default give a module that is passed none,
 # evaluated by the installed copy in a process of its own (this one imports the work tree's).
@@ -163,9 +163,9 @@ def test_guide_role_with_nothing_declared_sends_no_request(guide: AwxRun) -> Non
     assert guide.requests["total"] == 0
 
 
-def test_an_empty_aiven_web_url_leaves_the_public_api(collections_root: str) -> None:
+def test_an_empty_aiven_web_url_leaves_the_public_api(installed_root: str) -> None:
     """The role passes no api_url of its own: the module's fallback decides, and skips a blank variable."""
-    env = dict(ansible_env(collections_root), PYTHONPATH=collections_root, AIVEN_WEB_URL="")
+    env = dict(ansible_env(installed_root), PYTHONPATH=installed_root, AIVEN_WEB_URL="")
     proc = subprocess.run([sys.executable, "-c", MODULE_API_URL], env=env, capture_output=True, text=True, timeout=60, check=False)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == PUBLIC_API

@@ -1,26 +1,19 @@
-"""Fixtures of the connection tests: the emulator with real PgBouncer, the collection for ansible-playbook."""
+"""Fixtures of the connection tests: the emulator with real PgBouncer, lookup runs against it."""
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from typing import Any, Callable
 
 import pytest
 
-from tests.connection.world import SEED, LookupRuns
-from tests.support.collection import link_collection
-from tests.support.emulator import EmulatorProcess
+from aiven_emulator.process import EmulatorProcess
+from tests.e2e.connection.world import SEED, LookupRuns
 
 
 @pytest.fixture(scope="session")
-def collections_root(tmp_path_factory: pytest.TempPathFactory) -> str:
-    return link_collection(str(tmp_path_factory.mktemp("collections")))
-
-
-@pytest.fixture(scope="session")
-def emulator() -> Iterator[EmulatorProcess]:
+def emulator(session_emulator: Callable[..., EmulatorProcess]) -> EmulatorProcess:
     """One emulator for the suite: every service gets PostgreSQL and PgBouncer, which take a while to start."""
-    with EmulatorProcess(SEED, backend="pgbouncer", start_timeout=180) as emu:
-        yield emu
+    return session_emulator(SEED, backend="pgbouncer", start_timeout=180)
 
 
 @pytest.fixture

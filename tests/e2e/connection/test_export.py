@@ -17,10 +17,10 @@ from typing import Any, Dict, Iterator, Tuple
 import pytest
 from ansible.parsing.yaml.loader import AnsibleLoader
 
-from tests.connection.world import PLAYBOOKS, POOLS, PROJECT, SEED, TOKEN, TOKEN_WITHOUT_SECRETS
+from aiven_emulator.process import EmulatorProcess
+from tests.e2e.connection.world import PLAYBOOKS, POOLS, PROJECT, SEED, TOKEN, TOKEN_WITHOUT_SECRETS
 from tests.support.ansible import BIN, ansible_env, run_playbook
 from tests.support.collection import REPO_ROOT
-from tests.support.emulator import EmulatorProcess
 
 PROJECT_INFO = os.path.join(PLAYBOOKS, "project_info.yml")
 EXPORT_APPLY = os.path.join(PLAYBOOKS, "export_apply.yml")

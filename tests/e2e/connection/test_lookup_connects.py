@@ -11,8 +11,8 @@ import psycopg
 import pytest
 import requests
 
-from tests.connection.world import POOLS, PROJECT, TOKEN, TOKEN_WITHOUT_SECRETS, term
-from tests.support.emulator import EmulatorProcess
+from aiven_emulator.process import EmulatorProcess
+from tests.e2e.connection.world import POOLS, PROJECT, TOKEN, TOKEN_WITHOUT_SECRETS, term
 
 
 def _ca_file(details: Dict[str, Any], directory: str) -> str:

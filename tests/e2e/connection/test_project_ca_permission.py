@@ -11,7 +11,7 @@ import os
 import psycopg
 import requests
 
-from tests.connection.world import PROJECT, TOKEN, TOKEN_PROJECT_ROLE, term
+from tests.e2e.connection.world import PROJECT, TOKEN, TOKEN_PROJECT_ROLE, term
 
 
 def _project_ca(emulator, directory: str) -> str:

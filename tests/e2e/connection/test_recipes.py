@@ -1,7 +1,7 @@
 """The recipes of docs/connection-details.md, run as users run them, against the emulator with real PgBouncer.
 
 The env-file recipe (docs/examples/connection-env-file.yml) runs as it is; its env file reads the same
-for docker --env-file, systemd and sh (tests/connection/env_readers.py), and psycopg connects with what
+for docker --env-file, systemd and sh (tests/e2e/connection/env_readers.py), and psycopg connects with what
 it wrote (PG* variables, DATABASE_URL, .pgpass), TLS verify-full against the project's CA. No recipe
 writes an empty or missing credential: without one to give, the lookup fails and nothing is written.
 The Kubernetes recipe needs kubernetes.core and a cluster, which the tests do not have: its
@@ -21,10 +21,10 @@ import psycopg
 import pytest
 import yaml
 
-from tests.connection.env_readers import SYSTEMD_ENVIRONMENT_D_GENERATOR, docker_env_file, sh_env_file, systemd_env_file
-from tests.connection.world import PLAYBOOKS, POOLS, PROJECT, TOKEN, TOKEN_WITHOUT_SECRETS, term
+from aiven_emulator.process import EmulatorProcess
+from tests.e2e.connection.env_readers import SYSTEMD_ENVIRONMENT_D_GENERATOR, docker_env_file, sh_env_file, systemd_env_file
+from tests.e2e.connection.world import PLAYBOOKS, POOLS, PROJECT, TOKEN, TOKEN_WITHOUT_SECRETS, term
 from tests.support.ansible import ansible_env, run_playbook
-from tests.support.emulator import EmulatorProcess
 
 EXAMPLES = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "docs", "examples")
 ENV_FILE_RECIPE = os.path.join(EXAMPLES, "connection-env-file.yml")

@@ -9,9 +9,9 @@ from typing import Dict
 
 import pytest
 
-from tests.docs.site import COLLECTION, DOCS, HTML, SITE, SphinxBuild, make_offline, run
+from tests.e2e.docs.site import COLLECTION, DOCS, HTML, SITE, SphinxBuild, make_offline, run
 from tests.support.ansible import BIN, ansible_env
-from tests.support.collection import REPO_ROOT, link_collection
+from tests.support.collection import REPO_ROOT
 
 
 def private_dir(path: str) -> str:
@@ -22,9 +22,8 @@ def private_dir(path: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def docs_env(tmp_path_factory: pytest.TempPathFactory) -> Dict[str, str]:
+def docs_env(collections_root: str) -> Dict[str, str]:
     """ansible-doc and antsibull-docs find the work tree itself (they accept a symlinked collection)."""
-    collections_root = link_collection(str(tmp_path_factory.mktemp("collections")))
     return ansible_env(collections_root, {"ANSIBLE_PAGER": "cat", "PAGER": "cat"})
 
 

@@ -54,7 +54,7 @@ def make_offline(site: str) -> None:
     inventory = os.path.join(site, "ansible_devel.inv")
     write_offline_inventory(inventory)
     with open(os.path.join(site, "conf.py"), "a", encoding="utf-8") as handle:
-        handle.write("\n# Added by tests/docs: offline intersphinx (see ANSIBLE_LABELS in tests/docs/site.py).\n"
+        handle.write("\n# Added by tests/e2e/docs: offline intersphinx (see ANSIBLE_LABELS in tests/e2e/docs/site.py).\n"
                      f"intersphinx_mapping = {{'ansible_devel': ({ANSIBLE_DOCSITE!r}, {inventory!r})}}\n")
 
 

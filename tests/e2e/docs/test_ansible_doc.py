@@ -9,7 +9,7 @@ from typing import Dict
 
 import pytest
 
-from tests.docs.site import documented_content
+from tests.e2e.docs.site import documented_content
 from tests.support.ansible import BIN, without_dependency_warnings
 from tests.support.collection import REPO_ROOT
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 
-from tests.docs.site import SphinxBuild, documented_content
+from tests.e2e.docs.site import SphinxBuild, documented_content
 from tests.support.locks import installed, unmet
 
 

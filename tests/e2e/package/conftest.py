@@ -1,31 +1,13 @@
-"""One tarball per session, built from a clean copy and installed offline into an empty folder."""
+"""The release tarball's files and the environment of its offline install (tests/support/fixtures.py builds and installs it once)."""
 
 from __future__ import annotations
 
-import os
 import tarfile
 from typing import Dict, Set
 
 import pytest
 
 from tests.support.ansible import ansible_env
-from tests.support.collection import REPO_ROOT, build_tarball, copy_worktree, install_tarball
-
-# Where the README says `make package` leaves the release tarball: the one tested is the one shipped.
-DIST = os.path.join(REPO_ROOT, "build", "dist")
-
-
-@pytest.fixture(scope="session")
-def clean_copy(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """The work tree's tracked and untracked-not-ignored files, so local caches and venvs cannot leak into the build."""
-    copy = str(tmp_path_factory.mktemp("source") / "ansible_collections" / "dbpools" / "aiven")
-    copy_worktree(copy)
-    return copy
-
-
-@pytest.fixture(scope="session")
-def tarball(clean_copy: str) -> str:
-    return build_tarball(clean_copy, DIST)
 
 
 @pytest.fixture(scope="session")
@@ -36,18 +18,6 @@ def members(tarball: str) -> Set[str]:
 
 
 @pytest.fixture(scope="session")
-def collections_root(tarball: str, tmp_path_factory: pytest.TempPathFactory) -> str:
-    root = str(tmp_path_factory.mktemp("installed"))
-    install_tarball(tarball, root)
-    return root
-
-
-@pytest.fixture(scope="session")
-def installed(collections_root: str) -> str:
-    return os.path.join(collections_root, "ansible_collections", "dbpools", "aiven")
-
-
-@pytest.fixture(scope="session")
-def install_env(collections_root: str) -> Dict[str, str]:
+def install_env(installed_root: str) -> Dict[str, str]:
     """Ansible sees the installed collection and nothing of the caller's ANSIBLE_* or AIVEN_* settings."""
-    return ansible_env(collections_root)
+    return ansible_env(installed_root)

@@ -13,8 +13,8 @@ import yaml
 
 # Path components that mark development files, wherever they appear.
 FORBIDDEN_DIRS = {"tests", "tools", "build", "requirements", "__pycache__", ".pytest_cache", ".ruff_cache", ".hypothesis", ".ansible", ".git", ".ci", ".nox"}
-FORBIDDEN_PREFIXES = ("extensions/molecule",)
-FORBIDDEN_NAMES = ("Makefile", "noxfile.py", "antsibull-nox.toml", "ruff.toml", "mypy.ini", "integration_config.yml",
+FORBIDDEN_PREFIXES = {"extensions/molecule": "molecule scenarios", "emulator/": "the emulator, a package of its own"}
+FORBIDDEN_NAMES = ("Makefile", "noxfile.py", "antsibull-nox.toml", "ruff.toml", "mypy.ini", "pytest.ini", "integration_config.yml",
                    "*.pyc", ".venv*", "*.tar.gz")
 
 # Files a user of the collection needs, named one by one so that an empty folder cannot pass.
@@ -40,8 +40,9 @@ def forbidden(path: str) -> Optional[str]:
     for part in parts:
         if part in FORBIDDEN_DIRS:
             return f"development folder {part}/"
-    if path.startswith(FORBIDDEN_PREFIXES):
-        return "molecule scenarios"
+    for prefix, what in FORBIDDEN_PREFIXES.items():
+        if path.startswith(prefix):
+            return what
     for part in parts:
         for pattern in FORBIDDEN_NAMES:
             if fnmatch.fnmatch(part, pattern):
@@ -52,7 +53,7 @@ def forbidden(path: str) -> Optional[str]:
 @pytest.mark.parametrize("path", [
     "tests/unit/plugins/modules/test_pool.py", "plugins/modules/__pycache__/x.cpython-311.pyc", "tools/demo.py",
     "extensions/molecule/default/molecule.yml", "Makefile", "requirements/dev.txt", ".venv-2.17/bin/python", "noxfile.py", ".nox/docs-check/bin/python",
-    "build/dist/dbpools-aiven-1.0.0.tar.gz", ".ci/run",
+    "build/dist/dbpools-aiven-1.0.0.tar.gz", ".ci/run", "emulator/aiven_emulator/seed.yml", "emulator/README.md", "pytest.ini",
 ])
 def test_development_paths_are_recognised(path: str) -> None:
     assert forbidden(path)

@@ -18,16 +18,16 @@ def run(command: List[str], env: Dict[str, str]) -> subprocess.CompletedProcess:
     return subprocess.run(command, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=600, check=False)
 
 
-def test_installed_files_match_files_json(collections_root: str, install_env: Dict[str, str]) -> None:
-    proc = run([os.path.join(BIN, "ansible-galaxy"), "collection", "verify", NAME, "-p", collections_root, "--offline"], install_env)
+def test_installed_files_match_files_json(installed_root: str, install_env: Dict[str, str]) -> None:
+    proc = run([os.path.join(BIN, "ansible-galaxy"), "collection", "verify", NAME, "-p", installed_root, "--offline"], install_env)
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
-def test_galaxy_lists_the_collection_in_the_install_only(collections_root: str, install_env: Dict[str, str]) -> None:
+def test_galaxy_lists_the_collection_in_the_install_only(installed_root: str, install_env: Dict[str, str]) -> None:
     proc = run([os.path.join(BIN, "ansible-galaxy"), "collection", "list", NAME, "--format", "json"], install_env)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     found = [os.path.realpath(path) for path, entries in json.loads(proc.stdout).items() if NAME in entries]
-    assert found == [os.path.realpath(os.path.join(collections_root, "ansible_collections"))]
+    assert found == [os.path.realpath(os.path.join(installed_root, "ansible_collections"))]
 
 
 def test_ansible_doc_reads_the_module_from_the_install(installed: str, install_env: Dict[str, str]) -> None:
@@ -38,9 +38,9 @@ def test_ansible_doc_reads_the_module_from_the_install(installed: str, install_e
     assert os.path.realpath(filename).startswith(os.path.realpath(installed) + os.sep)
 
 
-def test_demo_runs_from_the_installed_collection(collections_root: str, installed: str, install_env: Dict[str, str]) -> None:
+def test_demo_runs_from_the_installed_collection(installed_root: str, installed: str, install_env: Dict[str, str]) -> None:
     """The README's first command, with the installed collection and its playbooks/ (emulator with real PgBouncer)."""
-    command = [sys.executable, os.path.join(REPO_ROOT, "tools", "demo.py"), "--collections-path", collections_root,
+    command = [sys.executable, os.path.join(REPO_ROOT, "tools", "demo.py"), "--collections-path", installed_root,
                "--playbooks-dir", os.path.join(installed, "playbooks")]
     proc = run(command, install_env)
     assert proc.returncode == 0, (proc.stdout + proc.stderr)[-6000:]

@@ -1,4 +1,4 @@
-"""Fixtures of the TLS and secrets tests: a private CA, the emulator over HTTPS with it, Ansible's environment."""
+"""Fixtures of the TLS and secrets tests: the emulator over HTTPS with the private CA (pki), Ansible's environment."""
 
 from __future__ import annotations
 
@@ -6,23 +6,16 @@ from typing import Callable, Dict, Iterator, Optional
 
 import pytest
 
-from tests.security.pki import Pki, make_pki
-from tests.security.world import CA_VARIABLES, SEED, TOKEN
+from aiven_emulator.process import EmulatorProcess
+from tests.e2e.security.world import CA_VARIABLES, SEED, TOKEN
 from tests.support.ansible import ansible_env
-from tests.support.collection import link_collection
-from tests.support.emulator import EmulatorProcess
+from tests.support.fixtures import Pki
 from tests.support.secrets import secrets_of
 
 
 @pytest.fixture(scope="session")
-def pki(tmp_path_factory) -> Pki:
-    return make_pki(str(tmp_path_factory.mktemp("pki")))
-
-
-@pytest.fixture(scope="session")
-def https_emulator(pki: Pki) -> Iterator[EmulatorProcess]:
-    with EmulatorProcess(SEED, tls_cert=pki.cert_file, tls_key=pki.key_file, ca_file=pki.ca_file) as emulator:
-        yield emulator
+def https_emulator(session_emulator: Callable[..., EmulatorProcess], pki: Pki) -> EmulatorProcess:
+    return session_emulator(SEED, tls_cert=pki.cert_file, tls_key=pki.key_file, ca_file=pki.ca_file)
 
 
 @pytest.fixture
@@ -32,11 +25,6 @@ def emulator(https_emulator: EmulatorProcess) -> Iterator[EmulatorProcess]:
     https_emulator.reset_requests()
     yield https_emulator
     https_emulator.clear_faults()
-
-
-@pytest.fixture(scope="session")
-def collections_root(tmp_path_factory) -> str:
-    return link_collection(str(tmp_path_factory.mktemp("collections")))
 
 
 @pytest.fixture

@@ -8,8 +8,8 @@ import sys
 import pytest
 import requests
 
-from tests.security.world import PROJECT, SERVICE, TOKEN, pools_on
-from tests.support.collection import REPO_ROOT
+from aiven_emulator.process import PACKAGE_PARENT
+from tests.e2e.security.world import PROJECT, SERVICE, TOKEN, pools_on
 
 
 def test_serves_https_with_the_private_ca(emulator, pki):
@@ -39,7 +39,7 @@ def test_plain_http_to_the_https_port_gets_no_api_reply(emulator):
 
 @pytest.mark.parametrize("given", [["--tls-cert", "x.pem"], ["--tls-key", "x.key"]])
 def test_cert_and_key_go_together(given):
-    proc = subprocess.run([sys.executable, "-m", "tests.emulator", "--port", "0", *given], cwd=REPO_ROOT,
+    proc = subprocess.run([sys.executable, "-m", "aiven_emulator", "--port", "0", *given], cwd=PACKAGE_PARENT,
                           capture_output=True, text=True, timeout=60, check=False)
     assert proc.returncode == 2
     assert "--tls-cert and --tls-key go together" in proc.stderr
@@ -47,8 +47,8 @@ def test_cert_and_key_go_together(given):
 
 
 def test_unreadable_key_is_a_clear_start_failure(pki, tmp_path):
-    proc = subprocess.run([sys.executable, "-m", "tests.emulator", "--port", "0", "--tls-cert", pki.cert_file,
-                           "--tls-key", str(tmp_path / "missing.key")], cwd=REPO_ROOT, capture_output=True, text=True,
+    proc = subprocess.run([sys.executable, "-m", "aiven_emulator", "--port", "0", "--tls-cert", pki.cert_file,
+                           "--tls-key", str(tmp_path / "missing.key")], cwd=PACKAGE_PARENT, capture_output=True, text=True,
                           timeout=60, check=False)
     assert proc.returncode == 2
     assert "emulator: cannot start:" in proc.stderr

@@ -13,7 +13,7 @@ import socket
 
 import pytest
 
-from tests.security.world import FAULTY_SERVICE, PROJECT, SERVICE, TOKEN, pools_on
+from tests.e2e.security.world import FAULTY_SERVICE, PROJECT, SERVICE, TOKEN, pools_on
 from tests.support.ansible import APPLY_POOLS, marked_json, run_module, run_playbook
 from tests.support.secrets import diff_blocks, leaked_secrets
 

@@ -11,7 +11,7 @@ import time
 import pytest
 
 from ansible_collections.dbpools.aiven.plugins.module_utils._api import AivenApiError, AivenClient
-from tests.security.world import CA_VARIABLES, PROJECT, SERVICE, TOKEN, pools_on
+from tests.e2e.security.world import CA_VARIABLES, PROJECT, SERVICE, TOKEN, pools_on
 from tests.support.ansible import marked_json, run_module, run_playbook
 from tests.support.secrets import leaked_secrets
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from typing import Dict
 
-from tests.support.emulator import EmulatorProcess
+from aiven_emulator.process import EmulatorProcess
 
 PROJECT = "security-project"
 SERVICE = "pg-sec"

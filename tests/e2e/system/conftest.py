@@ -1,4 +1,4 @@
-"""Fixtures of the system tests: the collection for ansible-playbook, a measured emulator per test, the report."""
+"""Fixtures of the system tests: a measured emulator per test, ansible-playbook against it, the report."""
 
 from __future__ import annotations
 
@@ -6,14 +6,8 @@ from typing import Any, Callable, Dict, Iterator, List
 
 import pytest
 
-from tests.support.collection import link_collection
-from tests.system.drive import Ansible, RecordedEmulator
-from tests.system.measure import GAP_BOUND, REPORT_JSONL, REPORT_MD, Measurement, session_lines, write_summary
-
-
-@pytest.fixture(scope="session")
-def collections_root(tmp_path_factory: pytest.TempPathFactory) -> str:
-    return link_collection(str(tmp_path_factory.mktemp("collections")))
+from tests.e2e.system.drive import Ansible, RecordedEmulator
+from tests.e2e.system.measure import GAP_BOUND, REPORT_JSONL, REPORT_MD, Measurement, session_lines, write_summary
 
 
 @pytest.hookimpl(hookwrapper=True)

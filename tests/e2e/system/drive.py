@@ -9,9 +9,9 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple
 
 import requests
 
+from aiven_emulator.process import EmulatorProcess
+from tests.e2e.system.measure import WRITE_METHODS, Measurement
 from tests.support.ansible import APPLY_POOLS, PlaybookRun, ansible_env, run_playbook
-from tests.support.emulator import EmulatorProcess
-from tests.system.measure import WRITE_METHODS, Measurement
 
 PROJECT = "system-project"
 TOKEN = "system-token"

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Any, Dict, Optional
 
+from aiven_emulator.process import EmulatorProcess
+from tests.e2e.system.drive import PROJECT, TOKEN, seed, service
 from tests.support.ansible import AdhocRun, ansible_env, run_module
-from tests.support.emulator import EmulatorProcess
 from tests.support.secrets import leaked_secrets, secrets_of
-from tests.system.drive import PROJECT, TOKEN, seed, service
 
 SERVICE = "pg-int"
 POOL = "adhoc-pool"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import math
 
-from tests.system.drive import DATABASES, PROJECT, declared, identities, seed, service, writes
-from tests.system.retry_math import DEFAULT_RETRIES, backoff_bounds, exhaust_chance
+from tests.e2e.system.drive import DATABASES, PROJECT, declared, identities, seed, service, writes
+from tests.e2e.system.retry_math import DEFAULT_RETRIES, backoff_bounds, exhaust_chance
 
 FAULT_RATE = 0.30
 # Each kind gets an equal share of the requests. The emulator fires the first matching rule

@@ -6,7 +6,7 @@ write at a time (concurrency 1), so the request log has a fixed order.
 
 from __future__ import annotations
 
-from tests.system.drive import PROJECT, seed, service, writes
+from tests.e2e.system.drive import PROJECT, seed, service, writes
 
 SERVICE = "pg-lost"
 SEEDED = [

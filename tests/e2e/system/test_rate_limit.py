@@ -8,7 +8,7 @@ benchmark's role_cold_limited runs production's own 120 per 60 s.
 
 from __future__ import annotations
 
-from tests.system.drive import declared, seed, service, writes
+from tests.e2e.system.drive import declared, seed, service, writes
 
 SERVICES = ("pg-limit-a", "pg-limit-b")
 LIMIT, WINDOW = 25, 5

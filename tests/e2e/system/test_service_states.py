@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from tests.system.drive import PROJECT, counts, declared, seed, service, writes
+from tests.e2e.system.drive import PROJECT, counts, declared, seed, service, writes
 
 SERVICE = "pg-state"
 DEFINITIONS = [

@@ -8,7 +8,7 @@ writer's, not this run's change.
 
 from __future__ import annotations
 
-from tests.system.drive import identities, seed, service, writes
+from tests.e2e.system.drive import identities, seed, service, writes
 
 SERVICE = "pg-order"
 OLD = [{"pool_name": "old-1", "database_name": "appdb"}, {"pool_name": "old-2", "database_name": "appdb"}]

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Mapping
 
-from ansible_collections.dbpools.aiven.tests.emulator import rules
-from ansible_collections.dbpools.aiven.tests.emulator.backends import Endpoint
-from ansible_collections.dbpools.aiven.tests.emulator.documents import Renderer
-from ansible_collections.dbpools.aiven.tests.emulator.model import Pool, Service, ServiceUser, Token
-from ansible_collections.dbpools.aiven.tests.emulator.options import Options
+from aiven_emulator import rules
+from aiven_emulator.backends import Endpoint
+from aiven_emulator.documents import Renderer
+from aiven_emulator.model import Pool, Service, ServiceUser, Token
+from aiven_emulator.options import Options
 
 __all__ = [
     "DOCUMENT_KEYS",

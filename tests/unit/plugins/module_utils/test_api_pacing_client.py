@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from ansible_collections.dbpools.aiven.tests.emulator.rate_limit import WindowLimiter, too_many_requests_text
+from aiven_emulator.rate_limit import WindowLimiter, too_many_requests_text
 from ansible_collections.dbpools.aiven.tests.unit.plugins.module_utils.api_helpers import (
     POOLS_PATH,
     aiven_error,

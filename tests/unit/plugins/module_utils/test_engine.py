@@ -10,14 +10,14 @@ from typing import Iterator
 
 import pytest
 
+from aiven_emulator import rules
+from aiven_emulator.errors import ApiError
+from aiven_emulator.model import Pool, Project, Service
 from ansible_collections.dbpools.aiven.plugins.module_utils._api import AivenApiError
 from ansible_collections.dbpools.aiven.plugins.module_utils._engine import PoolEngine, ServiceDeclaration, SyncError
 from ansible_collections.dbpools.aiven.plugins.module_utils._read_lag import READ_LAG_DELAYS
 from ansible_collections.dbpools.aiven.plugins.module_utils._reading import ReadError, ServiceReader
 from ansible_collections.dbpools.aiven.plugins.module_utils._reading import pools_of as document_pools
-from ansible_collections.dbpools.aiven.tests.emulator import rules
-from ansible_collections.dbpools.aiven.tests.emulator.errors import ApiError
-from ansible_collections.dbpools.aiven.tests.emulator.model import Pool, Project, Service
 from ansible_collections.dbpools.aiven.tests.unit.plugins.module_utils import emulated_service as emulated
 from ansible_collections.dbpools.aiven.tests.unit.plugins.module_utils.emulated_service import ENDPOINT, PASSWORD
 

@@ -28,12 +28,12 @@ from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from ansible_collections.dbpools.aiven.tests.emulator import rules
-from ansible_collections.dbpools.aiven.tests.emulator.documents import Renderer
-from ansible_collections.dbpools.aiven.tests.emulator.errors import NOT_FOUND_TEXT, ApiError
-from ansible_collections.dbpools.aiven.tests.emulator.model import Pool, Project, Service
-from ansible_collections.dbpools.aiven.tests.emulator.options import Options
-from ansible_collections.dbpools.aiven.tests.emulator.validation import parse_json_object
+from aiven_emulator import rules
+from aiven_emulator.documents import Renderer
+from aiven_emulator.errors import NOT_FOUND_TEXT, ApiError
+from aiven_emulator.model import Pool, Project, Service
+from aiven_emulator.options import Options
+from aiven_emulator.validation import parse_json_object
 from ansible_collections.dbpools.aiven.tests.unit.plugins.module_utils import emulated_service as emulated
 from ansible_collections.dbpools.aiven.tests.unit.plugins.module_utils.stub_server import Recorded, Reply, StubServer
 
