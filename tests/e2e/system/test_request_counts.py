@@ -7,7 +7,7 @@ before any write, naming the pools, unless the service is in connection_pools_al
 
 from __future__ import annotations
 
-from tests.system.drive import PROJECT, declared, seed, service, writes
+from tests.e2e.system.drive import PROJECT, declared, seed, service, writes
 
 SERVICES = [f"pg-count-{index}" for index in range(3)]
 POOLS_PER_SERVICE = 4

@@ -20,9 +20,9 @@ from typing import Any, Dict, List, Mapping, Sequence
 
 import pytest
 
+from tests.e2e.system.drive import PLAYBOOKS, PROJECT, Ansible, declared, seed, service, writes
 from tests.support.ansible import APPLY_POOLS, LOCAL_INVENTORY, PlaybookRun, marked_json, write_json
 from tests.support.collection import REPO_ROOT
-from tests.system.drive import PLAYBOOKS, PROJECT, Ansible, declared, seed, service, writes
 
 SERVICE = "pg-bool"
 DEFINITIONS = [{"service_name": SERVICE, "pool_name": "bool-pool", "database_name": "appdb", "pool_mode": "transaction", "pool_size": 7}]
