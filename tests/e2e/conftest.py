@@ -11,7 +11,10 @@ from typing import List
 
 import pytest
 
-from tests.support.fixtures import clean_copy, collections_root, installed, installed_root, pki, session_emulator, tarball  # noqa: F401
+from tests.support.fixtures import clean_copy, collections_root, installed, installed_root, pki, session_emulator, tarball
+
+# The shared fixtures, imported for pytest to find them here (tests/support/fixtures.py defines them).
+__all__ = ["clean_copy", "collections_root", "installed", "installed_root", "pki", "session_emulator", "tarball"]
 
 HERE = Path(__file__).parent
 

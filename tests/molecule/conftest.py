@@ -10,7 +10,7 @@ import yaml
 
 from tests.support.collection import REPO_ROOT
 from tests.support.emulator import EmulatorProcess
-from tests.support.fixtures import collections_root  # noqa: F401  (the shared fixture)
+from tests.support.fixtures import collections_root  # noqa: F401  # pylint: disable=unused-import
 
 MOLECULE_DIR = os.path.join(REPO_ROOT, "extensions", "molecule")
 # Services of their own for each scenario, so that they do not see each other's pools.
