@@ -10,7 +10,7 @@ SANITY_ARGS ?=
 INTEGRATION_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: venv lock check-latest nox system-deps check test lint ansible-lint collection-root sanity unit emulator-test integration molecule system connection security awx docs package matrix demo bench bench-smoke emulator clean
+.PHONY: venv lock check-latest nox system-deps check test lint ansible-lint collection-root sanity unit emulator-test integration molecule e2e system connection security awx docs package matrix demo bench bench-smoke emulator clean
 
 venv: $(VENV)/.installed
 
@@ -58,8 +58,9 @@ check: venv
 	HYPOTHESIS_PROFILE=quick $(PYTEST) tests/unit -q
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/ansible-lint --profile production
 
-## test: everything that guards a release, each check once (CI runs this: .ci/run); the demo runs in `package`, from the tarball
-test: lint ansible-lint nox sanity unit emulator-test integration molecule system connection security awx docs package matrix bench-smoke
+## test: everything that guards a release, each check once (CI runs this: .ci/run); the demo runs in `package`, from the tarball;
+## the e2e suites run as one session (`e2e`), so the tarball is built once for package and awx
+test: lint ansible-lint nox sanity unit emulator-test integration molecule e2e matrix bench-smoke
 
 ## lint: Python style, types of plugins/, the changelog fragments
 lint: venv
@@ -113,6 +114,10 @@ integration: venv collection-root
 ## molecule: the role's molecule scenarios against the emulator, as pytest tests
 molecule: venv
 	$(PYTEST) tests/molecule -q
+
+## e2e: every suite of tests/e2e in one pytest session (the targets below run one marker each)
+e2e: venv system-deps .venv-2.17/.installed
+	$(PYTEST) tests/e2e -q
 
 ## system: faults, lost replies, concurrent runs and service states through real ansible-playbook runs
 ## (the role's booleans on ansible-core 2.17 too: hence the matrix venv)
