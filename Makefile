@@ -2,14 +2,15 @@
 SHELL := /bin/bash
 PYTHON ?= python3.11
 VENV := .venv
-PY := $(VENV)/bin/python
+# The emulator is a package of its own (emulator/aiven_emulator): on the path of every python run here.
+PY := PYTHONPATH=$(CURDIR)/emulator $(VENV)/bin/python
 PYTEST := PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 $(VENV)/bin/pytest
 EMULATOR_PORT ?= 8765
 SANITY_ARGS ?=
 INTEGRATION_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: venv lock check-latest nox system-deps check test lint ansible-lint collection-root sanity unit emulator-test integration molecule system connection security awx docs package matrix demo bench bench-smoke emulator clean
+.PHONY: venv lock check-latest nox system-deps check test lint ansible-lint collection-root sanity unit emulator-test integration molecule e2e system connection security awx docs package matrix demo bench bench-smoke emulator clean
 
 venv: $(VENV)/.installed
 
@@ -57,8 +58,9 @@ check: venv
 	HYPOTHESIS_PROFILE=quick $(PYTEST) tests/unit -q
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/ansible-lint --profile production
 
-## test: everything that guards a release, each check once (CI runs this: .ci/run); the demo runs in `package`, from the tarball
-test: lint ansible-lint nox sanity unit emulator-test integration molecule system connection security awx docs package matrix bench-smoke
+## test: everything that guards a release, each check once (CI runs this: .ci/run); the demo runs in `package`, from the tarball;
+## the e2e suites run as one session (`e2e`), so the tarball is built once for package and awx
+test: lint ansible-lint nox sanity unit emulator-test integration molecule e2e matrix bench-smoke
 
 ## lint: Python style, types of plugins/, the changelog fragments
 lint: venv
@@ -77,7 +79,7 @@ ansible_test = env -C $(COLLECTION_ROOT) PATH="$(CURDIR)/$(1)/bin:$$PATH" ansibl
 # $(call with_emulator,LOG): serve the integration seed while the command runs; its config goes into the root
 # (it holds the token), and the command's output is scanned for secrets: at -vvvv, which prints every result with
 # its invocation (masked api_token) and measured no slower than -v here (135 s against 141 s).
-with_emulator = $(PY) -m tests.support.serve_emulator --seed tests/integration/emulator-seed.yml \
+with_emulator = $(PY) -m tests.support.serve_emulator --seed tests/seeds/integration.yml \
 	--config-vars tests/integration/emulator-vars.yml \
 	--integration-config $(COLLECTION_ROOT)/tests/integration/integration_config.yml --scan-log $(1) --
 INTEGRATION_TEST = integration --local --python 3.11 --color no -vvvv
@@ -101,9 +103,9 @@ sanity: venv system-deps collection-root
 unit: venv collection-root
 	$(call ansible_test,$(VENV)) units --local --python 3.11 --color no
 
-## emulator-test: the emulator against the contract, aiven-client and real PgBouncer
+## emulator-test: the emulator (a package of its own, emulator/) against the contract, aiven-client and real PgBouncer
 emulator-test: venv system-deps
-	$(PYTEST) tests/emulator -q
+	$(PYTEST) emulator/tests -q
 
 ## integration: ansible-test integration targets against the emulator, then a secret scan of the output
 integration: venv collection-root
@@ -113,30 +115,34 @@ integration: venv collection-root
 molecule: venv
 	$(PYTEST) tests/molecule -q
 
+## e2e: every suite of tests/e2e in one pytest session (the targets below run one marker each)
+e2e: venv system-deps .venv-2.17/.installed
+	$(PYTEST) tests/e2e -q
+
 ## system: faults, lost replies, concurrent runs and service states through real ansible-playbook runs
 ## (the role's booleans on ansible-core 2.17 too: hence the matrix venv)
 system: venv .venv-2.17/.installed
-	$(PYTEST) tests/system -q
+	$(PYTEST) tests/e2e -m system -q
 
 ## connection: connection details (lookup connection_info) through real PgBouncer with TLS verify-full
 connection: venv system-deps
-	$(PYTEST) tests/connection -q
+	$(PYTEST) tests/e2e -m connection -q
 
 ## security: TLS with a private CA (ca_path), validate_certs, secrets in diffs and errors
 security: venv system-deps
-	$(PYTEST) tests/security -q
+	$(PYTEST) tests/e2e -m security -q
 
 ## awx: the role run the way AWX runs it (ansible-runner, credential as env vars), ansible-builder introspection
 awx: venv
-	$(PYTEST) tests/awx -q
+	$(PYTEST) tests/e2e -m awx -q
 
 ## docs: the collection docs with antsibull-docs (HTML in build/docs/html), and its docs linter
 docs: venv
-	$(PYTEST) tests/docs -q
+	$(PYTEST) tests/e2e -m docs -q
 
 ## package: the release tarball in build/dist: its contents, galaxy-importer with no warning, installed offline, the demo from the install
 package: venv system-deps
-	$(PYTEST) tests/package -q
+	$(PYTEST) tests/e2e -m package -q
 
 ## matrix: unit and integration tests on the floor ansible-core (2.17; the newest, 2.19, is .venv)
 matrix: matrix-2.17
@@ -168,7 +174,7 @@ bench-smoke: venv
 
 ## emulator: serve the default seed with the PgBouncer backend until Ctrl-C
 emulator: venv system-deps
-	$(PY) -m tests.emulator --port $(EMULATOR_PORT) --backend pgbouncer
+	$(PY) -m aiven_emulator --port $(EMULATOR_PORT) --backend pgbouncer
 
 clean:
 	rm -rf $(VENV) .venv-* .nox build tests/output .pytest_cache .ruff_cache .ansible

@@ -5,7 +5,7 @@
     .venv/bin/python tools/demo.py [--collections-path DIR] [--playbooks-dir DIR] [-v]
 
 1. starts the local Aiven API emulator with real PgBouncer + PostgreSQL
-   (default seed tests/emulator/seed.yml: demo-project/pg-demo);
+   (default seed emulator/aiven_emulator/seed.yml: demo-project/pg-demo);
 2. makes the collection findable by ansible-playbook: a symlink
    build/playbook-collections/ansible_collections/dbpools/aiven -> this work tree;
 3. runs playbooks/demo.yml with the inventory playbooks/inventory/demo (from
@@ -32,14 +32,15 @@ import time
 import yaml
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, REPO)
+# tests.support (from REPO) and the emulator, a package of its own in emulator/.
+sys.path[:0] = [REPO, os.path.join(REPO, "emulator")]
 
+from aiven_emulator.process import EmulatorProcess  # noqa: E402
 from tests.support.ansible import ansible_env, recap  # noqa: E402  (needs REPO on sys.path)
 from tests.support.collection import link_collection  # noqa: E402
-from tests.support.emulator import EmulatorProcess  # noqa: E402
 from tests.support.secrets import leaked_secrets, secrets_of  # noqa: E402
 
-SEED_FILE = os.path.join(REPO, "tests", "emulator", "seed.yml")
+SEED_FILE = os.path.join(REPO, "emulator", "aiven_emulator", "seed.yml")
 PLAYBOOKS = os.path.join(REPO, "playbooks")
 COLLECTIONS = os.path.join(REPO, "build", "playbook-collections")
 BIN = os.path.dirname(sys.executable)

@@ -8,8 +8,9 @@ from typing import Any, Dict, Iterator
 import pytest
 import yaml
 
-from tests.support.collection import REPO_ROOT, link_collection
+from tests.support.collection import REPO_ROOT
 from tests.support.emulator import EmulatorProcess
+from tests.support.fixtures import collections_root  # noqa: F401  # pylint: disable=unused-import
 
 MOLECULE_DIR = os.path.join(REPO_ROOT, "extensions", "molecule")
 # Services of their own for each scenario, so that they do not see each other's pools.
@@ -24,11 +25,6 @@ def seed() -> Dict[str, Any]:
 
 @pytest.fixture(scope="session")
 def emulator(seed: Dict[str, Any]) -> Iterator[EmulatorProcess]:
-    # Limit off: the scenarios' playbook runs share one token, hundreds of requests a minute; the limiter's tests are in tests/emulator.
+    # Limit off: the scenarios' playbook runs share one token, hundreds of requests a minute; the limiter's tests are in emulator/tests.
     with EmulatorProcess(seed, backend="memory", options={"rate_limit": 0}) as running:
         yield running
-
-
-@pytest.fixture(scope="session")
-def collections_root(tmp_path_factory: pytest.TempPathFactory) -> str:
-    return link_collection(str(tmp_path_factory.mktemp("collections")))

@@ -11,9 +11,9 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional
 
+from aiven_emulator.process import EmulatorProcess
 from tests.support.ansible import ansible_env
 from tests.support.collection import REPO_ROOT
-from tests.support.emulator import EmulatorProcess
 
 from . import workload
 

@@ -20,7 +20,7 @@ from typing import Any, Dict, List
 
 import yaml
 
-from tests.support.emulator import EmulatorProcess
+from aiven_emulator.process import EmulatorProcess
 from tests.support.secrets import leaked_secrets, secrets_of
 
 

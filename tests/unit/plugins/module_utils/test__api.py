@@ -15,6 +15,7 @@ from urllib.parse import quote, quote_plus
 import pytest
 import requests
 
+from aiven_emulator.rate_limit import WindowLimiter, too_many_requests_text
 from ansible_collections.dbpools.aiven.plugins.module_utils import _transport
 from ansible_collections.dbpools.aiven.plugins.module_utils._api import (
     DEFAULT_API_URL,
@@ -24,7 +25,6 @@ from ansible_collections.dbpools.aiven.plugins.module_utils._api import (
     json_depth,
 )
 from ansible_collections.dbpools.aiven.plugins.module_utils._version import COLLECTION_VERSION
-from ansible_collections.dbpools.aiven.tests.emulator.rate_limit import WindowLimiter, too_many_requests_text
 from ansible_collections.dbpools.aiven.tests.unit.plugins.support.api_helpers import (
     POOLS_PATH,
     SERVICE_PATH,

@@ -8,13 +8,13 @@ import threading
 
 import pytest
 
+from aiven_emulator import rules
+from aiven_emulator.model import Pool
 from ansible_collections.dbpools.aiven.plugins.module_utils._api import AivenApiError
 from ansible_collections.dbpools.aiven.plugins.module_utils._engine import PoolEngine, ServiceDeclaration, SyncError
 from ansible_collections.dbpools.aiven.plugins.module_utils._read_lag import READ_LAG_DELAYS, READ_LAG_TOTAL
 from ansible_collections.dbpools.aiven.plugins.module_utils._reading import ReadError, ServiceReader
 from ansible_collections.dbpools.aiven.plugins.module_utils._reading import pools_of as document_pools
-from ansible_collections.dbpools.aiven.tests.emulator import rules
-from ansible_collections.dbpools.aiven.tests.emulator.model import Pool
 from ansible_collections.dbpools.aiven.tests.unit.plugins.support.emulated_service import ENDPOINT, PASSWORD
 from ansible_collections.dbpools.aiven.tests.unit.plugins.support.engine_fakes import RE_READS, FakeClient, OneService, actions, pool, pools_of, sync, want
 

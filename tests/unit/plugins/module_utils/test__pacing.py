@@ -12,8 +12,8 @@ import math
 
 import pytest
 
+from aiven_emulator.rate_limit import RateLimiter, WindowLimiter
 from ansible_collections.dbpools.aiven.plugins.module_utils._pacing import BUDGET_MAX, PAUSE_MAX, PROBE, RatePacer
-from ansible_collections.dbpools.aiven.tests.emulator.rate_limit import RateLimiter, WindowLimiter
 from ansible_collections.dbpools.aiven.tests.unit.plugins.support.pacing_sim import (
     Simulation,
     limited_by,

@@ -8,8 +8,8 @@ import threading
 
 import pytest
 
+from aiven_emulator.errors import ApiError
 from ansible_collections.dbpools.aiven.plugins.module_utils._api import AivenApiError, AivenClient
-from ansible_collections.dbpools.aiven.tests.emulator.errors import ApiError
 
 TOKEN = "s3cr3t-T0KEN-value-abcdef0123456789"
 SERVICE_PATH = "/v1/project/proj/service/pg1"

@@ -4,7 +4,7 @@
 
 The fakes of the Aiven API apply writes and render reads here, so the defaults a create
 leaves to the API, its 404 and 409 answers, redaction and the connection URIs are the
-emulator's (tests/emulator/rules.py, errors.py, documents.py): FakeClient
+emulator's (emulator/aiven_emulator/rules.py, errors.py, documents.py): FakeClient
 (engine_fakes.py) and fake_api_apply in test__pools_planning.py below the HTTP layer,
 FakeAivenApi (fake_api.py) above it. They share one world: a service has
 every database and user a pool names, each user's password ``PASSWORD``.
@@ -14,11 +14,11 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Mapping
 
-from ansible_collections.dbpools.aiven.tests.emulator import rules
-from ansible_collections.dbpools.aiven.tests.emulator.backends import Endpoint
-from ansible_collections.dbpools.aiven.tests.emulator.documents import Renderer
-from ansible_collections.dbpools.aiven.tests.emulator.model import Pool, Service, ServiceUser, Token
-from ansible_collections.dbpools.aiven.tests.emulator.options import Options
+from aiven_emulator import rules
+from aiven_emulator.backends import Endpoint
+from aiven_emulator.documents import Renderer
+from aiven_emulator.model import Pool, Service, ServiceUser, Token
+from aiven_emulator.options import Options
 
 __all__ = [
     "DOCUMENT_KEYS",

@@ -9,12 +9,12 @@ import threading
 import time
 from typing import Iterator
 
+from aiven_emulator import rules
+from aiven_emulator.errors import ApiError
+from aiven_emulator.model import Pool, Project, Service
 from ansible_collections.dbpools.aiven.plugins.module_utils._api import AivenApiError
 from ansible_collections.dbpools.aiven.plugins.module_utils._engine import PoolEngine, ServiceDeclaration
 from ansible_collections.dbpools.aiven.plugins.module_utils._read_lag import READ_LAG_DELAYS
-from ansible_collections.dbpools.aiven.tests.emulator import rules
-from ansible_collections.dbpools.aiven.tests.emulator.errors import ApiError
-from ansible_collections.dbpools.aiven.tests.emulator.model import Pool, Project, Service
 from ansible_collections.dbpools.aiven.tests.unit.plugins.support import emulated_service as emulated
 
 

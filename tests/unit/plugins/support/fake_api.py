@@ -2,7 +2,7 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The emulator's API in-process, on 127.0.0.1, for running the modules and the lookup without a subprocess.
 
-It holds the emulator's model (tests/emulator/model.py) and answers with the emulator's
+It holds the emulator's model (emulator/aiven_emulator/model.py) and answers with the emulator's
 rules, texts and documents (rules.py, validation.py, documents.py): creates, updates,
 deletes, their errors, the pools' defaults, redaction and the URIs are the emulator's.
 What the fake adds is a world that needs no seed, and knobs the emulator does not have:
@@ -28,12 +28,12 @@ from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from ansible_collections.dbpools.aiven.tests.emulator import rules
-from ansible_collections.dbpools.aiven.tests.emulator.documents import Renderer
-from ansible_collections.dbpools.aiven.tests.emulator.errors import NOT_FOUND_TEXT, ApiError
-from ansible_collections.dbpools.aiven.tests.emulator.model import Pool, Project, Service
-from ansible_collections.dbpools.aiven.tests.emulator.options import Options
-from ansible_collections.dbpools.aiven.tests.emulator.validation import parse_json_object
+from aiven_emulator import rules
+from aiven_emulator.documents import Renderer
+from aiven_emulator.errors import NOT_FOUND_TEXT, ApiError
+from aiven_emulator.model import Pool, Project, Service
+from aiven_emulator.options import Options
+from aiven_emulator.validation import parse_json_object
 from ansible_collections.dbpools.aiven.tests.unit.plugins.support import emulated_service as emulated
 from ansible_collections.dbpools.aiven.tests.unit.plugins.support.stub_server import Recorded, Reply, StubServer
 

@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
+from aiven_emulator.documents import REDACTED
 from ansible_collections.dbpools.aiven.plugins.module_utils import _read_lag
 from ansible_collections.dbpools.aiven.plugins.modules import aiven_connection_pool, aiven_connection_pool_info
-from ansible_collections.dbpools.aiven.tests.emulator.documents import REDACTED
 from ansible_collections.dbpools.aiven.tests.unit.plugins.support.emulated_service import PASSWORD
 from ansible_collections.dbpools.aiven.tests.unit.plugins.support.fake_api import error_reply
 from ansible_collections.dbpools.aiven.tests.unit.plugins.support.module_runner import run_module, warnings_of
