@@ -17,8 +17,7 @@ from typing import Any
 import yaml
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.dbpools.aiven.plugins.module_utils._rules import shown
-from ansible_collections.dbpools.aiven.plugins.module_utils._text import printable
+from ansible_collections.dbpools.aiven.plugins.module_utils._text import printable, shown
 
 IDENTITY_KEYS = ("project", "service_name", "pool_name")
 # The settings a definition may give, in the order a person reads them.

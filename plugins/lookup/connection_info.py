@@ -208,6 +208,14 @@ from ansible_collections.dbpools.aiven.plugins.module_utils._connection_options 
     lookup_options,
     project_ca_from_file,
 )
+from ansible_collections.dbpools.aiven.plugins.module_utils._declaration_rules import (
+    NAME_MAX,
+    USERNAME_MAX,
+    project_problem,
+    service_label,
+    service_problem,
+    text_problem,
+)
 from ansible_collections.dbpools.aiven.plugins.module_utils._pool_uri import REDACTED
 from ansible_collections.dbpools.aiven.plugins.module_utils._reading import (
     POWEROFF,
@@ -218,17 +226,7 @@ from ansible_collections.dbpools.aiven.plugins.module_utils._reading import (
     service_state,
     state_warning,
 )
-from ansible_collections.dbpools.aiven.plugins.module_utils._rules import (
-    NAME_MAX,
-    USERNAME_MAX,
-    listed,
-    project_problem,
-    service_label,
-    service_problem,
-    shown,
-    text_problem,
-)
-from ansible_collections.dbpools.aiven.plugins.module_utils._text import MESSAGE_MAX, printable
+from ansible_collections.dbpools.aiven.plugins.module_utils._text import MESSAGE_MAX, listed, printable, shown
 from ansible_collections.dbpools.aiven.plugins.module_utils._transport import HAS_REQUESTS
 
 display = Display()

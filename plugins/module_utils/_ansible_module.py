@@ -16,7 +16,7 @@ from ansible_collections.dbpools.aiven.plugins.module_utils._connection_options 
     client_for,
     project_ca_from_file,
 )
-from ansible_collections.dbpools.aiven.plugins.module_utils._rules import identity_problems
+from ansible_collections.dbpools.aiven.plugins.module_utils._declaration_rules import identity_problems
 from ansible_collections.dbpools.aiven.plugins.module_utils._transport import HAS_REQUESTS, REQUESTS_IMPORT_ERROR
 
 

@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from ansible_collections.dbpools.aiven.plugins.module_utils._pool_uri import DEFAULT_SSLMODE, connection_uri, pool_password
-from ansible_collections.dbpools.aiven.plugins.module_utils._rules import shown
 from ansible_collections.dbpools.aiven.plugins.module_utils._service_document import as_int, names_listed, some_names, user_password
+from ansible_collections.dbpools.aiven.plugins.module_utils._text import shown
 
 # The PgBouncer addresses a caller may ask for (a service document's pgbouncer components, contract
 # "More of the service document"); not giving either means the pool's own address (its connection_uri).

@@ -23,7 +23,7 @@ from ansible.module_utils.errors import AnsibleFallbackNotFound
 
 from ansible_collections.dbpools.aiven.plugins.module_utils._api import DEFAULT_API_URL, AivenClient
 from ansible_collections.dbpools.aiven.plugins.module_utils._local_files import LocalFileError, check_ca_files, pem_certificates
-from ansible_collections.dbpools.aiven.plugins.module_utils._rules import shown, unusable_character
+from ansible_collections.dbpools.aiven.plugins.module_utils._text import shown, unusable_character
 
 TOKEN_VARIABLES = ("AIVEN_TOKEN", "AIVEN_AUTH_TOKEN")
 URL_VARIABLE = "AIVEN_WEB_URL"

@@ -1,18 +1,19 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The rules of a declaration: names, identities, pool settings, the services form, and how messages show values.
 
-The modules, the lookup, the filter pools_by_service and the role's checks all read
-these, so a limit changed here changes everywhere (the connection options have their
-own rules, in _connection_options). Pure: no I/O, no Ansible. A ``*_problem``
+The modules and the lookup read these, so a limit changed here changes everywhere (the
+connection options have their own rules, in _connection_options; how values show in
+messages is _text's). Pure: no I/O, no Ansible. A ``*_problem``
 function returns why a value breaks its rule, or None when it keeps it.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Mapping, Sequence
 from typing import Any
+
+from ansible_collections.dbpools.aiven.plugins.module_utils._text import shown, unusable_character
 
 POOL_MODES = ("session", "transaction", "statement")
 STATES = ("present", "absent")
@@ -33,38 +34,10 @@ PROJECT_CHARACTERS = "a-z, A-Z, 0-9, '_' and '-'"
 _PROJECT_NAME = re.compile(rf"[a-zA-Z0-9_-]{{1,{PROJECT_MAX}}}")
 # Control characters (NUL, newline, ...) cannot be part of a PostgreSQL or PgBouncer name,
 # and unpaired surrogates cannot be encoded for the URL or the JSON body.
-_UNUSABLE_CATEGORIES = ("Cc", "Cs")
-_SHOWN_MAX = 80
-# Items a message names (databases, users, pools, writes); the result's lists hold them all.
-NAMES_SHOWN = 10
 
 
 class PlanError(ValueError):
     """The user's request cannot be planned; the message names the pool and says why."""
-
-
-def shown(value: Any) -> str:
-    """A value for an error message: its repr (control characters escaped), shortened when long."""
-    text = repr(value)
-    if len(text) <= _SHOWN_MAX:
-        return text
-    size = f" ({len(value)} characters)" if isinstance(value, str) else ""
-    return f"{text[:_SHOWN_MAX - 20]}...{size}"
-
-
-def listed(items: Sequence[str]) -> str:
-    """Items for a message, the first NAMES_SHOWN of them and a count of the rest."""
-    rest = len(items) - NAMES_SHOWN
-    text = ", ".join(items[:NAMES_SHOWN])
-    return f"{text} and {rest} more" if rest > 0 else text
-
-
-def unusable_character(text: str) -> int | None:
-    """Position of the first control character or unpaired surrogate in ``text``, or None."""
-    for position, char in enumerate(text):
-        if unicodedata.category(char) in _UNUSABLE_CATEGORIES:
-            return position
-    return None
 
 
 def text_problem(option: str, value: Any, max_len: int, allow_empty: bool = False) -> str | None:

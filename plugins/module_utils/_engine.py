@@ -2,7 +2,7 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Brings the pools of many services to a declared state: read, check, write, read back.
 
-The decisions are ``_pools_planning``'s and ``_service_checks``'s, the rules ``_rules``'s; this file only orders the
+The decisions are ``_pools_planning``'s and ``_service_checks``'s, the rules ``_declaration_rules``'s; this file only orders the
 requests: one read per project, every problem of the declaration found before any
 write, every write of every service under one concurrency bound (a service's deletes
 after its creates and updates: ``_writes``), one read back per project of the services
@@ -19,12 +19,12 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, cast
 
-from ansible_collections.dbpools.aiven.plugins.module_utils import _pool_results, _pools_planning, _rules, _service_checks, _service_document
+from ansible_collections.dbpools.aiven.plugins.module_utils import _declaration_rules, _pool_results, _pools_planning, _service_checks, _service_document
 from ansible_collections.dbpools.aiven.plugins.module_utils._api import AivenApiError, AivenClient
 from ansible_collections.dbpools.aiven.plugins.module_utils._read_lag import READ_LAG_TOTAL, read_until_shown
 from ansible_collections.dbpools.aiven.plugins.module_utils._reading import ReadError, ServiceReader, pools_of, redacted_warning, state_named
-from ansible_collections.dbpools.aiven.plugins.module_utils._rules import listed
 from ansible_collections.dbpools.aiven.plugins.module_utils._run_report import undeclared_pools
+from ansible_collections.dbpools.aiven.plugins.module_utils._text import listed
 from ansible_collections.dbpools.aiven.plugins.module_utils._writes import ServiceWrites, apply_in_order
 
 WRITABLE_STATES = ("RUNNING", "REBALANCING")
@@ -77,7 +77,7 @@ class ServiceDeclaration:
 
     @property
     def label(self) -> str:
-        return _rules.service_label(self.project, self.service_name)
+        return _declaration_rules.service_label(self.project, self.service_name)
 
     def as_rules_item(self) -> dict[str, Any]:
         return {"project": self.project, "service_name": self.service_name, "pools": self.pools, "list_name": self.list_name}
@@ -287,7 +287,7 @@ def _by_others_warning(label: str, entry: Mapping[str, Any]) -> str:
 class PoolEngine:
     """Brings the declared services to their declared pools, or predicts what that would change."""
 
-    def __init__(self, client: AivenClient, concurrency: int = _rules.CONCURRENCY_DEFAULT, include_secrets: bool = False,
+    def __init__(self, client: AivenClient, concurrency: int = _declaration_rules.CONCURRENCY_DEFAULT, include_secrets: bool = False,
                  sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic) -> None:
         self.client = client
         self.concurrency = concurrency
@@ -322,7 +322,7 @@ class PoolEngine:
     def run(self, declarations: Sequence[ServiceDeclaration], check_mode: bool = False, wait: bool = True,
             wait_timeout: float = 600) -> EngineResult:
         """Validate, read, plan, check against the services, then apply (or predict, in check mode)."""
-        problems = _rules.services_problems([declaration.as_rules_item() for declaration in declarations])
+        problems = _declaration_rules.services_problems([declaration.as_rules_item() for declaration in declarations])
         if problems:
             raise declaration_error(problems)  # before any request
         self._services = services = [_Service(declaration) for declaration in declarations]
@@ -441,7 +441,7 @@ class PoolEngine:
                 continue
             try:
                 service.changes = service.plan()
-            except _rules.PlanError as err:
+            except _declaration_rules.PlanError as err:
                 problems.append(f"{service.label}: {err}")
                 continue
             problems += _service_checks.document_problems(service.label, service.document, service.changes)
@@ -454,7 +454,7 @@ class PoolEngine:
     def _replan(self, service: _Service) -> list[_pools_planning.Change]:
         try:
             return service.plan()
-        except _rules.PlanError as err:
+        except _declaration_rules.PlanError as err:
             raise SyncError(f"{service.label}: {err}", applied=self._summaries()) from None
 
     def _wait_until_writable(self, service: _Service, wait: bool, timeout: float) -> None:

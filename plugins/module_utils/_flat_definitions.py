@@ -15,16 +15,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ansible_collections.dbpools.aiven.plugins.module_utils._rules import (
+from ansible_collections.dbpools.aiven.plugins.module_utils._declaration_rules import (
     NAME_MAX,
     PROJECT_MAX,
     SERVICE_MAX,
     project_problem,
     service_problem,
-    shown,
     text_problem,
 )
-from ansible_collections.dbpools.aiven.plugins.module_utils._text import printable
+from ansible_collections.dbpools.aiven.plugins.module_utils._text import printable, shown
 
 IDENTITY_KEYS = ("project", "service_name", "pool_name")
 SETTING_KEYS = ("database_name", "username", "pool_mode", "pool_size", "state")

@@ -14,7 +14,7 @@ import re
 import stat
 from collections.abc import Mapping
 
-from ansible_collections.dbpools.aiven.plugins.module_utils._rules import shown
+from ansible_collections.dbpools.aiven.plugins.module_utils._text import shown
 from ansible_collections.dbpools.aiven.plugins.module_utils._transport import size_text
 
 # The most read of a PEM file: the public CA bundles (certifi's, a distribution's) take about 300 KB,

@@ -17,7 +17,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ansible_collections.dbpools.aiven.plugins.module_utils._rules import PlanError, pool_state, shown, validate_desired
+from ansible_collections.dbpools.aiven.plugins.module_utils._declaration_rules import PlanError, pool_state, validate_desired
 from ansible_collections.dbpools.aiven.plugins.module_utils._service_document import (
     API_DEFAULTS,
     API_FIELD,
@@ -25,6 +25,7 @@ from ansible_collections.dbpools.aiven.plugins.module_utils._service_document im
     SETTINGS,
     public_view,
 )
+from ansible_collections.dbpools.aiven.plugins.module_utils._text import shown
 
 
 @dataclass

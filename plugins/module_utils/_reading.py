@@ -13,10 +13,10 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from ansible_collections.dbpools.aiven.plugins.module_utils._api import PROJECT_CA_PERMISSION, AivenApiError, AivenClient, local_failure
+from ansible_collections.dbpools.aiven.plugins.module_utils._declaration_rules import service_label
 from ansible_collections.dbpools.aiven.plugins.module_utils._pool_uri import REDACTED, password_redacted
-from ansible_collections.dbpools.aiven.plugins.module_utils._rules import listed, service_label, shown
 from ansible_collections.dbpools.aiven.plugins.module_utils._service_document import ReplyError, service_pools
-from ansible_collections.dbpools.aiven.plugins.module_utils._text import printable
+from ansible_collections.dbpools.aiven.plugins.module_utils._text import listed, printable, shown
 
 # Services of one project from which one read of the project's service list replaces a read per service
 # (reads without secrets only).

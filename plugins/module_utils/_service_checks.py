@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from ansible_collections.dbpools.aiven.plugins.module_utils._declaration_rules import pool_state
 from ansible_collections.dbpools.aiven.plugins.module_utils._pools_planning import Change, predict
-from ansible_collections.dbpools.aiven.plugins.module_utils._rules import pool_state, shown
 from ansible_collections.dbpools.aiven.plugins.module_utils._service_document import names_listed, some_names
+from ansible_collections.dbpools.aiven.plugins.module_utils._text import shown
 
 # Plans whose names start so have no connection pooling (Aiven answers a create with 403).
 _PLANS_WITHOUT_POOLING = ("hobbyist", "free")

@@ -15,8 +15,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ansible_collections.dbpools.aiven.plugins.module_utils._pool_uri import DEFAULT_SSLMODE, REDACTED, parse_connection_uri
-from ansible_collections.dbpools.aiven.plugins.module_utils._rules import listed, shown
-from ansible_collections.dbpools.aiven.plugins.module_utils._text import printable
+from ansible_collections.dbpools.aiven.plugins.module_utils._text import listed, printable, shown
 
 SETTINGS = ("database_name", "username", "pool_mode", "pool_size")
 API_FIELD = {"database_name": "database", "username": "username", "pool_mode": "pool_mode", "pool_size": "pool_size"}

@@ -9,6 +9,8 @@ read from replies) through ``printable``. Machine-readable values (a module's
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Sequence
+from typing import Any
 
 # One text from the API (an error message, a name) in a message.
 TEXT_MAX = 500
@@ -20,6 +22,12 @@ ELLIPSIS = "..."
 # unpaired surrogates (they cannot be encoded for output).
 _HIDDEN_CATEGORIES = frozenset(("Cc", "Cf", "Cs", "Zl", "Zp"))
 # Escaped as Python writes them, so that a name with a newline does not pass for one with a space.
+# What no option value may hold: control characters and unpaired surrogates.
+_UNUSABLE_CATEGORIES = ("Cc", "Cs")
+# A value shown in a message (repr, shortened).
+_SHOWN_MAX = 80
+# Items a message names (databases, users, pools, writes); the result's lists hold them all.
+NAMES_SHOWN = 10
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
@@ -37,3 +45,27 @@ def printable(text: str, limit: int = TEXT_MAX) -> str:
     if len(shown) <= limit:
         return shown
     return shown[:limit - len(ELLIPSIS)] + ELLIPSIS if limit > len(ELLIPSIS) else shown[:limit]
+
+
+def shown(value: Any) -> str:
+    """A value for an error message: its repr (control characters escaped), shortened when long."""
+    text = repr(value)
+    if len(text) <= _SHOWN_MAX:
+        return text
+    size = f" ({len(value)} characters)" if isinstance(value, str) else ""
+    return f"{text[:_SHOWN_MAX - 20]}...{size}"
+
+
+def listed(items: Sequence[str]) -> str:
+    """Items for a message, the first NAMES_SHOWN of them and a count of the rest."""
+    rest = len(items) - NAMES_SHOWN
+    text = ", ".join(items[:NAMES_SHOWN])
+    return f"{text} and {rest} more" if rest > 0 else text
+
+
+def unusable_character(text: str) -> int | None:
+    """Position of the first control character or unpaired surrogate in ``text``, or None."""
+    for position, char in enumerate(text):
+        if unicodedata.category(char) in _UNUSABLE_CATEGORIES:
+            return position
+    return None

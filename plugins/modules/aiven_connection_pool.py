@@ -507,10 +507,7 @@ from ansible.module_utils.common.validation import check_type_dict
 
 from ansible_collections.dbpools.aiven.plugins.module_utils._ansible_module import AivenModule, check_connection_options, check_identity, make_client
 from ansible_collections.dbpools.aiven.plugins.module_utils._connection_options import common_argument_spec
-from ansible_collections.dbpools.aiven.plugins.module_utils._engine import EngineResult, PoolEngine, ServiceDeclaration, SyncError
-from ansible_collections.dbpools.aiven.plugins.module_utils._flat_definitions import FlatDeclaration, Names, grouped, problems_message
-from ansible_collections.dbpools.aiven.plugins.module_utils._pool_results import public_pool
-from ansible_collections.dbpools.aiven.plugins.module_utils._rules import (
+from ansible_collections.dbpools.aiven.plugins.module_utils._declaration_rules import (
     CONCURRENCY_DEFAULT,
     POOL_MODES,
     STATES,
@@ -518,11 +515,13 @@ from ansible_collections.dbpools.aiven.plugins.module_utils._rules import (
     item_project,
     pool_state,
     services_project_problem,
-    shown,
     wait_timeout_problem,
 )
+from ansible_collections.dbpools.aiven.plugins.module_utils._engine import EngineResult, PoolEngine, ServiceDeclaration, SyncError
+from ansible_collections.dbpools.aiven.plugins.module_utils._flat_definitions import FlatDeclaration, Names, grouped, problems_message
+from ansible_collections.dbpools.aiven.plugins.module_utils._pool_results import public_pool
 from ansible_collections.dbpools.aiven.plugins.module_utils._run_report import change_lines, report, summary
-from ansible_collections.dbpools.aiven.plugins.module_utils._text import MESSAGE_MAX, printable
+from ansible_collections.dbpools.aiven.plugins.module_utils._text import MESSAGE_MAX, printable, shown
 
 SETTING_OPTIONS = {
     "database_name": {"type": "str"},

@@ -274,6 +274,7 @@ from ansible_collections.dbpools.aiven.plugins.module_utils._ansible_module impo
 from ansible_collections.dbpools.aiven.plugins.module_utils._api import AivenClient
 from ansible_collections.dbpools.aiven.plugins.module_utils._connection_details import ROUTES, USAGES, DetailsError, connection_details
 from ansible_collections.dbpools.aiven.plugins.module_utils._connection_options import common_argument_spec
+from ansible_collections.dbpools.aiven.plugins.module_utils._declaration_rules import NAME_MAX, USERNAME_MAX, identity_problems, service_label, text_problem
 from ansible_collections.dbpools.aiven.plugins.module_utils._pool_results import public_pool
 from ansible_collections.dbpools.aiven.plugins.module_utils._reading import (
     RUNNING,
@@ -285,7 +286,6 @@ from ansible_collections.dbpools.aiven.plugins.module_utils._reading import (
     service_state,
     state_warning,
 )
-from ansible_collections.dbpools.aiven.plugins.module_utils._rules import NAME_MAX, USERNAME_MAX, identity_problems, service_label, text_problem
 from ansible_collections.dbpools.aiven.plugins.module_utils._service_document import select
 from ansible_collections.dbpools.aiven.plugins.module_utils._text import MESSAGE_MAX, printable
 

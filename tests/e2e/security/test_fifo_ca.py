@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 
-from ansible_collections.dbpools.aiven.plugins.module_utils._rules import shown
+from ansible_collections.dbpools.aiven.plugins.module_utils._text import shown
 from tests.e2e.security.world import PROJECT, SERVICE
 from tests.support.ansible import marked_json, run_playbook
 from tests.support.secrets import leaked_secrets

@@ -13,8 +13,7 @@ from ansible.errors import AnsibleError, AnsibleLookupError
 
 from ansible_collections.dbpools.aiven.plugins.lookup import connection_info
 from ansible_collections.dbpools.aiven.plugins.module_utils import _transport
-from ansible_collections.dbpools.aiven.plugins.module_utils._rules import shown
-from ansible_collections.dbpools.aiven.plugins.module_utils._text import MESSAGE_MAX
+from ansible_collections.dbpools.aiven.plugins.module_utils._text import MESSAGE_MAX, shown
 from ansible_collections.dbpools.aiven.tests.unit.plugins.support.emulated_service import PASSWORD
 from ansible_collections.dbpools.aiven.tests.unit.plugins.support.fake_api import CA_CERTIFICATE, PROJECT_CA_PEM, error_reply
 from ansible_collections.dbpools.aiven.tests.unit.plugins.support.service_components import COMPONENTS

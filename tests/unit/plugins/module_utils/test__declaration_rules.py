@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from ansible_collections.dbpools.aiven.plugins.module_utils import _rules
-from ansible_collections.dbpools.aiven.plugins.module_utils._rules import PlanError, validate_desired
+from ansible_collections.dbpools.aiven.plugins.module_utils import _declaration_rules as _rules
+from ansible_collections.dbpools.aiven.plugins.module_utils._declaration_rules import PlanError, validate_desired
 from ansible_collections.dbpools.aiven.tests.unit.plugins.support.pool_builders import (
     want,
 )

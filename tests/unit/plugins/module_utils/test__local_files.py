@@ -15,7 +15,7 @@ from ansible_collections.dbpools.aiven.plugins.module_utils._local_files import 
     pem_certificates,
     read_regular_file,
 )
-from ansible_collections.dbpools.aiven.plugins.module_utils._rules import shown
+from ansible_collections.dbpools.aiven.plugins.module_utils._text import shown
 
 PEM = "-----BEGIN CERTIFICATE-----\nZmFrZSBwcm9qZWN0IENB\n-----END CERTIFICATE-----"
 KEY = "-----BEGIN PRIVATE KEY-----\nc2VjcmV0IGtleQ==\n-----END PRIVATE KEY-----"

@@ -10,10 +10,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ansible_collections.dbpools.aiven.plugins.module_utils import _rules
+from ansible_collections.dbpools.aiven.plugins.module_utils import _declaration_rules
+from ansible_collections.dbpools.aiven.plugins.module_utils._declaration_rules import PlanError
 from ansible_collections.dbpools.aiven.plugins.module_utils._pool_results import diff_entry
 from ansible_collections.dbpools.aiven.plugins.module_utils._pools_planning import Change, plan, predict, undeclared, write_not_reflected
-from ansible_collections.dbpools.aiven.plugins.module_utils._rules import PlanError
 from ansible_collections.dbpools.aiven.plugins.module_utils._service_document import API_FIELD, SETTINGS, normalise_pool, public_view
 from ansible_collections.dbpools.aiven.tests.unit.plugins.support import emulated_service as emulated
 from ansible_collections.dbpools.aiven.tests.unit.plugins.support.pool_builders import (
@@ -353,7 +353,7 @@ def scenario(draw: st.DrawFn) -> Any:
                 "state": state,
                 "database_name": database,
                 "username": draw(st.one_of(st.none(), st.just(""), st.sampled_from(USERS))),
-                "pool_mode": draw(st.one_of(st.none(), st.sampled_from(_rules.POOL_MODES))),
+                "pool_mode": draw(st.one_of(st.none(), st.sampled_from(_declaration_rules.POOL_MODES))),
                 "pool_size": draw(st.one_of(st.none(), st.integers(1, 10000))),
             }
         )

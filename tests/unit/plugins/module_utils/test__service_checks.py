@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from ansible_collections.dbpools.aiven.plugins.module_utils import _service_checks
 from ansible_collections.dbpools.aiven.plugins.module_utils._pools_planning import plan
-from ansible_collections.dbpools.aiven.plugins.module_utils._rules import NAMES_SHOWN
-from ansible_collections.dbpools.aiven.plugins.module_utils._text import TEXT_MAX
+from ansible_collections.dbpools.aiven.plugins.module_utils._text import NAMES_SHOWN, TEXT_MAX
 from ansible_collections.dbpools.aiven.tests.unit.plugins.support.pool_builders import (
     pool,
     want,

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ansible_collections.dbpools.aiven.plugins.module_utils._rules import PlanError
+from ansible_collections.dbpools.aiven.plugins.module_utils._declaration_rules import PlanError
 from ansible_collections.dbpools.aiven.plugins.module_utils._service_document import (
     API_DEFAULTS,
     API_FIELD,

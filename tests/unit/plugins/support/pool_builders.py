@@ -9,7 +9,7 @@ from typing import Any
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
-from ansible_collections.dbpools.aiven.plugins.module_utils import _rules
+from ansible_collections.dbpools.aiven.plugins.module_utils import _declaration_rules
 from ansible_collections.dbpools.aiven.plugins.module_utils._service_document import SETTINGS, normalise_pool
 
 PASSWORD = "s3cr3t-AVNS_pw"
@@ -58,7 +58,7 @@ api_entries = st.lists(
         name=st.sampled_from(NAMES),
         database=st.sampled_from(DATABASES),
         username=st.one_of(st.none(), st.sampled_from(USERS)),
-        mode=st.sampled_from(_rules.POOL_MODES),
+        mode=st.sampled_from(_declaration_rules.POOL_MODES),
         size=st.integers(1, 10000),
     ),
     max_size=len(NAMES),

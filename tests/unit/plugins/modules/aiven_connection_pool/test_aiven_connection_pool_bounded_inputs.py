@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from ansible_collections.dbpools.aiven.plugins.module_utils import _transport
-from ansible_collections.dbpools.aiven.plugins.module_utils._rules import shown
+from ansible_collections.dbpools.aiven.plugins.module_utils._text import shown
 from ansible_collections.dbpools.aiven.plugins.modules import aiven_connection_pool, aiven_connection_pool_info
 from ansible_collections.dbpools.aiven.tests.unit.plugins.support.fake_api import CA_CERTIFICATE, PROJECT_CA_PEM, error_reply
 from ansible_collections.dbpools.aiven.tests.unit.plugins.support.module_runner import run_module
