@@ -1,7 +1,7 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Text from the API made fit for a person's terminal: no control characters, bounded length.
 
-Messages, warnings and the lines of the filters show API texts (error messages, names
+Messages, warnings and the change lines show API texts (error messages, names
 read from replies) through ``printable``. Machine-readable values (a module's
 ``failure``, ``changes``) keep the API's text as sent: JSON escapes what they hold.
 """

@@ -1,30 +1,29 @@
-"""Limits of the collection read from their one home, plugins/module_utils/_rules.py.
+"""Limits of the collection read from their one home, plugins/module_utils/_declaration_rules.py.
 
-_rules.py imports nothing from Ansible, so it is loaded from its file: importing it as
-part of the collection would need Ansible's collection loader.
+Read from the file's syntax tree, not imported: importing it would need Ansible's
+collection loader (it imports its siblings as ``ansible_collections...``).
 """
 
 from __future__ import annotations
 
-import importlib.util
+import ast
 import os
-from types import ModuleType
 
 from tests.support.collection import REPO_ROOT
 
-REPO = REPO_ROOT
-RULES = os.path.join(REPO, "plugins", "module_utils", "_rules.py")
+RULES = os.path.join(REPO_ROOT, "plugins", "module_utils", "_declaration_rules.py")
 
 
-def rules() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("dbpools_aiven_rules", RULES)
-    if spec is None or spec.loader is None:
-        raise LookupError(f"cannot load {os.path.relpath(RULES, REPO)}")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def constant(name: str) -> object:
+    """The value of a module-level ``NAME = literal`` in the rules file."""
+    with open(RULES, encoding="utf-8") as handle:
+        tree = ast.parse(handle.read(), RULES)
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(isinstance(target, ast.Name) and target.id == name for target in node.targets):
+            return ast.literal_eval(node.value)
+    raise LookupError(f"{name} is not a constant of {os.path.relpath(RULES, REPO_ROOT)}")
 
 
 def default_concurrency() -> int:
     """The default of aiven_connection_pool's (and the role's) concurrency option."""
-    return int(rules().CONCURRENCY_DEFAULT)
+    return int(constant("CONCURRENCY_DEFAULT"))  # type: ignore[call-overload]
