@@ -62,3 +62,12 @@ def run_module(main: Callable[[], None], args: dict[str, Any], capsys: Any) -> d
 def warnings_of(result: dict[str, Any]) -> list[str]:
     """Warning texts; ansible-core 2.19 keeps each as a summary object until the controller formats it."""
     return [item if isinstance(item, str) else item["event"]["msg"] for item in result.get("warnings", [])]
+
+
+def run_against(main: Callable[[], None], fake_api: Any, capsys: Any, token: str, **args: Any) -> dict[str, Any]:
+    """main() against the fake API with ``token``, no retry and a 5 s timeout; its result holds no traceback and not the token."""
+    base: dict[str, Any] = {"api_url": fake_api.url, "api_token": token, "api_retries": 0, "api_timeout": 5}
+    result = run_module(main, dict(base, **args), capsys)
+    assert "exception" not in result and "Traceback" not in json.dumps(result)
+    assert token not in json.dumps(result)
+    return result

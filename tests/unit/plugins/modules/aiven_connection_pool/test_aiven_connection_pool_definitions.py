@@ -11,7 +11,7 @@ import pytest
 
 from ansible_collections.dbpools.aiven.plugins.modules import aiven_connection_pool
 from ansible_collections.dbpools.aiven.tests.unit.plugins.support.emulated_service import PASSWORD
-from ansible_collections.dbpools.aiven.tests.unit.plugins.support.module_runner import run_module
+from ansible_collections.dbpools.aiven.tests.unit.plugins.support.module_runner import run_against
 
 TOKEN = "definitions-form-T0KEN-0123456789abcdef"
 FIELDS = {"plan": "startup-4", "databases": ["appdb"], "users": [{"username": "avnadmin"}, {"username": "app"}]}
@@ -20,10 +20,7 @@ ROLE_NAMES = {"project": "connection_pools_project", "purge_services": "connecti
 
 
 def run(fake_api: Any, capsys: Any, **args: Any) -> dict[str, Any]:
-    base: dict[str, Any] = {"api_url": fake_api.url, "api_token": TOKEN, "api_retries": 0, "api_timeout": 5}
-    result = run_module(aiven_connection_pool.main, dict(base, **args), capsys)
-    assert "exception" not in result and TOKEN not in json.dumps(result)
-    return result
+    return run_against(aiven_connection_pool.main, fake_api, capsys, TOKEN, **args)
 
 
 def drifted(fake_api: Any) -> None:

@@ -13,7 +13,7 @@ import yaml
 
 from ansible_collections.dbpools.aiven.plugins.modules import aiven_connection_pool
 from ansible_collections.dbpools.aiven.tests.unit.plugins.support.emulated_service import PASSWORD
-from ansible_collections.dbpools.aiven.tests.unit.plugins.support.module_runner import patch_module_args, run_module
+from ansible_collections.dbpools.aiven.tests.unit.plugins.support.module_runner import patch_module_args, run_against
 
 TOKEN = "services-form-T0KEN-0123456789abcdef"
 LIST = "GET /v1/project/proj/service"
@@ -23,10 +23,7 @@ CONNECTION_KEYS = ["project", "service_name", "pool_name", "database_name", "use
 
 
 def run(fake_api: Any, capsys: Any, **args: Any) -> dict[str, Any]:
-    base: dict[str, Any] = {"api_url": fake_api.url, "api_token": TOKEN, "api_retries": 0, "timeout": 5}
-    result = run_module(aiven_connection_pool.main, dict(base, **args), capsys)
-    assert "exception" not in result and TOKEN not in json.dumps(result)
-    return result
+    return run_against(aiven_connection_pool.main, fake_api, capsys, TOKEN, **args)
 
 
 def two_services(fake_api: Any) -> None:
