@@ -120,7 +120,11 @@ def test_a_pool_declared_twice_names_both_entries() -> None:
 @pytest.mark.parametrize(("entry", "message"), [
     ({"pool_name": "p"}, "connection_pools_definitions[0] (pool_name p): service_name is required and must be a non-empty string, got None"),
     ({"service_name": "pg", "pool_name": "x" * 64}, "connection_pools_definitions[0] (service_name pg): pool_name must be a string of 1 to 63"),
+    ({"service_name": "", "pool_name": "p"}, "connection_pools_definitions[0] (pool_name p): service_name is required and must be a non-empty string, got ''"),
     ({"service_name": "pg", "pool_name": "a\nb"}, "(service_name pg): pool_name must not contain control characters"),
+    ({"service_name": "pg", "pool_name": "a\x00b"}, "(service_name pg): pool_name must not contain control characters or unpaired surrogates"),
+    ({"project": "a%2Fb", "service_name": "pg", "pool_name": "p"}, "project must be 1 to 63 characters of a-z, A-Z, 0-9, '_' and '-', got 'a%2Fb'"),
+    ({"project": "prøject", "service_name": "pg", "pool_name": "p"}, "got 'prøject'"),
     ({"service_name": "s" * 65, "pool_name": "p"}, "(pool_name p): service_name must be a string of 1 to 64 characters"),
     ({"project": "", "service_name": "pg", "pool_name": "p"}, "project must be a non-empty string when given"),
     ({"project": "../x", "service_name": "pg", "pool_name": "p"}, "project must be 1 to 63 characters of a-z, A-Z, 0-9, '_' and '-', got '../x'"),
