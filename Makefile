@@ -111,8 +111,8 @@ emulator-test: venv system-deps
 integration: venv collection-root
 	$(call with_emulator,build/integration.log) $(call ansible_test,$(VENV)) $(INTEGRATION_TEST) $(INTEGRATION_ARGS)
 
-## molecule: the role's molecule scenarios against the emulator, as pytest tests
-molecule: venv
+## molecule: the role's harness, its scenarios against the emulator on ansible-core 2.19 (.venv) and 2.17 (.venv-2.17)
+molecule: venv .venv-2.17/.installed
 	$(PYTEST) tests/molecule -q
 
 ## e2e: every suite of tests/e2e in one pytest session (the targets below run one marker each)

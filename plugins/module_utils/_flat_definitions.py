@@ -3,10 +3,10 @@
 """Flat pool definitions (one entry per pool, each naming its service) grouped into service declarations.
 
 This is the declaration shape of the role connection_pools, taken by aiven_connection_pool's
-``definitions`` form. Only identity is checked here (which project, service and pool an entry
-names, each pool once, the purge and allow_empty lists); the settings are checked with every
-other form's. Messages name each list and option as the caller calls it (``names``), so that a
-role's user reads the variable they set.
+``definitions`` form. Identity is checked here (which project, service and pool an entry names,
+each pool once, the purge and allow_empty lists), and the settings with the rules of every form
+(``_declaration_rules.entry_problems``). Messages name each entry, list and option as the caller calls it
+(``names``), so that a role's user reads the variable they set.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from ansible_collections.dbpools.aiven.plugins.module_utils._declaration_rules i
     NAME_MAX,
     PROJECT_MAX,
     SERVICE_MAX,
+    entry_problems,
     project_problem,
     service_problem,
     text_problem,
@@ -30,8 +31,6 @@ SETTING_KEYS = ("database_name", "username", "pool_mode", "pool_size", "state")
 KNOWN_KEYS = IDENTITY_KEYS + SETTING_KEYS
 # Longest usable project, service_name and pool_name: longer ones are left out of an entry's label.
 _NAME_LIMITS = (PROJECT_MAX, SERVICE_MAX, NAME_MAX)
-
-ServiceKey = tuple[str, str]
 
 
 @dataclass
@@ -89,7 +88,13 @@ def _identity_problems(entry: Mapping[str, Any]) -> list[str]:
     return [problem for problem in problems if problem]
 
 
-def _service_key(item: Any, index: int, project: str, option: str, project_option: str) -> tuple[ServiceKey | None, str | None]:
+def _settings_problems(entry: Mapping[str, Any], index: int, source: str) -> list[str]:
+    """The rules of every form for the entry's settings, without their ``pool NAME:`` label: the entry's label says more."""
+    prefix = f"pool {entry['pool_name']}: "
+    return [problem[len(prefix):] if problem.startswith(prefix) else problem for problem in entry_problems(entry, index, source)]
+
+
+def _service_key(item: Any, index: int, project: str, option: str, project_option: str) -> tuple[tuple[str, str] | None, str | None]:
     """(project, service_name) of one purge or allow_empty item, "service" or "project/service"; else why not."""
     place = f"{option}[{index}]"
     if not _text(item):
@@ -107,7 +112,7 @@ def _service_key(item: Any, index: int, project: str, option: str, project_optio
     return (None, f"{place}: {problem}") if problem else (key, None)
 
 
-def _service_keys(items: Any, option: str, project: str, project_option: str, problems: list[str]) -> list[ServiceKey]:
+def _service_keys(items: Any, option: str, project: str, project_option: str, problems: list[str]) -> list[tuple[str, str]]:
     if items is None:
         return []
     if not isinstance(items, (list, tuple)):
@@ -137,7 +142,7 @@ def grouped(declaration: FlatDeclaration) -> tuple[list[dict[str, Any]], list[st
     problems: list[str] = []
     if declaration.project is not None:
         problems.append(project_problem(declaration.project, option=f"{names.project} (the default project)") or "")
-    groups: dict[ServiceKey, dict[str, Any]] = {}
+    groups: dict[tuple[str, str], dict[str, Any]] = {}
     declared_by: dict[tuple[str, str, str], str] = {}
     for name, entries in declaration.lists.items():
         source = printable(str(name))
@@ -158,6 +163,11 @@ def grouped(declaration: FlatDeclaration) -> tuple[list[dict[str, Any]], list[st
             project = entry.get("project") or default_project
             if not project:
                 problems.append(f"{label}: no project; set project on the entry or {names.project} (the default project)")
+                continue
+            settings_problems = _settings_problems(entry, index, source)
+            # Named with the project it resolved to: the message names the pool in full.
+            problems.extend(f"{_describe(source, index, dict(entry, project=project))}: {problem}" for problem in settings_problems)
+            if settings_problems:
                 continue
             pool_key = (project, entry["service_name"], entry["pool_name"])
             if pool_key in declared_by:

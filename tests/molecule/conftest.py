@@ -8,8 +8,8 @@ from typing import Any, Dict, Iterator
 import pytest
 import yaml
 
+from aiven_emulator.process import EmulatorProcess
 from tests.support.collection import REPO_ROOT
-from tests.support.emulator import EmulatorProcess
 from tests.support.fixtures import collections_root  # noqa: F401  # pylint: disable=unused-import
 
 MOLECULE_DIR = os.path.join(REPO_ROOT, "extensions", "molecule")

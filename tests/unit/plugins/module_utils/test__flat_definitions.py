@@ -62,9 +62,14 @@ def test_null_settings_are_left_out_and_an_empty_username_is_kept_to_unpin() -> 
     assert services_of([entry])[0]["pools"] == [{"pool_name": "p", "username": ""}]
 
 
-def test_settings_pass_through_for_the_rules_of_every_form() -> None:
-    entry = {"service_name": "pg", "pool_name": "p", "pool_size": "twenty", "pool_mode": "fast"}
-    assert services_of([entry])[0]["pools"] == [{"pool_name": "p", "pool_mode": "fast", "pool_size": "twenty"}]
+def test_settings_break_the_rules_of_every_form_named_by_the_entry() -> None:
+    more = {"connection_pools_definitions__b": [{"service_name": "pg", "pool_name": "q", "pool_size": 10001, "state": "gone"}]}
+    assert problems_of([{"service_name": "pg", "pool_name": "p", "pool_mode": "fast", "database_name": ""}], more=more) == [
+        "connection_pools_definitions[0] (project prod, service_name pg, pool_name p): database_name must be a string of 1 to 63 characters, got ''",
+        "connection_pools_definitions[0] (project prod, service_name pg, pool_name p): pool_mode must be one of session, transaction, statement, got 'fast'",
+        "connection_pools_definitions__b[0] (project prod, service_name pg, pool_name q): state must be one of present, absent, got 'gone'",
+        "connection_pools_definitions__b[0] (project prod, service_name pg, pool_name q): pool_size must be an integer from 1 to 10000, got 10001",
+    ]
 
 
 def test_lists_follow_in_the_order_given_and_null_lists_are_empty() -> None:
@@ -120,7 +125,11 @@ def test_a_pool_declared_twice_names_both_entries() -> None:
 @pytest.mark.parametrize(("entry", "message"), [
     ({"pool_name": "p"}, "connection_pools_definitions[0] (pool_name p): service_name is required and must be a non-empty string, got None"),
     ({"service_name": "pg", "pool_name": "x" * 64}, "connection_pools_definitions[0] (service_name pg): pool_name must be a string of 1 to 63"),
+    ({"service_name": "", "pool_name": "p"}, "connection_pools_definitions[0] (pool_name p): service_name is required and must be a non-empty string, got ''"),
     ({"service_name": "pg", "pool_name": "a\nb"}, "(service_name pg): pool_name must not contain control characters"),
+    ({"service_name": "pg", "pool_name": "a\x00b"}, "(service_name pg): pool_name must not contain control characters or unpaired surrogates"),
+    ({"project": "a%2Fb", "service_name": "pg", "pool_name": "p"}, "project must be 1 to 63 characters of a-z, A-Z, 0-9, '_' and '-', got 'a%2Fb'"),
+    ({"project": "prøject", "service_name": "pg", "pool_name": "p"}, "got 'prøject'"),
     ({"service_name": "s" * 65, "pool_name": "p"}, "(pool_name p): service_name must be a string of 1 to 64 characters"),
     ({"project": "", "service_name": "pg", "pool_name": "p"}, "project must be a non-empty string when given"),
     ({"project": "../x", "service_name": "pg", "pool_name": "p"}, "project must be 1 to 63 characters of a-z, A-Z, 0-9, '_' and '-', got '../x'"),

@@ -78,11 +78,11 @@ def test_every_identity_problem_names_the_callers_variables_once_before_any_requ
     assert len(result["failure"]["problems"]) == 4
 
 
-def test_settings_are_checked_with_the_other_forms_rules_before_any_request(fake_api, capsys) -> None:
+def test_settings_are_checked_with_the_other_forms_rules_named_by_the_entry_before_any_request(fake_api, capsys) -> None:
     definitions = {"defs": [{"service_name": "pg1", "pool_name": "a", "pool_size": 0}]}
     result = run(fake_api, capsys, project="proj", definitions=definitions)
     assert result["failed"] is True and fake_api.calls() == []
-    assert "proj/pg1/a: pool_size must be an integer from 1 to 10000, got 0" in result["msg"]
+    assert result["msg"] == "defs[0] (project proj, service_name pg1, pool_name a): pool_size must be an integer from 1 to 10000, got 0; nothing was changed"
 
 
 @pytest.mark.parametrize(("args", "message"), [
