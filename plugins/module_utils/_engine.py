@@ -74,6 +74,8 @@ class ServiceDeclaration:
     purge: bool = False
     allow_empty: bool = False
     list_name: str | None = "pools"  # how messages name the pool list; None: a single pool, named by its options
+    # What a message tells the user to do when a purge would empty the service: the option, or the caller's variable.
+    allow_empty_hint: str = "set allow_empty: true"
 
     @property
     def label(self) -> str:
@@ -446,7 +448,7 @@ class PoolEngine:
                 continue
             problems += _service_checks.document_problems(service.label, service.document, service.changes)
             if declaration.purge and not declaration.allow_empty:
-                emptying = _service_checks.emptying_problem(service.label, service.current, service.changes)
+                emptying = _service_checks.emptying_problem(service.label, service.current, service.changes, declaration.allow_empty_hint)
                 if emptying:
                     problems.append(emptying)
         return problems
@@ -562,7 +564,7 @@ class PoolEngine:
         if service.held:
             held = listed([outcome.change.pool_name for outcome in service.held])
             message += (f"; the purge's deletes ({held}) were not made: without the pools this run created, {service.label} would "
-                        "have no pool left (set allow_empty: true if the service may have none)")
+                        f"have no pool left ({service.declaration.allow_empty_hint} if the service may have none)")
         skipped = [outcome for outcome in outcomes if not outcome.attempted]
         raise SyncError(message, applied=self._summaries(), failed_changes=not_taken, not_attempted=[outcome.summary() for outcome in skipped])
 

@@ -62,9 +62,9 @@ def document_problems(label: str, document: Mapping[str, Any], changes: Sequence
     return problems
 
 
-def emptying_problem(label: str, current: Sequence[dict[str, Any]], changes: Sequence[Change]) -> str | None:
+def emptying_problem(label: str, current: Sequence[dict[str, Any]], changes: Sequence[Change], hint: str = "set allow_empty: true") -> str | None:
     """Why a purge may not run: it would leave the service without pools (unless the caller allows that)."""
     deleted = [change.pool_name for change in changes if change.action == "delete"]
     if not deleted or predict(current, changes):
         return None
-    return f"{label}: purge would delete every pool ({', '.join(deleted)}): set allow_empty: true if the service should have no pools"
+    return f"{label}: purge would delete every pool ({', '.join(deleted)}): {hint} if the service should have no pools"

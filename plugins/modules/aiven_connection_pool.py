@@ -10,8 +10,9 @@ short_description: Manage PgBouncer connection pools of Aiven for PostgreSQL ser
 version_added: 1.0.0
 description:
   - Creates, updates and deletes PgBouncer connection pools of Aiven for PostgreSQL services through the Aiven API.
-  - "Three forms, one code path: one pool (O(pool_name) and its settings), the pools of one service
-    (O(pools), optionally with O(purge)), or the pools of many services in one call (O(services))."
+  - "Four forms, one code path: one pool (O(pool_name) and its settings), the pools of one service
+    (O(pools), optionally with O(purge)), the pools of many services in one call (O(services)), or flat
+    lists of pools that each name their service (O(definitions), the shape of an inventory)."
   - Idempotent. Each project is read once and only the needed writes are made; a second identical run
     makes no write. Settings left out are kept on an existing pool; a new pool gets the API's defaults.
   - Before any write, and in check mode too, the whole declaration is checked against the services (databases,
@@ -280,6 +281,16 @@ EXAMPLES = r"""
         service_name: pg-billing
         pools:
           - {pool_name: billing, database_name: billing}
+
+- name: Flat lists from inventory, each pool naming its service; errors name the lists
+  dbpools.aiven.aiven_connection_pool:
+    project: demo-project
+    definitions:
+      team_a_pools:
+        - {service_name: pg-orders, pool_name: orders, database_name: orders}
+      team_b_pools:
+        - {service_name: pg-billing, pool_name: billing, database_name: billing, pool_size: 5}
+    purge_services: [pg-orders]
 
 - name: What would change, with a diff per pool (run with --check --diff)
   dbpools.aiven.aiven_connection_pool:
@@ -687,11 +698,18 @@ def check_definitions_options(module: AnsibleModule) -> None:
         module.fail_json(msg=problems_message(problems), failure={"problems": problems})
 
 
+def purge_item(item: dict[str, Any], default_project: str | None) -> str:
+    """How purge_services and allow_empty_services name the service of a group: service_name, or project/service_name."""
+    return item["service_name"] if item["project"] == default_project else f"{item['project']}/{item['service_name']}"
+
+
 def declarations(params: dict) -> list[ServiceDeclaration]:
     """The four forms as one list of service declarations: one code path."""
     if params["definitions"] is not None:
-        return [ServiceDeclaration(item["project"], item["service_name"], item["pools"], purge=item["purge"], allow_empty=item["allow_empty"])
-                for item in grouped(flat_declaration(params))[0]]
+        flat = flat_declaration(params)
+        return [ServiceDeclaration(item["project"], item["service_name"], item["pools"], purge=item["purge"], allow_empty=item["allow_empty"],
+                                   allow_empty_hint=f"add {purge_item(item, flat.project)} to {flat.names.allow_empty_services}")
+                for item in grouped(flat)[0]]
     if params["services"] is not None:
         return [ServiceDeclaration(item_project(item, params["project"]), item["service_name"], item.get("pools") or [],
                                    purge=bool(item.get("purge")), allow_empty=bool(item.get("allow_empty")))

@@ -65,6 +65,16 @@ def test_a_real_run_returns_the_undeclared_pools_of_its_first_read_and_no_report
     assert again["change_lines"] == ["total: 2 services, no change"]
 
 
+@pytest.mark.parametrize(("project", "named"), [("proj", "pg2"), ("other", "proj/pg2")])
+def test_a_purge_that_would_empty_a_service_says_which_variable_allows_it(fake_api, capsys, project, named) -> None:
+    drifted(fake_api)
+    definitions = {"connection_pools_definitions": [{"project": "proj", "service_name": "pg1", "pool_name": "app"}]}
+    result = run(fake_api, capsys, project=project, definitions=definitions, purge_services=["proj/pg2"], variable_names=ROLE_NAMES)
+    assert result["failed"] is True and not [call for call in fake_api.calls() if not call.startswith("GET ")]
+    assert result["msg"].count(f"proj/pg2: purge would delete every pool (kept): add {named} to connection_pools_allow_empty "
+                               "if the service should have no pools") == 1
+
+
 def test_every_identity_problem_names_the_callers_variables_once_before_any_request(fake_api, capsys) -> None:
     definitions = {"connection_pools_definitions": [{"service_name": "pg1", "pool_name": "a"}, {"service_name": "pg1", "pool_name": "a"}],
                    "connection_pools_definitions__x": "pg1/a"}
