@@ -1,5 +1,5 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The rules of a declaration: names, identities, pool settings, the services form, and how messages show values.
+"""The rules of a declaration: names, identities, pool settings and the services form.
 
 The modules and the lookup read these, so a limit changed here changes everywhere (the
 connection options have their own rules, in _connection_options; how values show in

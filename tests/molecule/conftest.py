@@ -14,7 +14,7 @@ from tests.support.fixtures import collections_root  # noqa: F401  # pylint: dis
 
 MOLECULE_DIR = os.path.join(REPO_ROOT, "extensions", "molecule")
 # Services of their own for each scenario, so that they do not see each other's pools.
-SEED_FILE = os.path.join(MOLECULE_DIR, "emulator-seed.yml")
+SEED_FILE = os.path.join(REPO_ROOT, "tests", "seeds", "molecule.yml")
 
 
 @pytest.fixture(scope="session")
