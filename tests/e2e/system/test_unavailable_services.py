@@ -8,8 +8,8 @@ from typing import Any, Dict, List, Tuple
 
 import pytest
 
-from tests.e2e.system.drive import PLAYBOOKS, PROJECT, counts, declared, seed, service, writes
-from tests.support.ansible import PlaybookRun, run_playbook
+from tests.e2e.system.drive import PLAYBOOKS, PROJECT, TOKEN, counts, declared, seed, service, writes
+from tests.support.ansible import APPLY_POOLS, PlaybookRun, run_playbook, write_json
 
 PLAYBOOK = os.path.join(PLAYBOOKS, "services_unavailable.yml")
 ON, OFF = "pg-on", "pg-off"
@@ -144,3 +144,25 @@ def test_skip_sets_aside_a_service_still_rebuilding_after_wait_timeout(start_emu
     assert [(method, status) for method, _path, status in written(emulator)] == [("POST", 200)] * len(ON_POOLS)
     assert all(f"/service/{ON}/" in entry["path"] for entry in emulator.requests_log()["log"] if entry["method"] != "GET")
     assert run.seconds >= WAIT_TIMEOUT
+
+
+def test_one_inventory_host_per_project_keeps_a_failing_project_from_holding_back_another(start_emulator, ansible_for):
+    """The AWX layout of docs/awx.md: the role once per host, one host per project; no option needed."""
+    prod, dev = dict(service(ON), name="pg-orders"), dict(service(OFF, state="POWEROFF"), name="pg-dev")
+    emulator = start_emulator({"tokens": [TOKEN], "projects": [{"name": "prod", "services": [prod]}, {"name": "dev", "services": [dev]}]})
+    ansible = ansible_for(emulator)
+    hosts = {
+        "aiven-prod": {"connection_pools_project": "prod", "connection_pools_definitions": [dict(entry, service_name="pg-orders") for entry in ON_POOLS]},
+        "aiven-dev": {"connection_pools_project": "dev", "connection_pools_definitions": [dict(entry, service_name="pg-dev") for entry in OFF_POOLS]},
+    }
+    inventory = write_json(ansible.workdir, "per-project.json", {"all": {"children": {"aiven_pools": {"hosts": hosts}}}})
+    run = run_playbook(APPLY_POOLS, ansible.env, inventory=inventory)
+    ansible.measurement.add_run("host per project", run)
+    ansible.assert_no_password(run.output, "host per project")
+
+    assert run.rc != 0
+    assert run.recap("aiven-dev")["failed"] == 1
+    assert run.recap("aiven-prod")["changed"] == 1 and run.recap("aiven-prod")["failed"] == 0
+    assert "dev/pg-dev: the service is powered off (state POWEROFF); power it on before changing its pools" in run.output
+    posts = [entry["path"] for entry in emulator.requests_log()["log"] if entry["method"] == "POST"]
+    assert posts == ["/v1/project/prod/service/pg-orders/connection_pool"] * len(ON_POOLS)
