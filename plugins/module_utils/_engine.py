@@ -21,6 +21,7 @@ from typing import Any, cast
 
 from ansible_collections.dbpools.aiven.plugins.module_utils import _declaration_rules, _pool_results, _pools_planning, _service_checks, _service_document
 from ansible_collections.dbpools.aiven.plugins.module_utils._api import AivenApiError, AivenClient
+from ansible_collections.dbpools.aiven.plugins.module_utils._availability import FAIL, NOT_FOUND, NOT_RUNNING, POWERED_OFF, SetAside, service_gone, sets_aside
 from ansible_collections.dbpools.aiven.plugins.module_utils._read_lag import READ_LAG_TOTAL, read_until_shown
 from ansible_collections.dbpools.aiven.plugins.module_utils._reading import ReadError, ServiceReader, pools_of, redacted_warning, state_named
 from ansible_collections.dbpools.aiven.plugins.module_utils._run_report import undeclared_pools
@@ -197,6 +198,8 @@ class EngineResult:
     diff: list[dict[str, str]] = field(default_factory=list)      # one entry per touched pool
     changed_by_others: list[dict[str, Any]] = field(default_factory=list)  # what other writers did to pools this run deleted
     undeclared_pools: list[dict[str, str]] = field(default_factory=list)   # per service, the pools of its first read it does not declare
+    set_aside: list[SetAside] = field(default_factory=list)   # unavailable services left unchanged (option unavailable)
+    applied: list[dict[str, Any]] = field(default_factory=list)  # the writes made, as SyncError.applied lists them
 
     @property
     def changed(self) -> bool:
@@ -298,6 +301,8 @@ class PoolEngine:
         self._sleep = sleep
         self._clock = clock
         self._services: list[_Service] = []
+        self._unavailable = FAIL
+        self._set_aside: list[SetAside] = []
 
     @property
     def warnings(self) -> list[str]:
@@ -312,7 +317,13 @@ class PoolEngine:
                 warnings.append(f"purge left pool(s) {listed(sorted(service.left))} of {service.label}: they appeared during this "
                                 "run, after the plan it showed; the next run deletes them if they are still undeclared")
             warnings.extend(_by_others_warning(service.label, entry) for entry in service.by_others)
+        warnings.extend(item.warning() for item in self._set_aside)
         return warnings
+
+    @property
+    def set_aside(self) -> list[SetAside]:
+        """The unavailable services set aside so far (option unavailable), for a failure's result as well."""
+        return list(self._set_aside)
 
     @property
     def changed_by_others(self) -> list[dict[str, Any]]:
@@ -322,12 +333,16 @@ class PoolEngine:
     # --- the run ------------------------------------------------------------------------
 
     def run(self, declarations: Sequence[ServiceDeclaration], check_mode: bool = False, wait: bool = True,
-            wait_timeout: float = 600) -> EngineResult:
-        """Validate, read, plan, check against the services, then apply (or predict, in check mode)."""
+            wait_timeout: float = 600, unavailable: str = FAIL) -> EngineResult:
+        """Validate, read, plan, check against the services, then apply (or predict, in check mode).
+
+        ``unavailable`` (see ``_availability``): what becomes of a service that cannot take changes now.
+        """
         problems = _declaration_rules.services_problems([declaration.as_rules_item() for declaration in declarations])
         if problems:
             raise declaration_error(problems)  # before any request
         self._services = services = [_Service(declaration) for declaration in declarations]
+        self._unavailable, self._set_aside = unavailable, []
         problems = self._read_all(services)
         problems += self._plan_all(services)
         if problems:
@@ -337,8 +352,7 @@ class PoolEngine:
             for service in services:
                 service.pools = _pools_planning.predict(service.current, service.changes)
             return self._result(services, predicted=True)
-        for service in changing:
-            self._wait_until_writable(service, wait, wait_timeout)
+        changing = [service for service in changing if self._wait_until_writable(service, wait, wait_timeout)]
         self._converge(changing)
         for service in services:
             if not service.applied:
@@ -361,7 +375,8 @@ class PoolEngine:
         return EngineResult([ServiceResult(service.declaration, service.pools) for service in services], changes, diff,
                             [entry for service in services for entry in service.by_others],
                             [entry for service in services
-                             for entry in undeclared_pools(service.declaration.project, service.declaration.service_name, service.undeclared)])
+                             for entry in undeclared_pools(service.declaration.project, service.declaration.service_name, service.undeclared)],
+                            list(self._set_aside), [] if predicted else self._summaries())
 
     @staticmethod
     def _as_read_back(service: _Service, change: _pools_planning.Change) -> _pools_planning.Change:
@@ -384,13 +399,18 @@ class PoolEngine:
         try:
             by_name = self.reader.documents(project, [service.declaration.service_name for service in services])
         except ReadError as err:
+            # One service, read alone: its 404 is the service gone, set aside when the caller says so.
+            if len(services) == 1 and service_gone(err.failure) and self._sets_aside(services[0], NOT_FOUND, err.message):
+                return []
             raise SyncError(err.message, failure=err.failure) from None
         problems = []
         for service in services:
             document = by_name.get(service.declaration.service_name)
             if document is None:
                 known = sorted(str(name) for name in by_name)
-                problems.append(f"{service.label}: service does not exist in project {project} (services: {listed(known) or 'none'})")
+                problem = f"{service.label}: service does not exist in project {project} (services: {listed(known) or 'none'})"
+                if not self._sets_aside(service, NOT_FOUND, problem):
+                    problems.append(problem)
                 continue
             service.document = dict(document)
             try:
@@ -439,12 +459,16 @@ class PoolEngine:
             if missing:
                 # A create is planned either way: on a powered-off service, that is the problem to fix first.
                 powered_off = _service_checks.powered_off_problem(service.label, service.document)
-                problems += [powered_off] if powered_off else missing
+                if not (powered_off and self._sets_aside(service, POWERED_OFF, powered_off)):
+                    problems += [powered_off] if powered_off else missing
                 continue
             try:
                 service.changes = service.plan()
             except _declaration_rules.PlanError as err:
                 problems.append(f"{service.label}: {err}")
+                continue
+            powered_off = _service_checks.powered_off_problem(service.label, service.document)
+            if service.changes and powered_off and self._sets_aside(service, POWERED_OFF, powered_off):
                 continue
             problems += _service_checks.document_problems(service.label, service.document, service.changes)
             if declaration.purge and not declaration.allow_empty:
@@ -453,40 +477,59 @@ class PoolEngine:
                     problems.append(emptying)
         return problems
 
+    def _sets_aside(self, service: _Service, reason: str, message: str) -> bool:
+        """Set ``service`` aside (no write to it) when the caller said so; False when its unavailability fails the run."""
+        if not sets_aside(self._unavailable):
+            return False
+        declaration = service.declaration
+        self._set_aside.append(SetAside(declaration.project, declaration.service_name, reason, message))
+        service.changes = []
+        return True
+
     def _replan(self, service: _Service) -> list[_pools_planning.Change]:
         try:
             return service.plan()
         except _declaration_rules.PlanError as err:
             raise SyncError(f"{service.label}: {err}", applied=self._summaries()) from None
 
-    def _wait_until_writable(self, service: _Service, wait: bool, timeout: float) -> None:
-        """Wait until the service accepts pool changes; re-plan when it had to be read again meanwhile."""
+    def _wait_until_writable(self, service: _Service, wait: bool, timeout: float) -> bool:
+        """Wait until the service accepts pool changes; re-plan when it had to be read again meanwhile.
+
+        False when the service was set aside instead (it did not become writable): it gets no write.
+        """
         deadline = self._clock() + timeout
         document = service.document or {}
         read_again = False
         while True:
             state = document.get("state")
             if state == "POWEROFF":
-                raise SyncError(f"{service.label}: the service is powered off (state POWEROFF); power it on before changing its pools",
-                                failure={"status": None, "message": "service state POWEROFF", "state": "POWEROFF"},
+                message = f"{service.label}: the service is powered off (state POWEROFF); power it on before changing its pools"
+                if self._sets_aside(service, POWERED_OFF, message):
+                    return False
+                raise SyncError(message, failure={"status": None, "message": "service state POWEROFF", "state": "POWEROFF"},
                                 applied=self._summaries())
             if state in WRITABLE_STATES or not wait:
                 break
             remaining = deadline - self._clock()
             if remaining <= 0:
-                raise SyncError(f"service {service.label} is still {state_named(state)} after waiting {timeout:g} s for RUNNING",
-                                failure={"status": None, "message": f"timed out waiting for state RUNNING, last state {state}",
-                                         "state": state}, applied=self._summaries())
+                message = f"service {service.label} is still {state_named(state)} after waiting {timeout:g} s for RUNNING"
+                if self._sets_aside(service, NOT_RUNNING, message):
+                    return False
+                raise SyncError(message, failure={"status": None, "message": f"timed out waiting for state RUNNING, last state {state}",
+                                                  "state": state}, applied=self._summaries())
             self._sleep(min(max(timeout / 20.0, 1.0), 10.0, remaining))
             try:
                 document = self.reader.service(service.declaration.project, service.declaration.service_name)
                 service.current = pools_of(service.label, document)
             except ReadError as err:
+                if service_gone(err.failure) and self._sets_aside(service, NOT_FOUND, err.message):
+                    return False
                 raise SyncError(err.message, failure=err.failure, applied=self._summaries()) from None
             read_again = True
         if read_again:  # the pools may have moved while we waited
             service.document = document
             service.changes = self._replan(service)
+        return True
 
     # --- writing ------------------------------------------------------------------------------
 

@@ -223,6 +223,22 @@ options:
     description: Seconds to wait for a service with O(wait=true).
     type: int
     default: 600
+  unavailable:
+    description:
+      - What to do with a declared service that cannot take its pool changes now, so that one sleeping service does
+        not hold back the others (a nightly job over many projects, for example).
+      - A service is unavailable when it is powered off and has writes pending (Aiven may drop a powered-off
+        service's pools, so it often has), is not C(RUNNING) or C(REBALANCING) after O(wait_timeout), or does not
+        exist (HTTP 404; a misspelt service name looks the same to the API).
+      - V(fail) stops the run before any write, naming the service. V(skip) sets the service aside (no write to it, not
+        even a purge's delete), applies the other services, names it in a warning and in RV(set_aside), and succeeds.
+        V(skip_then_fail) does the same and then fails naming the set-aside services, keeping RV(changes) and
+        C(applied), so a scheduled job alerts without holding back the services that could be changed.
+      - Problems of the declaration itself (a rule broken, a database or user a running service does not have) fail
+        the run before any write whatever this says. Check mode predicts the same, but does not wait for a service.
+    type: str
+    choices: [fail, skip, skip_then_fail]
+    default: fail
 notes:
   - Connecting through a new or just changed pool may work only minutes after the API shows it; a client should
     retry its first connection.
@@ -318,6 +334,19 @@ EXAMPLES = r"""
     service_name: pg-demo
     pool_name: reports
     state: absent
+
+- name: Nightly run; a powered-off dev service is set aside, the others are applied, and the job still fails to alert
+  dbpools.aiven.aiven_connection_pool:
+    project: demo-project
+    services:
+      - service_name: pg-prod
+        pools:
+          - {pool_name: app-pool, database_name: appdb, pool_size: 25}
+      - service_name: pg-dev
+        pools:
+          - {pool_name: app-pool, database_name: appdb}
+    unavailable: skip_then_fail
+  register: nightly  # nightly.set_aside: [{project, service_name, reason: powered_off, message}]
 """
 
 RETURN = r"""
@@ -508,6 +537,17 @@ changed_by_others:
   elements: dict
   sample:
     - {project: demo-project, service_name: pg-demo, pool_name: legacy, what: deleted}
+set_aside:
+  description:
+    - The declared services left unchanged because they were unavailable (see O(unavailable)), each with C(project),
+      C(service_name), C(reason) (V(powered_off), V(not_running) or V(not_found)) and C(message), which says what is
+      wrong and what to do. A warning names each. Empty with O(unavailable=fail).
+  returned: success, and failed runs where it is not empty
+  type: list
+  elements: dict
+  sample:
+    - {project: demo-project, service_name: pg-dev, reason: powered_off,
+       message: "demo-project/pg-dev: the service is powered off (state POWEROFF); power it on before changing its pools"}
 """
 
 from collections.abc import Mapping
@@ -517,6 +557,8 @@ from ansible.module_utils.basic import AnsibleModule, _load_params
 from ansible.module_utils.common.validation import check_type_dict
 
 from ansible_collections.dbpools.aiven.plugins.module_utils._ansible_module import AivenModule, check_connection_options, check_identity, make_client
+from ansible_collections.dbpools.aiven.plugins.module_utils._availability import CHOICES as UNAVAILABLE_CHOICES
+from ansible_collections.dbpools.aiven.plugins.module_utils._availability import FAIL, fails_after, failure_details, failure_message
 from ansible_collections.dbpools.aiven.plugins.module_utils._connection_options import common_argument_spec
 from ansible_collections.dbpools.aiven.plugins.module_utils._declaration_rules import (
     CONCURRENCY_DEFAULT,
@@ -578,6 +620,7 @@ def argument_spec() -> dict:
         concurrency={"type": "int", "default": CONCURRENCY_DEFAULT},
         wait={"type": "bool", "default": True},
         wait_timeout={"type": "int", "default": 600},
+        unavailable={"type": "str", "choices": list(UNAVAILABLE_CHOICES), "default": FAIL},
         **SETTING_OPTIONS,
     )
     return spec
@@ -755,13 +798,16 @@ def main() -> None:
     client = make_client(module, params["concurrency"])
     engine = PoolEngine(client, params["concurrency"], include_secrets=params["include_secrets"])
     try:
-        result = engine.run(declared, check_mode=module.check_mode, wait=params["wait"], wait_timeout=params["wait_timeout"])
+        result = engine.run(declared, check_mode=module.check_mode, wait=params["wait"], wait_timeout=params["wait_timeout"],
+                            unavailable=params["unavailable"])
     except SyncError as err:
         warn_all(module, engine.warnings)
         # Names and texts read from the API are in it: shown printable (failure keeps them as sent).
         details = err.details()
         if engine.changed_by_others:
             details["changed_by_others"] = engine.changed_by_others
+        if engine.set_aside:
+            details["set_aside"] = [item.entry() for item in engine.set_aside]
         module.fail_json(msg=printable(err.message, MESSAGE_MAX), changed=bool(err.applied), **details)
     finally:
         client.close()
@@ -779,6 +825,11 @@ def main() -> None:
         output["connection_pool"] = next((pool for pool in pools if pool["pool_name"] == params["pool_name"]), {})
     if module._diff:
         output["diff"] = result.diff
+    output["set_aside"] = [item.entry() for item in result.set_aside]
+    if fails_after(params["unavailable"], result.set_aside):
+        # The other services were applied: the failure keeps what was done, as any failure after writes does.
+        module.fail_json(msg=printable(failure_message(result.set_aside, len(result.changes), module.check_mode), MESSAGE_MAX),
+                         failure=failure_details(result.set_aside), applied=result.applied, **output)
     module.exit_json(**output)
 
 
