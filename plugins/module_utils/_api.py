@@ -52,7 +52,7 @@ import re
 import time
 from datetime import timezone
 from email.utils import parsedate_to_datetime
-from typing import Any, Callable
+from typing import Any, Callable, Protocol
 from urllib.parse import quote
 
 from ansible_collections.dbpools.aiven.plugins.module_utils._pacing import BUDGET_MAX, RatePacer, Turn
@@ -112,6 +112,7 @@ class AivenApiError(Exception):
     maybe_applied: bool
     attempts: int
     gave_up: bool
+    hint: str
 
     def __init__(
         self,
@@ -123,6 +124,7 @@ class AivenApiError(Exception):
         maybe_applied: bool = False,
         attempts: int = 1,
         gave_up: bool = False,
+        hint: str = "",
     ) -> None:
         self.status = status
         self.message = message
@@ -136,6 +138,8 @@ class AivenApiError(Exception):
         self.attempts = attempts
         # The answer was worth another attempt but the retries ran out.
         self.gave_up = gave_up
+        # What the user can do about it, ours (failure() keeps the API's message apart).
+        self.hint = hint
         super().__init__(self._text())
 
     def _text(self) -> str:
@@ -146,6 +150,8 @@ class AivenApiError(Exception):
         # Without a status the message itself says it (see AivenClient._final).
         if self.status is not None and self.gave_up and self.attempts > 1:
             what += f" (gave up after {self.attempts} attempts)"
+        if self.hint:
+            what += f"; {self.hint}"
         return f"{where}: {what}" if where else what
 
     def __repr__(self) -> str:
@@ -292,8 +298,11 @@ class AivenClient:
         pool_connections: int = 16,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
+        token_source: str = "",
     ) -> None:
         self._token = (token or "").strip()
+        # Where the token came from (``_project_tokens``), named when the API refuses it; never the token.
+        self.token_source = token_source
         self._token_problem = ""
         if not self._token:
             self._token_problem = "no API token given"
@@ -415,7 +424,7 @@ class AivenClient:
         path = self._path(method, segments)
         url = self.origin + path + (f"?{query}" if query else "")
         if self._token_problem:
-            raise AivenApiError(None, self._token_problem, method=method, path=path)
+            raise AivenApiError(None, self._token_problem, method=method, path=path, hint=self._token_hint(None, ""))
         pool_write = method in _WRITE_METHODS and _is_pool_path(segments)
         attempt = 0
         maybe_applied = False
@@ -498,7 +507,20 @@ class AivenClient:
             elif problem:
                 excerpt = _plain_excerpt(got.body.decode("utf-8", "replace"))
             message = f"{reason}: {excerpt}" if excerpt else reason
-        return AivenApiError(got.status, self._scrub(message), errors=self._scrub_value(errors), method=method, path=path)
+        return AivenApiError(got.status, self._scrub(message), errors=self._scrub_value(errors), method=method, path=path,
+                             hint=self._token_hint(got.status, message))
+
+    def _token_hint(self, status: int | None, message: str) -> str:
+        """Where the token came from, for an answer that is about the token: 401, 403 "Not a project member", or none sent."""
+        if not self.token_source:
+            return ""
+        if status == 401:
+            return f"the API token is from {self.token_source}: check that it is valid, not expired or revoked"
+        if status == 403 and "project member" in message.lower():
+            return f"the API token is from {self.token_source}: its user must be a member of the project"
+        if status is None:
+            return f"the API token is from {self.token_source}"
+        return ""
 
     @staticmethod
     def _final(error: AivenApiError, attempts: int, maybe_applied: bool, gave_up: bool) -> AivenApiError:
@@ -506,7 +528,7 @@ class AivenClient:
         if error.status is None and gave_up and attempts > 1:
             message += f" (gave up after {attempts} attempts)"
         return AivenApiError(error.status, message, errors=error.errors, method=error.method, path=error.path,
-                             maybe_applied=maybe_applied, attempts=attempts, gave_up=gave_up)
+                             maybe_applied=maybe_applied, attempts=attempts, gave_up=gave_up, hint=error.hint)
 
     # -- API ------------------------------------------------------------
 
@@ -576,3 +598,17 @@ class AivenClient:
                 raise
             return err.maybe_applied
         return True
+
+
+class PoolsApi(Protocol):
+    """The requests the write engine and ServiceReader make: an AivenClient, or the clients of a run by project (``_project_tokens``)."""
+
+    def get_service(self, project: str, service: str, include_secrets: bool = False) -> dict: ...
+
+    def list_services(self, project: str, include_secrets: bool = False) -> list[dict]: ...
+
+    def create_pool(self, project: str, service: str, body: dict) -> bool: ...
+
+    def update_pool(self, project: str, service: str, pool_name: str, body: dict) -> None: ...
+
+    def delete_pool(self, project: str, service: str, pool_name: str) -> bool: ...
