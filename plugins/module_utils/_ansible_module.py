@@ -56,7 +56,7 @@ def project_clients(module: AnsibleModule, projects: Iterable[str], concurrency:
         module.fail_json(msg=err.message)
     if not HAS_REQUESTS:
         module.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
-    return ProjectClients(tokens, projects, lambda token, source: client_for(module.params, concurrency, token, source))
+    return ProjectClients(tokens, projects, lambda token, sources: client_for(module.params, concurrency, token, sources))
 
 
 def check_identity(module: AnsibleModule) -> None:

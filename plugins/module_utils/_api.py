@@ -271,6 +271,17 @@ def _named_limit(text: str) -> int | None:
     return BUDGET_MAX if len(digits) > 9 else int(digits)
 
 
+def _token_hint(source: str, status: int | None, message: str) -> str:
+    """Where the token came from (``source``), for an answer about the token: 401 or 403 "Not a project member"."""
+    if not source:
+        return ""
+    if status == 401:
+        return f"the API token is from {source}: check that it is valid, not expired or revoked"
+    if status == 403 and "project member" in message.lower():
+        return f"the API token is from {source}: its user must be a member of the project"
+    return ""
+
+
 def _token_pattern(token: str) -> re.Pattern:
     """The token as written, URL-quoted (``%2F``, ``%2f``, ``+``-quoting's ``%2B``) or quoted twice."""
     parts = []
@@ -298,11 +309,11 @@ class AivenClient:
         pool_connections: int = 16,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
-        token_source: str = "",
+        token_sources: dict[str, str] | None = None,
     ) -> None:
         self._token = (token or "").strip()
-        # Where the token came from (``_project_tokens``), named when the API refuses it; never the token.
-        self.token_source = token_source
+        # Project -> where its token came from (``_project_tokens``), named when the API refuses it; never the token.
+        self.token_sources = dict(token_sources or {})
         self._token_problem = ""
         if not self._token:
             self._token_problem = "no API token given"
@@ -423,8 +434,9 @@ class AivenClient:
         method = method.upper()
         path = self._path(method, segments)
         url = self.origin + path + (f"?{query}" if query else "")
+        source = self.token_sources.get(segments[1], "") if len(segments) > 1 and segments[0] == "project" else ""
         if self._token_problem:
-            raise AivenApiError(None, self._token_problem, method=method, path=path, hint=self._token_hint(None, ""))
+            raise AivenApiError(None, self._token_problem, method=method, path=path, hint=f"the API token is from {source}" if source else "")
         pool_write = method in _WRITE_METHODS and _is_pool_path(segments)
         attempt = 0
         maybe_applied = False
@@ -445,7 +457,7 @@ class AivenClient:
             # A status of None: no usable reply (none at all, or a read cut off).
             retryable = not got.fatal and (error.status is None or error.status in RETRY_STATUSES or (pool_write and error.service_missing))
             if not retryable or attempt > self.max_retries:
-                raise self._final(error, attempt, maybe_applied, gave_up=retryable)
+                raise self._final(error, attempt, maybe_applied, gave_up=retryable, hint=_token_hint(source, error.status, error.message))
             if error.status is None:
                 maybe_applied = maybe_applied or got.sent
             elif error.status not in _NOT_APPLIED_STATUSES and not error.service_missing:
@@ -507,28 +519,15 @@ class AivenClient:
             elif problem:
                 excerpt = _plain_excerpt(got.body.decode("utf-8", "replace"))
             message = f"{reason}: {excerpt}" if excerpt else reason
-        return AivenApiError(got.status, self._scrub(message), errors=self._scrub_value(errors), method=method, path=path,
-                             hint=self._token_hint(got.status, message))
-
-    def _token_hint(self, status: int | None, message: str) -> str:
-        """Where the token came from, for an answer that is about the token: 401, 403 "Not a project member", or none sent."""
-        if not self.token_source:
-            return ""
-        if status == 401:
-            return f"the API token is from {self.token_source}: check that it is valid, not expired or revoked"
-        if status == 403 and "project member" in message.lower():
-            return f"the API token is from {self.token_source}: its user must be a member of the project"
-        if status is None:
-            return f"the API token is from {self.token_source}"
-        return ""
+        return AivenApiError(got.status, self._scrub(message), errors=self._scrub_value(errors), method=method, path=path)
 
     @staticmethod
-    def _final(error: AivenApiError, attempts: int, maybe_applied: bool, gave_up: bool) -> AivenApiError:
+    def _final(error: AivenApiError, attempts: int, maybe_applied: bool, gave_up: bool, hint: str = "") -> AivenApiError:
         message = error.message
         if error.status is None and gave_up and attempts > 1:
             message += f" (gave up after {attempts} attempts)"
         return AivenApiError(error.status, message, errors=error.errors, method=error.method, path=error.path,
-                             maybe_applied=maybe_applied, attempts=attempts, gave_up=gave_up, hint=error.hint)
+                             maybe_applied=maybe_applied, attempts=attempts, gave_up=gave_up, hint=hint)
 
     # -- API ------------------------------------------------------------
 

@@ -230,14 +230,15 @@ def check_options(options: Mapping[str, Any], environ: Mapping[str, str], warn: 
         warn(VALIDATE_CERTS_OFF)
 
 
-def client_for(options: Mapping[str, Any], pool_connections: int = 1, token: str | None = None, token_source: str = "") -> AivenClient:
+def client_for(options: Mapping[str, Any], pool_connections: int = 1, token: str | None = None,
+               token_sources: dict[str, str] | None = None) -> AivenClient:
     """The API client for checked connection ``options`` (see check_options); needs requests (HAS_REQUESTS).
 
-    ``token`` replaces api_token (a project's own, see ``_project_tokens``); ``token_source`` says where it came from.
+    ``token`` replaces api_token (a project's own, see ``_project_tokens``); ``token_sources``: by project, where it came from.
     """
     return AivenClient(
         token=options["api_token"] if token is None else token,
-        token_source=token_source,
+        token_sources=token_sources,
         api_url=options["api_url"] or DEFAULT_API_URL,
         timeout=options["api_timeout"],
         validate_certs=options["validate_certs"],

@@ -8,7 +8,8 @@ kept for messages (the no-token error, a 401): the task's option (a module canno
 ``module_defaults`` from it), the caller's variable (``TokenNames``), or the
 environment variable. Never the token itself.
 
-ProjectClients holds one AivenClient per distinct token, each with its own rate-limit
+ProjectClients holds one AivenClient per distinct token (each knows, by project, where
+its token came from), each with its own rate-limit
 pacer: Aiven limits requests per user, and teams give each project its own (application)
 user, so one project's 429 must not hold back the others; two tokens of one user
 share a limit, which each pacer then sees as a tighter one and adapts to (``_pacing``).
@@ -128,14 +129,16 @@ class ProjectClients:
     The requests of ``PoolsApi`` go to the client of their project.
     """
 
-    def __init__(self, tokens: ProjectTokens, projects: Iterable[str], make: Callable[[str, str], AivenClient]) -> None:
-        """``make(token, source)`` builds a client; every project's token is found first (OptionError), before any client."""
+    def __init__(self, tokens: ProjectTokens, projects: Iterable[str], make: Callable[[str, dict[str, str]], AivenClient]) -> None:
+        """``make(token, sources)`` builds a client (``sources``: project -> where its token came from).
+
+        Every project's token is found first (OptionError), before any client is made.
+        """
         chosen = {project: tokens.token_for(project) for project in dict.fromkeys(projects)}
-        sources: dict[str, list[str]] = {}
-        for token in chosen.values():
-            if token.source not in sources.setdefault(token.value, []):
-                sources[token.value].append(token.source)
-        clients = {value: make(value, " and ".join(named)) for value, named in sources.items()}
+        sources: dict[str, dict[str, str]] = {}
+        for project, token in chosen.items():
+            sources.setdefault(token.value, {})[project] = token.source
+        clients = {value: make(value, by_project) for value, by_project in sources.items()}
         self._by_project = {project: clients[token.value] for project, token in chosen.items()}
         self._clients = list(clients.values())
 

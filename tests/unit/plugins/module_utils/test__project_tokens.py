@@ -94,23 +94,23 @@ def test_an_unusable_entry_is_named_never_shown(tokens: Any, message: str) -> No
 
 
 class Made:
-    """make(token, source) for ProjectClients: records each client made."""
+    """make(token, sources) for ProjectClients: records each client made."""
 
     def __init__(self, url: str) -> None:
         self.url = url
-        self.made: list[tuple[str, str]] = []
+        self.made: list[tuple[str, dict[str, str]]] = []
 
-    def __call__(self, token: str, source: str):
-        self.made.append((token, source))
-        return make_client(self.url, token=token, token_source=source, max_retries=0)
+    def __call__(self, token: str, sources: dict[str, str]):
+        self.made.append((token, sources))
+        return make_client(self.url, token=token, token_sources=sources, max_retries=0)
 
 
-def test_one_client_per_distinct_token_each_naming_every_source_of_its_token(server) -> None:
+def test_one_client_per_distinct_token_knowing_each_projects_source(server) -> None:
     params = {"api_token": DEFAULT, "api_tokens": {"a": TOKEN_A, "b": TOKEN_B, "c": DEFAULT}}
     made = Made(server.url)
     clients = ProjectClients(project_tokens(params, params, {}), ["a", "b", "c", "d", "a"], made)
-    assert made.made == [(TOKEN_A, "api_tokens[a]"), (TOKEN_B, "api_tokens[b]"),
-                         (DEFAULT, "api_tokens[c] and the task's api_token (or module_defaults)")]
+    assert made.made == [(TOKEN_A, {"a": "api_tokens[a]"}), (TOKEN_B, {"b": "api_tokens[b]"}),
+                         (DEFAULT, {"c": "api_tokens[c]", "d": "the task's api_token (or module_defaults)"})]
     assert clients.client("c") is clients.client("d") and clients.client("a") is not clients.client("b")
     clients.close()
 
@@ -150,7 +150,7 @@ def test_each_request_goes_with_its_projects_token(server) -> None:
 def test_an_answer_about_the_token_names_where_it_came_from(server, status: int, message: str, hint: str) -> None:
     server.script("GET", SERVICE_PATH, (status, {}, aiven_error(message, status)))
     with pytest.raises(AivenApiError) as info:
-        make_client(server.url, token=TOKEN_A, token_source="api_tokens[proj]", max_retries=0).get_service("proj", "pg1")
+        make_client(server.url, token=TOKEN_A, token_sources={"proj": "api_tokens[proj]", "other": "api_token"}, max_retries=0).get_service("proj", "pg1")
     assert str(info.value) == f"GET {SERVICE_PATH}: HTTP {status}: {message}{hint}"
     assert info.value.failure()["message"] == message
     assert TOKEN_A not in str(info.value)
@@ -165,6 +165,20 @@ def test_a_client_without_a_source_says_nothing_more_on_a_401(server) -> None:
 
 def test_an_unusable_token_names_its_source_before_any_request(server) -> None:
     with pytest.raises(AivenApiError) as info:
-        make_client(server.url, token="two words", token_source="api_tokens[proj]").get_service("proj", "pg1")
+        make_client(server.url, token="two words", token_sources={"proj": "api_tokens[proj]"}).get_service("proj", "pg1")
     assert str(info.value).endswith("the API token contains spaces, control or non-ASCII characters; the API token is from api_tokens[proj]")
     assert server.requests == []
+
+
+def test_a_token_shared_by_two_projects_is_named_as_each_project_got_it(server) -> None:
+    params = {"api_token": DEFAULT, "api_tokens": {"c": DEFAULT}}
+    clients = ProjectClients(project_tokens(params, params, {}), ["c", "d"], Made(server.url))
+    texts = []
+    for project in ("c", "d"):
+        server.script("GET", f"/v1/project/{project}/service/pg1", (401, {}, aiven_error("Missing (expired) db token", 401)))
+        with pytest.raises(AivenApiError) as info:
+            clients.get_service(project, "pg1")
+        texts.append(str(info.value).split("; ", 1)[1])
+    assert texts == ["the API token is from api_tokens[c]: check that it is valid, not expired or revoked",
+                     "the API token is from the task's api_token (or module_defaults): check that it is valid, not expired or revoked"]
+    clients.close()
