@@ -289,6 +289,15 @@ EXAMPLES = r"""
         pools:
           - {pool_name: billing, database_name: billing}
 
+- name: Two projects in one call, each with its own least-privilege token (others would use api_token)
+  dbpools.aiven.aiven_connection_pool:
+    api_tokens:
+      prod-project: "{{ vault_aiven_prod_token }}"
+      dev-project: "{{ vault_aiven_dev_token }}"
+    services:
+      - {project: prod-project, service_name: pg-orders, pools: [{pool_name: orders, database_name: orders}]}
+      - {project: dev-project, service_name: pg-orders, pools: [{pool_name: orders, database_name: orders}]}
+
 - name: Flat lists from inventory, each pool naming its service; errors name the lists
   dbpools.aiven.aiven_connection_pool:
     project: demo-project
