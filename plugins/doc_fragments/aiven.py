@@ -27,7 +27,7 @@ options:
         Each project named here is read and written with its own token; any other project with O(api_token).
         A project with neither fails the task before any request, naming the project.
       - When not set, the environment variable E(AIVEN_PROJECT_TOKENS) is read as a JSON object of the same
-        shape (what an AWX credential can inject).
+        shape (what an AWX credential can inject); any other value fails before any request, naming the variable.
       - Every value is a C(no_log) value. A 401 (and a 403 "Not a project member") says where the token came
         from, such as C(api_tokens[PROJECT]), the task's O(api_token) or E(AIVEN_TOKEN); never the token.
     type: dict

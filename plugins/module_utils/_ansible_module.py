@@ -72,4 +72,3 @@ def project_ca_from_path(module: AnsibleModule) -> str | None:
         return project_ca_from_file(module.params["project_ca_path"], module.params["ca_cert"], "ca_cert: true")
     except OptionError as err:
         module.fail_json(msg=err.message)
-

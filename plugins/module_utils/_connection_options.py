@@ -12,11 +12,12 @@ Which token each project gets, and where it came from, is ``_project_tokens``'s.
 from __future__ import annotations
 
 import ipaddress
+import json
 import math
 import os
 import re
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 from ansible.module_utils.basic import _load_params
@@ -70,13 +71,33 @@ def env_if_set(*names: str) -> str:
     return value
 
 
+def json_object_text(value: str | None) -> bool:
+    """True when ``value`` is the text of a JSON object."""
+    try:
+        return isinstance(json.loads(value or ""), dict)
+    except ValueError:
+        return False
+
+
+def env_json_object(name: str) -> str:
+    """Ansible fallback: the variable ``name`` when it holds a JSON object (a text, as Ansible wants a no_log fallback).
+
+    Anything else counts as unset here, and ``_project_tokens`` names the variable in its error instead of
+    Ansible's type error, which would name only the option.
+    """
+    value = first_set(os.environ, [name])
+    if not json_object_text(value):
+        raise AnsibleFallbackNotFound
+    return cast(str, value)
+
+
 def common_argument_spec() -> dict[str, Any]:
     """The modules' argument spec of the connection options (doc fragment dbpools.aiven.aiven)."""
     spec: dict[str, Any] = {
         # Not required here: check_options says where a token can come from, Ansible's message would not.
         "api_token": {"type": "str", "no_log": True, "fallback": (env_if_set, list(TOKEN_VARIABLES))},
         # Every value a token: no_log masks each; the project names (keys) stay readable.
-        "api_tokens": {"type": "dict", "no_log": True, "fallback": (env_if_set, [PROJECT_TOKENS_VARIABLE])},
+        "api_tokens": {"type": "dict", "no_log": True, "fallback": (env_json_object, [PROJECT_TOKENS_VARIABLE])},
         # Fallbacks apply before defaults: AIVEN_WEB_URL, as Aiven's own tools read it, then the public API.
         "api_url": {"type": "str", "default": DEFAULT_API_URL, "fallback": (env_if_set, [URL_VARIABLE])},
         "validate_certs": {"type": "bool", "default": True},

@@ -27,6 +27,8 @@ from ansible_collections.dbpools.aiven.plugins.module_utils._connection_options 
     PROJECT_TOKENS_VARIABLE,
     TOKEN_VARIABLES,
     OptionError,
+    first_set,
+    json_object_text,
 )
 from ansible_collections.dbpools.aiven.plugins.module_utils._text import printable
 
@@ -113,6 +115,10 @@ def project_tokens(params: Mapping[str, Any], raw: Mapping[str, Any], environ: M
     An option in ``raw`` came from the task or module_defaults; otherwise from the environment.
     """
     names = names or TokenNames()
+    if "api_tokens" not in raw and not json_object_text(first_set(environ, [PROJECT_TOKENS_VARIABLE]) or "{}"):
+        # Never shown: it holds tokens.
+        raise OptionError(f"the environment variable {PROJECT_TOKENS_VARIABLE} must be a JSON object from project name to API token, "
+                          'such as {"prod-project": "TOKEN"}')
     default = None
     if (params.get("api_token") or "").strip():
         if "api_token" in raw:

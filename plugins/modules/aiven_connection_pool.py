@@ -591,7 +591,9 @@ def argument_spec() -> dict:
         # Raw: their own checks name them as variable_names says.
         purge_services={"type": "raw"},
         allow_empty_services={"type": "raw"},
-        variable_names={"type": "dict", "options": {key: {"type": "str"} for key in DEFINITIONS_NAMES + TOKEN_NAMES}},
+        # Names of variables, not secrets: no_log false for api_token and api_tokens says so.
+        variable_names={"type": "dict", "options": dict({key: {"type": "str"} for key in DEFINITIONS_NAMES},
+                                                        **{key: {"type": "str", "no_log": False} for key in TOKEN_NAMES})},
         include_secrets={"type": "bool", "default": False},
         concurrency={"type": "int", "default": CONCURRENCY_DEFAULT},
         wait={"type": "bool", "default": True},

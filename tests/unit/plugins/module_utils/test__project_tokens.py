@@ -47,7 +47,7 @@ def test_a_project_in_api_tokens_gets_its_own_token_the_others_api_token() -> No
 
 def test_a_token_from_the_environment_names_the_variable_it_came_from() -> None:
     params = {"api_token": DEFAULT, "api_tokens": {"a": TOKEN_A}}
-    environ = {"AIVEN_TOKEN": " ", "AIVEN_AUTH_TOKEN": DEFAULT, "AIVEN_PROJECT_TOKENS": "{...}"}
+    environ = {"AIVEN_TOKEN": " ", "AIVEN_AUTH_TOKEN": DEFAULT, "AIVEN_PROJECT_TOKENS": '{"a": "-"}'}
     assert sources(params, {}, environ) == {"a": "the environment variable AIVEN_PROJECT_TOKENS (project a)",
                                             "b": "the environment variable AIVEN_AUTH_TOKEN"}
     assert sources(params, {}, {"AIVEN_TOKEN": DEFAULT})["b"] == "the environment variable AIVEN_TOKEN"

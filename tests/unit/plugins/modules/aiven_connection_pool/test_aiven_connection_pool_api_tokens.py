@@ -12,7 +12,7 @@ import pytest
 
 from ansible_collections.dbpools.aiven.plugins.modules import aiven_connection_pool, aiven_connection_pool_info
 from ansible_collections.dbpools.aiven.tests.unit.plugins.support.fake_api import error_reply
-from ansible_collections.dbpools.aiven.tests.unit.plugins.support.module_runner import run_module
+from ansible_collections.dbpools.aiven.tests.unit.plugins.support.module_runner import run_module, warnings_of
 
 DEFAULT = "default-T0KEN-0123456789abcdef"
 TOKEN_A = "proj-a-T0KEN-0123456789abcdef"
@@ -66,8 +66,8 @@ def test_api_tokens_alone_serve_every_project_they_name(fake_api, capsys):
     assert not result.get("failed"), result.get("msg")
     assert tokens_by_project(fake_api) == {"proj-a": {f"aivenv1 {TOKEN_A}"}, "proj-b": {f"aivenv1 {TOKEN_B}"}}
     # no_log on the mapping masks each value and keeps the project names.
-    assert result["invocation"]["module_args"]["api_tokens"] == {"proj-a": "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER",
-                                                                  "proj-b": "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"}
+    masked = "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"
+    assert result["invocation"]["module_args"]["api_tokens"] == {"proj-a": masked, "proj-b": masked}
 
 
 @pytest.mark.parametrize(("names", "message"), [
@@ -134,5 +134,22 @@ def test_variable_names_for_the_tokens_go_with_every_form_the_others_with_defini
               "pool_name": "pool-a", "database_name": "appdb", "api_tokens": {"proj-a": TOKEN_A}}
     result = run(fake_api, capsys, args=dict(single, variable_names=ROLE_NAMES))
     assert not result.get("failed"), result.get("msg")
+    assert warnings_of(result) == []  # no "did not set no_log" for the names of the token variables
     result = run(fake_api, capsys, args=dict(single, variable_names={"project": "connection_pools_project"}))
     assert result["msg"] == "variable_names.project only go with definitions"
+
+
+@pytest.mark.parametrize("value", ["prod-project: " + TOKEN_A, json.dumps([TOKEN_A]), "{" + TOKEN_A])
+def test_aiven_project_tokens_that_is_no_json_object_fails_naming_the_variable_not_its_value(fake_api, capsys, monkeypatch, value):
+    monkeypatch.setenv("AIVEN_PROJECT_TOKENS", value)
+    result = run(fake_api, capsys, api_token=DEFAULT)
+    assert result["msg"] == ('the environment variable AIVEN_PROJECT_TOKENS must be a JSON object from project name to API token, '
+                             'such as {"prod-project": "TOKEN"}')
+    assert fake_api.requests == []
+
+
+def test_api_tokens_on_the_task_win_over_aiven_project_tokens(fake_api, capsys, monkeypatch):
+    monkeypatch.setenv("AIVEN_PROJECT_TOKENS", "not json")
+    result = run(fake_api, capsys, api_tokens={"proj-a": TOKEN_A, "proj-b": TOKEN_B})
+    assert not result.get("failed"), result.get("msg")
+    assert tokens_by_project(fake_api) == {"proj-a": {f"aivenv1 {TOKEN_A}"}, "proj-b": {f"aivenv1 {TOKEN_B}"}}
