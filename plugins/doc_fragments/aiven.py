@@ -18,8 +18,19 @@ options:
         that echo it (also URL-quoted) are scrubbed. Ansible's own debugging switches
         C(ANSIBLE_DEBUG) and C(ANSIBLE_KEEP_REMOTE_FILES) still write it in clear, whatever
         C(no_log) says. Keep it in Ansible Vault or an AWX/Controller credential.
-      - Required in one of these three places; without any, the task fails naming them.
+      - Required in one of these three places; without any, the task fails naming them, unless O(api_tokens)
+        has a token for every project of the task.
     type: str
+  api_tokens:
+    description:
+      - API tokens by project, a mapping from project name to token, for a least-privilege token per project.
+        Each project named here is read and written with its own token; any other project with O(api_token).
+        A project with neither fails the task before any request, naming the project.
+      - When not set, the environment variable E(AIVEN_PROJECT_TOKENS) is read as a JSON object of the same
+        shape (what an AWX credential can inject); any other value fails before any request, naming the variable.
+      - Every value is a C(no_log) value. A 401 (and a 403 "Not a project member") says where the token came
+        from, such as C(api_tokens[PROJECT]), the task's O(api_token) or E(AIVEN_TOKEN); never the token.
+    type: dict
   api_url:
     description:
       - Origin of the Aiven API, V(https://host) or V(https://host:port), optionally ending

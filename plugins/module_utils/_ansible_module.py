@@ -1,15 +1,16 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The Ansible glue of the modules: AivenModule (every failure with ``failure``), the checks before any request, the client."""
+"""The Ansible glue of the modules: AivenModule (every failure with ``failure``), the checks before any request, the clients."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable, Mapping
 from typing import Any, NoReturn
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule, _load_params, missing_required_lib
 
-from ansible_collections.dbpools.aiven.plugins.module_utils._api import AivenClient, local_failure
+from ansible_collections.dbpools.aiven.plugins.module_utils._api import local_failure
 from ansible_collections.dbpools.aiven.plugins.module_utils._connection_options import (
     OptionError,
     check_options,
@@ -17,6 +18,7 @@ from ansible_collections.dbpools.aiven.plugins.module_utils._connection_options 
     project_ca_from_file,
 )
 from ansible_collections.dbpools.aiven.plugins.module_utils._declaration_rules import identity_problems
+from ansible_collections.dbpools.aiven.plugins.module_utils._project_tokens import ProjectClients, TokenNames, project_tokens
 from ansible_collections.dbpools.aiven.plugins.module_utils._transport import HAS_REQUESTS, REQUESTS_IMPORT_ERROR
 
 
@@ -33,12 +35,28 @@ class AivenModule(AnsibleModule):
         super().fail_json(msg, **kwargs)
 
 
-def check_connection_options(module: AnsibleModule) -> None:
-    """Fail on unusable connection options, before any request; warn about risky ones."""
+def project_clients(module: AnsibleModule, projects: Iterable[str], concurrency: int = 1,
+                    names: Mapping[str, Any] | None = None) -> ProjectClients:
+    """The clients of ``projects``, each with its project's token (api_tokens, else api_token); checks every connection option first.
+
+    ``names``: what messages call api_token and api_tokens (variable_names). Fails before any request.
+    """
+    projects = list(projects)
+    raw = _load_params()
     try:
-        check_options(module.params, os.environ, module.warn)
+        tokens = project_tokens(module.params, raw if isinstance(raw, Mapping) else {}, os.environ, TokenNames.given(names))
+        # Masked wherever they could show; Ansible masks only the whole string of an api_tokens given as JSON text.
+        module.no_log_values.update(tokens.values())
+        # The token problem first: without one, nothing else matters.
+        # No project (nothing declared) still needs a token, as before api_tokens.
+        for project in projects or ([] if tokens.own else [""]):
+            tokens.token_for(project)
+        check_options(module.params, os.environ, module.warn, token_checked=True)
     except OptionError as err:
         module.fail_json(msg=err.message)
+    if not HAS_REQUESTS:
+        module.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
+    return ProjectClients(tokens, projects, lambda token, sources: client_for(module.params, concurrency, token, sources))
 
 
 def check_identity(module: AnsibleModule) -> None:
@@ -54,10 +72,3 @@ def project_ca_from_path(module: AnsibleModule) -> str | None:
         return project_ca_from_file(module.params["project_ca_path"], module.params["ca_cert"], "ca_cert: true")
     except OptionError as err:
         module.fail_json(msg=err.message)
-
-
-def make_client(module: AnsibleModule, concurrency: int = 1) -> AivenClient:
-    """The API client for this module's connection options, checked before (check_connection_options)."""
-    if not HAS_REQUESTS:
-        module.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
-    return client_for(module.params, concurrency)

@@ -52,7 +52,7 @@ import re
 import time
 from datetime import timezone
 from email.utils import parsedate_to_datetime
-from typing import Any, Callable
+from typing import Any, Callable, Protocol
 from urllib.parse import quote
 
 from ansible_collections.dbpools.aiven.plugins.module_utils._pacing import BUDGET_MAX, RatePacer, Turn
@@ -112,6 +112,7 @@ class AivenApiError(Exception):
     maybe_applied: bool
     attempts: int
     gave_up: bool
+    hint: str
 
     def __init__(
         self,
@@ -123,6 +124,7 @@ class AivenApiError(Exception):
         maybe_applied: bool = False,
         attempts: int = 1,
         gave_up: bool = False,
+        hint: str = "",
     ) -> None:
         self.status = status
         self.message = message
@@ -136,6 +138,8 @@ class AivenApiError(Exception):
         self.attempts = attempts
         # The answer was worth another attempt but the retries ran out.
         self.gave_up = gave_up
+        # What the user can do about it, ours (failure() keeps the API's message apart).
+        self.hint = hint
         super().__init__(self._text())
 
     def _text(self) -> str:
@@ -146,6 +150,8 @@ class AivenApiError(Exception):
         # Without a status the message itself says it (see AivenClient._final).
         if self.status is not None and self.gave_up and self.attempts > 1:
             what += f" (gave up after {self.attempts} attempts)"
+        if self.hint:
+            what += f"; {self.hint}"
         return f"{where}: {what}" if where else what
 
     def __repr__(self) -> str:
@@ -265,6 +271,17 @@ def _named_limit(text: str) -> int | None:
     return BUDGET_MAX if len(digits) > 9 else int(digits)
 
 
+def _token_hint(source: str, status: int | None, message: str) -> str:
+    """Where the token came from (``source``), for an answer about the token: 401 or 403 "Not a project member"."""
+    if not source:
+        return ""
+    if status == 401:
+        return f"the API token is from {source}: check that it is valid, not expired or revoked"
+    if status == 403 and "project member" in message.lower():
+        return f"the API token is from {source}: its user must be a member of the project"
+    return ""
+
+
 def _token_pattern(token: str) -> re.Pattern:
     """The token as written, URL-quoted (``%2F``, ``%2f``, ``+``-quoting's ``%2B``) or quoted twice."""
     parts = []
@@ -292,8 +309,11 @@ class AivenClient:
         pool_connections: int = 16,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
+        token_sources: dict[str, str] | None = None,
     ) -> None:
         self._token = (token or "").strip()
+        # Project -> where its token came from (``_project_tokens``), named when the API refuses it; never the token.
+        self.token_sources = dict(token_sources or {})
         self._token_problem = ""
         if not self._token:
             self._token_problem = "no API token given"
@@ -414,8 +434,9 @@ class AivenClient:
         method = method.upper()
         path = self._path(method, segments)
         url = self.origin + path + (f"?{query}" if query else "")
+        source = self.token_sources.get(segments[1], "") if len(segments) > 1 and segments[0] == "project" else ""
         if self._token_problem:
-            raise AivenApiError(None, self._token_problem, method=method, path=path)
+            raise AivenApiError(None, self._token_problem, method=method, path=path, hint=f"the API token is from {source}" if source else "")
         pool_write = method in _WRITE_METHODS and _is_pool_path(segments)
         attempt = 0
         maybe_applied = False
@@ -436,7 +457,7 @@ class AivenClient:
             # A status of None: no usable reply (none at all, or a read cut off).
             retryable = not got.fatal and (error.status is None or error.status in RETRY_STATUSES or (pool_write and error.service_missing))
             if not retryable or attempt > self.max_retries:
-                raise self._final(error, attempt, maybe_applied, gave_up=retryable)
+                raise self._final(error, attempt, maybe_applied, gave_up=retryable, hint=_token_hint(source, error.status, error.message))
             if error.status is None:
                 maybe_applied = maybe_applied or got.sent
             elif error.status not in _NOT_APPLIED_STATUSES and not error.service_missing:
@@ -501,12 +522,12 @@ class AivenClient:
         return AivenApiError(got.status, self._scrub(message), errors=self._scrub_value(errors), method=method, path=path)
 
     @staticmethod
-    def _final(error: AivenApiError, attempts: int, maybe_applied: bool, gave_up: bool) -> AivenApiError:
+    def _final(error: AivenApiError, attempts: int, maybe_applied: bool, gave_up: bool, hint: str = "") -> AivenApiError:
         message = error.message
         if error.status is None and gave_up and attempts > 1:
             message += f" (gave up after {attempts} attempts)"
         return AivenApiError(error.status, message, errors=error.errors, method=error.method, path=error.path,
-                             maybe_applied=maybe_applied, attempts=attempts, gave_up=gave_up)
+                             maybe_applied=maybe_applied, attempts=attempts, gave_up=gave_up, hint=hint)
 
     # -- API ------------------------------------------------------------
 
@@ -576,3 +597,17 @@ class AivenClient:
                 raise
             return err.maybe_applied
         return True
+
+
+class PoolsApi(Protocol):
+    """The requests the write engine and ServiceReader make: an AivenClient, or the clients of a run by project (``_project_tokens``)."""
+
+    def get_service(self, project: str, service: str, include_secrets: bool = False) -> dict: ...
+
+    def list_services(self, project: str, include_secrets: bool = False) -> list[dict]: ...
+
+    def create_pool(self, project: str, service: str, body: dict) -> bool: ...
+
+    def update_pool(self, project: str, service: str, pool_name: str, body: dict) -> None: ...
+
+    def delete_pool(self, project: str, service: str, pool_name: str) -> bool: ...

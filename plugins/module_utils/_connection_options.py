@@ -1,21 +1,23 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The connection options of the modules and the lookup connection_info, in one place.
 
-api_token, api_url, validate_certs, ca_path, api_timeout and api_retries (doc fragment
+api_token, api_tokens, api_url, validate_certs, ca_path, api_timeout and api_retries (doc fragment
 dbpools.aiven.aiven): their argument spec and environment fallbacks, their rules, the
 check both callers make before any request (with its warnings), and the client they
 configure. The modules get the options through common_argument_spec (Ansible applies
 the fallbacks); the lookup, which runs without AnsibleModule, through lookup_options.
+Which token each project gets, and where it came from, is ``_project_tokens``'s.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import json
 import math
 import os
 import re
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 from ansible.module_utils.basic import _load_params
@@ -27,6 +29,8 @@ from ansible_collections.dbpools.aiven.plugins.module_utils._text import shown, 
 
 TOKEN_VARIABLES = ("AIVEN_TOKEN", "AIVEN_AUTH_TOKEN")
 URL_VARIABLE = "AIVEN_WEB_URL"
+# api_tokens from the environment: a JSON object from project name to token (what an AWX credential can inject).
+PROJECT_TOKENS_VARIABLE = "AIVEN_PROJECT_TOKENS"
 NO_TOKEN = f"no API token: set api_token, or the environment variable {TOKEN_VARIABLES[0]} or {TOKEN_VARIABLES[1]}"
 VALIDATE_CERTS_OFF = "validate_certs is false: the Aiven API's TLS certificate is not checked"
 # A longer attempt is a hung connection; far beyond this, the socket layer overflows.
@@ -67,11 +71,33 @@ def env_if_set(*names: str) -> str:
     return value
 
 
+def json_object_text(value: str | None) -> bool:
+    """True when ``value`` is the text of a JSON object."""
+    try:
+        return isinstance(json.loads(value or ""), dict)
+    except ValueError:
+        return False
+
+
+def env_json_object(name: str) -> str:
+    """Ansible fallback: the variable ``name`` when it holds a JSON object (a text, as Ansible wants a no_log fallback).
+
+    Anything else counts as unset here, and ``_project_tokens`` names the variable in its error instead of
+    Ansible's type error, which would name only the option.
+    """
+    value = first_set(os.environ, [name])
+    if not json_object_text(value):
+        raise AnsibleFallbackNotFound
+    return cast(str, value)
+
+
 def common_argument_spec() -> dict[str, Any]:
     """The modules' argument spec of the connection options (doc fragment dbpools.aiven.aiven)."""
     spec: dict[str, Any] = {
         # Not required here: check_options says where a token can come from, Ansible's message would not.
         "api_token": {"type": "str", "no_log": True, "fallback": (env_if_set, list(TOKEN_VARIABLES))},
+        # Every value a token: no_log masks each; the project names (keys) stay readable.
+        "api_tokens": {"type": "dict", "no_log": True, "fallback": (env_json_object, [PROJECT_TOKENS_VARIABLE])},
         # Fallbacks apply before defaults: AIVEN_WEB_URL, as Aiven's own tools read it, then the public API.
         "api_url": {"type": "str", "default": DEFAULT_API_URL, "fallback": (env_if_set, [URL_VARIABLE])},
         "validate_certs": {"type": "bool", "default": True},
@@ -200,14 +226,18 @@ def connection_problem(api_token: str | None, api_url: str, timeout: float, api_
 # --- the check before any request, the client ------------------------------------------
 
 
-def check_options(options: Mapping[str, Any], environ: Mapping[str, str], warn: Callable[[str], None]) -> None:
+def check_options(options: Mapping[str, Any], environ: Mapping[str, str], warn: Callable[[str], None], token_checked: bool = False) -> None:
     """Raise OptionError for connection ``options`` that cannot be used; ``warn`` about risky ones (plain http, validate_certs off).
 
     ``options`` holds OPTION_NAMES (module.params, or lookup_options). Called before any request.
+    ``token_checked``: the caller found a token for each project itself (``_project_tokens``).
     The plain http warning comes before the CA files are checked: it stands whether they are usable or not.
     """
     api_url = options["api_url"] or DEFAULT_API_URL
-    problem = connection_problem(options["api_token"], api_url, options["api_timeout"], options["api_retries"])
+    if token_checked:
+        problem = api_url_problem(api_url) or timeout_problem(options["api_timeout"]) or retries_problem(options["api_retries"])
+    else:
+        problem = connection_problem(options["api_token"], api_url, options["api_timeout"], options["api_retries"])
     if problem:
         raise OptionError(problem)
     plain_http = plain_http_warning(api_url)
@@ -221,10 +251,15 @@ def check_options(options: Mapping[str, Any], environ: Mapping[str, str], warn: 
         warn(VALIDATE_CERTS_OFF)
 
 
-def client_for(options: Mapping[str, Any], pool_connections: int = 1) -> AivenClient:
-    """The API client for checked connection ``options`` (see check_options); needs requests (HAS_REQUESTS)."""
+def client_for(options: Mapping[str, Any], pool_connections: int = 1, token: str | None = None,
+               token_sources: dict[str, str] | None = None) -> AivenClient:
+    """The API client for checked connection ``options`` (see check_options); needs requests (HAS_REQUESTS).
+
+    ``token`` replaces api_token (a project's own, see ``_project_tokens``); ``token_sources``: by project, where it came from.
+    """
     return AivenClient(
-        token=options["api_token"],
+        token=options["api_token"] if token is None else token,
+        token_sources=token_sources,
         api_url=options["api_url"] or DEFAULT_API_URL,
         timeout=options["api_timeout"],
         validate_certs=options["validate_certs"],

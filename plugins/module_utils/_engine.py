@@ -20,7 +20,7 @@ from functools import partial
 from typing import Any, cast
 
 from ansible_collections.dbpools.aiven.plugins.module_utils import _declaration_rules, _pool_results, _pools_planning, _service_checks, _service_document
-from ansible_collections.dbpools.aiven.plugins.module_utils._api import AivenApiError, AivenClient
+from ansible_collections.dbpools.aiven.plugins.module_utils._api import AivenApiError, PoolsApi
 from ansible_collections.dbpools.aiven.plugins.module_utils._availability import FAIL, NOT_FOUND, NOT_RUNNING, POWERED_OFF, SetAside, service_gone, sets_aside
 from ansible_collections.dbpools.aiven.plugins.module_utils._read_lag import READ_LAG_TOTAL, read_until_shown
 from ansible_collections.dbpools.aiven.plugins.module_utils._reading import ReadError, ServiceReader, pools_of, redacted_warning, state_named
@@ -206,7 +206,7 @@ class EngineResult:
         return bool(self.changes)
 
 
-def _write(client: AivenClient, outcome: Outcome) -> None:
+def _write(client: PoolsApi, outcome: Outcome) -> None:
     outcome.attempted = True
     change, declaration = outcome.change, outcome.service.declaration
     project, service = declaration.project, declaration.service_name
@@ -292,7 +292,7 @@ def _by_others_warning(label: str, entry: Mapping[str, Any]) -> str:
 class PoolEngine:
     """Brings the declared services to their declared pools, or predicts what that would change."""
 
-    def __init__(self, client: AivenClient, concurrency: int = _declaration_rules.CONCURRENCY_DEFAULT, include_secrets: bool = False,
+    def __init__(self, client: PoolsApi, concurrency: int = _declaration_rules.CONCURRENCY_DEFAULT, include_secrets: bool = False,
                  sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic) -> None:
         self.client = client
         self.concurrency = concurrency

@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
-from ansible_collections.dbpools.aiven.plugins.module_utils._api import PROJECT_CA_PERMISSION, AivenApiError, AivenClient, local_failure
+from ansible_collections.dbpools.aiven.plugins.module_utils._api import PROJECT_CA_PERMISSION, AivenApiError, AivenClient, PoolsApi, local_failure
 from ansible_collections.dbpools.aiven.plugins.module_utils._declaration_rules import service_label
 from ansible_collections.dbpools.aiven.plugins.module_utils._pool_uri import REDACTED, password_redacted
 from ansible_collections.dbpools.aiven.plugins.module_utils._service_document import ReplyError, service_pools
@@ -101,7 +101,7 @@ class ServiceReader:
     (403) gets the same read without them, once per project, and a warning.
     """
 
-    def __init__(self, client: AivenClient, include_secrets: bool = False) -> None:
+    def __init__(self, client: PoolsApi, include_secrets: bool = False) -> None:
         self.client = client
         self.include_secrets = include_secrets
         self._refusals: dict[str, tuple[str, AivenApiError]] = {}  # project -> (what was read, the 403)

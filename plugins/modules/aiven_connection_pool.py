@@ -192,8 +192,15 @@ options:
     description:
       - With O(definitions), what messages call O(project), O(purge_services) and O(allow_empty_services), for example the
         variables a role sets them from.
+      - With any form, what messages call O(api_token) and O(api_tokens) (the no-token error, a 401).
     type: dict
     suboptions:
+      api_token:
+        description: Name of O(api_token) in messages.
+        type: str
+      api_tokens:
+        description: Name of O(api_tokens) in messages.
+        type: str
       project:
         description: Name of O(project) in messages.
         type: str
@@ -297,6 +304,15 @@ EXAMPLES = r"""
         service_name: pg-billing
         pools:
           - {pool_name: billing, database_name: billing}
+
+- name: Two projects in one call, each with its own least-privilege token (others would use api_token)
+  dbpools.aiven.aiven_connection_pool:
+    api_tokens:
+      prod-project: "{{ vault_aiven_prod_token }}"
+      dev-project: "{{ vault_aiven_dev_token }}"
+    services:
+      - {project: prod-project, service_name: pg-orders, pools: [{pool_name: orders, database_name: orders}]}
+      - {project: dev-project, service_name: pg-orders, pools: [{pool_name: orders, database_name: orders}]}
 
 - name: Flat lists from inventory, each pool naming its service; errors name the lists
   dbpools.aiven.aiven_connection_pool:
@@ -556,7 +572,7 @@ from typing import Any
 from ansible.module_utils.basic import AnsibleModule, _load_params
 from ansible.module_utils.common.validation import check_type_dict
 
-from ansible_collections.dbpools.aiven.plugins.module_utils._ansible_module import AivenModule, check_connection_options, check_identity, make_client
+from ansible_collections.dbpools.aiven.plugins.module_utils._ansible_module import AivenModule, check_identity, project_clients
 from ansible_collections.dbpools.aiven.plugins.module_utils._availability import CHOICES as UNAVAILABLE_CHOICES
 from ansible_collections.dbpools.aiven.plugins.module_utils._availability import FAIL, fails_after, failure_details, failure_message
 from ansible_collections.dbpools.aiven.plugins.module_utils._connection_options import common_argument_spec
@@ -588,6 +604,8 @@ POOL_ITEM_OPTIONS = dict(SETTING_OPTIONS, pool_name={"type": "str", "required": 
 SERVICE_LEVEL = ("service_name", "pool_name", "pools") + tuple(SETTING_OPTIONS)
 # The options of the definitions form besides definitions itself.
 DEFINITIONS_NAMES = ("project", "purge_services", "allow_empty_services")
+# What variable_names may rename with any form.
+TOKEN_NAMES = ("api_token", "api_tokens")
 
 
 def argument_spec() -> dict:
@@ -615,7 +633,9 @@ def argument_spec() -> dict:
         # Raw: their own checks name them as variable_names says.
         purge_services={"type": "raw"},
         allow_empty_services={"type": "raw"},
-        variable_names={"type": "dict", "options": {key: {"type": "str"} for key in DEFINITIONS_NAMES}},
+        # Names of variables, not secrets: no_log false for api_token and api_tokens says so.
+        variable_names={"type": "dict", "options": dict({key: {"type": "str"} for key in DEFINITIONS_NAMES},
+                                                        **{key: {"type": "str", "no_log": False} for key in TOKEN_NAMES})},
         include_secrets={"type": "bool", "default": False},
         concurrency={"type": "int", "default": CONCURRENCY_DEFAULT},
         wait={"type": "bool", "default": True},
@@ -681,7 +701,9 @@ def _shape_problem(services: object) -> str | None:
 
 def check_options(module: AnsibleModule) -> None:
     params = module.params
-    only_with_definitions = [key for key in ("purge_services", "allow_empty_services", "variable_names") if params[key] is not None]
+    only_with_definitions = [key for key in ("purge_services", "allow_empty_services") if params[key] is not None]
+    names = params["variable_names"] or {}
+    only_with_definitions += [f"variable_names.{key}" for key in DEFINITIONS_NAMES if names.get(key) is not None]
     if only_with_definitions and params["definitions"] is None:
         module.fail_json(msg=f"{', '.join(only_with_definitions)} only go with definitions")
     if params["definitions"] is not None:
@@ -793,9 +815,9 @@ def main() -> None:
     )
     params = module.params
     check_options(module)
-    check_connection_options(module)
     declared = declarations(params)
-    client = make_client(module, params["concurrency"])
+    # Each project with its own token (api_tokens), else api_token; every connection option checked before any request.
+    client = project_clients(module, [declaration.project for declaration in declared], params["concurrency"], params["variable_names"])
     engine = PoolEngine(client, params["concurrency"], include_secrets=params["include_secrets"])
     try:
         result = engine.run(declared, check_mode=module.check_mode, wait=params["wait"], wait_timeout=params["wait_timeout"],

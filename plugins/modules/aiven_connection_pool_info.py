@@ -267,9 +267,8 @@ from typing import Any
 
 from ansible_collections.dbpools.aiven.plugins.module_utils._ansible_module import (
     AivenModule,
-    check_connection_options,
-    make_client,
     project_ca_from_path,
+    project_clients,
 )
 from ansible_collections.dbpools.aiven.plugins.module_utils._api import AivenClient
 from ansible_collections.dbpools.aiven.plugins.module_utils._connection_details import ROUTES, USAGES, DetailsError, connection_details
@@ -375,16 +374,16 @@ def main() -> None:
     if problems:
         module.fail_json(msg="; ".join(problems))
     ca_from_file = project_ca_from_path(module)
-    check_connection_options(module)
-    client = make_client(module)
+    # The project's own token (api_tokens), else api_token; every connection option checked before any request.
+    clients = project_clients(module, [module.params["project"]])
     try:
-        result, warnings = read(client, module.params, ca_from_file)
+        result, warnings = read(clients.client(module.params["project"]), module.params, ca_from_file)
     except ReadError as err:
         # Names and texts read from the API are in it: shown printable (failure keeps them as sent; without one,
         # as for a pool whose details cannot be built, AivenModule adds it).
         module.fail_json(msg=printable(err.message, MESSAGE_MAX), failure=err.failure)
     finally:
-        client.close()
+        clients.close()
     # Warnings name services and pools and quote texts read from the API; Ansible prints them as they are.
     for warning in warnings:
         module.warn(printable(warning, MESSAGE_MAX))

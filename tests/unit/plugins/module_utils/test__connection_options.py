@@ -14,15 +14,18 @@ from ansible_collections.dbpools.aiven.plugins.module_utils._api import DEFAULT_
 from ansible_collections.dbpools.aiven.plugins.module_utils._connection_options import (
     NO_TOKEN,
     OPTION_NAMES,
+    PROJECT_TOKENS_VARIABLE,
     VALIDATE_CERTS_OFF,
     OptionError,
     check_options,
+    common_argument_spec,
     lookup_options,
     project_ca_from_file,
     retries_problem,
     timeout_problem,
 )
 from ansible_collections.dbpools.aiven.tests.unit.plugins.support.fake_api import PROJECT_CA_PEM
+from ansible_collections.dbpools.aiven.tests.unit.plugins.support.module_runner import patch_module_args
 
 TOKEN = "options-T0KEN-0123456789abcdef"
 
@@ -101,3 +104,23 @@ def test_project_ca_from_file_returns_only_the_certificates(ca_file) -> None:
 def test_project_ca_from_a_fifo_fails_without_blocking(fifo) -> None:
     with pytest.raises(OptionError, match="project_ca_path"):
         project_ca_from_file(fifo, True, "ca_cert: true")
+
+
+# -- api_tokens: the spec, and the check when the caller found each project's token itself --------
+
+
+def test_api_tokens_is_a_no_log_mapping_read_from_aiven_project_tokens_when_not_given() -> None:
+    with patch_module_args({}):
+        spec = common_argument_spec()["api_tokens"]
+    assert spec["type"] == "dict" and spec["no_log"] is True
+    assert spec["fallback"][1] == [PROJECT_TOKENS_VARIABLE] == ["AIVEN_PROJECT_TOKENS"]
+
+
+def test_a_token_checked_by_the_caller_skips_the_token_check_but_not_the_others() -> None:
+    warnings: list[str] = []
+    check_options(options(api_token=None), {}, warnings.append, token_checked=True)
+    assert warnings == []
+    with pytest.raises(OptionError, match="api_retries must be from 0 to 20"):
+        check_options(options(api_token=None, api_retries=21), {}, warnings.append, token_checked=True)
+    with pytest.raises(OptionError, match="^no API token"):
+        check_options(options(api_token=None), {}, warnings.append)
