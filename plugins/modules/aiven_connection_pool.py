@@ -531,6 +531,9 @@ from ansible_collections.dbpools.aiven.plugins.module_utils._declaration_rules i
 from ansible_collections.dbpools.aiven.plugins.module_utils._engine import EngineResult, PoolEngine, ServiceDeclaration, SyncError
 from ansible_collections.dbpools.aiven.plugins.module_utils._flat_definitions import FlatDeclaration, Names, grouped, problems_message
 from ansible_collections.dbpools.aiven.plugins.module_utils._pool_results import public_pool
+from ansible_collections.dbpools.aiven.plugins.module_utils._purge_limit import DEFAULT as PURGE_MAX_DELETIONS_DEFAULT
+from ansible_collections.dbpools.aiven.plugins.module_utils._purge_limit import PurgeLimit, value_problem
+from ansible_collections.dbpools.aiven.plugins.module_utils._selection import Selection, parsed
 from ansible_collections.dbpools.aiven.plugins.module_utils._run_report import change_lines, report, summary
 from ansible_collections.dbpools.aiven.plugins.module_utils._text import MESSAGE_MAX, printable, shown
 
@@ -546,6 +549,8 @@ POOL_ITEM_OPTIONS = dict(SETTING_OPTIONS, pool_name={"type": "str", "required": 
 SERVICE_LEVEL = ("service_name", "pool_name", "pools") + tuple(SETTING_OPTIONS)
 # The options of the definitions form besides definitions itself.
 DEFINITIONS_NAMES = ("project", "purge_services", "allow_empty_services")
+# Options of every form that variable_names may name too.
+NAMED_OPTIONS = DEFINITIONS_NAMES + ("select", "purge_max_deletions")
 
 
 def argument_spec() -> dict:
@@ -573,7 +578,10 @@ def argument_spec() -> dict:
         # Raw: their own checks name them as variable_names says.
         purge_services={"type": "raw"},
         allow_empty_services={"type": "raw"},
-        variable_names={"type": "dict", "options": {key: {"type": "str"} for key in DEFINITIONS_NAMES}},
+        variable_names={"type": "dict", "options": {key: {"type": "str"} for key in NAMED_OPTIONS}},
+        # Raw: its own check names it as variable_names says.
+        select={"type": "raw"},
+        purge_max_deletions={"type": "int", "default": PURGE_MAX_DELETIONS_DEFAULT},
         include_secrets={"type": "bool", "default": False},
         concurrency={"type": "int", "default": CONCURRENCY_DEFAULT},
         wait={"type": "bool", "default": True},
@@ -660,6 +668,26 @@ def check_options(module: AnsibleModule) -> None:
     problem = concurrency_problem(params["concurrency"]) or wait_timeout_problem(params["wait_timeout"])
     if problem:
         module.fail_json(msg=problem)
+    check_selection_and_limit(module)
+
+
+def check_selection_and_limit(module: AnsibleModule) -> None:
+    """select and purge_max_deletions, named as variable_names says; before any request."""
+    names = Names.given(module.params["variable_names"])
+    problems = parsed(module.params["select"], names.select)[1]
+    limit_problem = value_problem(module.params["purge_max_deletions"], names.purge_max_deletions)
+    problems += [limit_problem] if limit_problem else []
+    if problems:
+        module.fail_json(msg="; ".join(problems) + "; nothing was changed", failure={"problems": problems})
+
+
+def selection_of(params: dict) -> Selection | None:
+    """The services select keeps (None: all), once check_selection_and_limit has passed."""
+    return parsed(params["select"], Names.given(params["variable_names"]).select)[0]
+
+
+def purge_limit_of(params: dict) -> PurgeLimit:
+    return PurgeLimit(params["purge_max_deletions"], Names.given(params["variable_names"]).purge_max_deletions)
 
 
 def check_services_options(module: AnsibleModule) -> None:
@@ -708,7 +736,8 @@ def declarations(params: dict) -> list[ServiceDeclaration]:
     if params["definitions"] is not None:
         flat = flat_declaration(params)
         return [ServiceDeclaration(item["project"], item["service_name"], item["pools"], purge=item["purge"], allow_empty=item["allow_empty"],
-                                   allow_empty_hint=f"add {purge_item(item, flat.project)} to {flat.names.allow_empty_services}")
+                                   allow_empty_hint=f"add {purge_item(item, flat.project)} to {flat.names.allow_empty_services}",
+                                   origins=item["origins"])
                 for item in grouped(flat)[0]]
     if params["services"] is not None:
         return [ServiceDeclaration(item_project(item, params["project"]), item["service_name"], item.get("pools") or [],
@@ -755,7 +784,8 @@ def main() -> None:
     client = make_client(module, params["concurrency"])
     engine = PoolEngine(client, params["concurrency"], include_secrets=params["include_secrets"])
     try:
-        result = engine.run(declared, check_mode=module.check_mode, wait=params["wait"], wait_timeout=params["wait_timeout"])
+        result = engine.run(declared, check_mode=module.check_mode, wait=params["wait"], wait_timeout=params["wait_timeout"],
+                            selection=selection_of(params), purge_limit=purge_limit_of(params))
     except SyncError as err:
         warn_all(module, engine.warnings)
         # Names and texts read from the API are in it: shown printable (failure keeps them as sent).
@@ -771,8 +801,8 @@ def main() -> None:
     # Whether the changes were made or only predicted: a check_mode keyword around a role is invisible to its tasks.
     output: dict[str, Any] = {"changed": result.changed, "changes": result.changes, "connection_pools": pools,
                               "check_mode": module.check_mode, "changed_by_others": result.changed_by_others,
-                              "undeclared_pools": result.undeclared_pools, "summary": summary(len(declared), len(pools), result.changes),
-                              "change_lines": change_lines(result.changes, len(declared), module.check_mode)}
+                              "undeclared_pools": result.undeclared_pools, "summary": summary(len(result.services), len(pools), result.changes),
+                              "change_lines": change_lines(result.changes, len(result.services), module.check_mode)}
     if module.check_mode:
         output["report"] = report(result.changes, result.undeclared_pools)
     if params["pool_name"] is not None:
