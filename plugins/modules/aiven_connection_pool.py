@@ -19,6 +19,8 @@ description:
     users, plan, power state); every problem is reported at once, each naming C(project/service/pool).
   - Per service, deletes start only once its creates and updates succeeded, so a purge never leaves a service
     without the pools it was to keep. A run that fails part way says what was applied and what was not.
+  - O(select) acts on part of the declaration (projects, services); O(purge_max_deletions) bounds how many pools
+    a purge may delete in one run.
   - The results carry no secret unless O(include_secrets=true), so a task can print its result and C(--diff).
   - Write order, retries, read lag and other writers are described in
     L(docs/reliability.md,https://github.com/dbpools/aiven/blob/main/docs/reliability.md).
@@ -183,6 +185,8 @@ options:
     description:
       - With O(definitions), the services whose undeclared pools are deleted (see O(purge)), each V(service_name)
         (in O(project)) or V(project/service_name). A service named here without definitions loses all its pools.
+      - The string V(all) (not in a list) purges every service the definitions declare, so that a purge of all of
+        them need not list each again; C([all]) names a service called C(all).
     type: raw
   allow_empty_services:
     description:
@@ -203,6 +207,32 @@ options:
       allow_empty_services:
         description: Name of O(allow_empty_services) in messages.
         type: str
+      select:
+        description: Name of O(select) in messages.
+        type: str
+      purge_max_deletions:
+        description: Name of O(purge_max_deletions) in messages.
+        type: str
+  select:
+    description:
+      - Act on part of the declaration, in any form; a list of entries, each V(project) (every declared service of the
+        project) or V(project/service_name). Only the declared services an entry matches are read and written; the others
+        are not read at all, so a purge is confined to the selection and a change of one service waits for no other.
+      - The whole declaration is still checked by its rules first; a typo in any entry, selected or not, fails before
+        any request. The checks against a service (databases, users, plan, power state) are made for the selected ones.
+      - An entry that matches no declared service fails before any request, so that a typo here never makes a run that
+        does nothing. A service of O(purge_services) without definitions is declared, and may be selected.
+      - Left out or V([]), every declared service.
+    type: raw
+  purge_max_deletions:
+    description:
+      - Most pools the purges of one call may delete, counted across all its (selected) services; a plan over it fails
+        before any write, in check mode too, naming the pools. A list that lost entries (a merge mistake, a template that
+        rendered half) would otherwise delete every pool it no longer names.
+      - Per call rather than per service, because a mistake in a shared template hits every service at once. Pools
+        whose C(state) is V(absent) are named by the user and do not count. Raise it for the run whose deletes are meant.
+    type: int
+    default: 10
   include_secrets:
     description:
       - Add each pool's C(connection_uri) and C(password) to the results; only then is the API asked for secrets
@@ -291,6 +321,17 @@ EXAMPLES = r"""
       team_b_pools:
         - {service_name: pg-billing, pool_name: billing, database_name: billing, pool_size: 5}
     purge_services: [pg-orders]
+
+- name: Purge every declared service, acting on one project only; this run may delete up to 30 pools
+  dbpools.aiven.aiven_connection_pool:
+    project: demo-project
+    definitions:
+      team_a_pools:
+        - {service_name: pg-orders, pool_name: orders, database_name: orders}
+        - {project: other-project, service_name: pg-billing, pool_name: billing, database_name: billing}
+    purge_services: all
+    select: [demo-project]  # other-project is not read nor written
+    purge_max_deletions: 30
 
 - name: What would change, with a diff per pool (run with --check --diff)
   dbpools.aiven.aiven_connection_pool:
@@ -484,7 +525,8 @@ report:
     differing: [demo-project/pg-demo/app-pool]
 summary:
   description:
-    - The number of declared services, of pools in RV(connection_pools), and of writes per action in RV(changes).
+    - The number of declared services (those O(select) keeps), of pools in RV(connection_pools), and of writes per action
+      in RV(changes).
   returned: success
   type: dict
   sample: {services: 1, pools: 2, created: 1, updated: 1, deleted: 0}
