@@ -575,8 +575,8 @@ from ansible_collections.dbpools.aiven.plugins.module_utils._flat_definitions im
 from ansible_collections.dbpools.aiven.plugins.module_utils._pool_results import public_pool
 from ansible_collections.dbpools.aiven.plugins.module_utils._purge_limit import DEFAULT as PURGE_MAX_DELETIONS_DEFAULT
 from ansible_collections.dbpools.aiven.plugins.module_utils._purge_limit import PurgeLimit, value_problem
-from ansible_collections.dbpools.aiven.plugins.module_utils._selection import Selection, parsed
 from ansible_collections.dbpools.aiven.plugins.module_utils._run_report import change_lines, report, summary
+from ansible_collections.dbpools.aiven.plugins.module_utils._selection import Selection, parsed
 from ansible_collections.dbpools.aiven.plugins.module_utils._text import MESSAGE_MAX, printable, shown
 
 SETTING_OPTIONS = {
