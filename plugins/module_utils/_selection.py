@@ -50,19 +50,25 @@ class Selection:
 
     def of(self, declarations: Sequence[DeclaredT]) -> list[DeclaredT]:
         """The declarations some entry matches, in the order declared."""
-        return [declaration for declaration in declarations if any(entry.matches(declaration) for entry in self.entries)]
+        # Sets, not entry by entry: a run may declare thousands of services and select hundreds.
+        projects = {entry.project for entry in self.entries if entry.service_name is None}
+        services = {(entry.project, entry.service_name) for entry in self.entries}
+        return [declaration for declaration in declarations
+                if declaration.project in projects or (declaration.project, declaration.service_name) in services]
 
     def unmatched_problems(self, declarations: Sequence[Declared]) -> list[str]:
         """One problem per entry that matches no declared service."""
-        declared = [service_label(declaration.project, declaration.service_name) for declaration in declarations]
+        projects = {declaration.project for declaration in declarations}
+        services = {(declaration.project, declaration.service_name) for declaration in declarations}
+        declared = [printable(service_label(declaration.project, declaration.service_name)) for declaration in declarations]
         problems = []
         for index, entry in enumerate(self.entries):
-            if any(entry.matches(declaration) for declaration in declarations):
+            if entry.project in projects if entry.service_name is None else (entry.project, entry.service_name) in services:
                 continue
             hint = ("an entry without / is a whole project: write project/service_name for one service" if entry.service_name is None
                     else "an entry is project or project/service_name")
             problems.append(f"{self.option}[{index}] ({printable(entry.text)}) matches no declared service (declared: "
-                            f"{listed([printable(label) for label in declared]) or 'none'}); {hint}")
+                            f"{listed(declared) or 'none'}); {hint}")
         return problems
 
 

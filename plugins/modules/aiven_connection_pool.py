@@ -720,7 +720,7 @@ def check_selection_and_limit(module: AnsibleModule) -> None:
     limit_problem = value_problem(module.params["purge_max_deletions"], names.purge_max_deletions)
     problems += [limit_problem] if limit_problem else []
     if problems:
-        module.fail_json(msg="; ".join(problems) + "; nothing was changed", failure={"problems": problems})
+        module.fail_json(msg=printable("; ".join(problems) + "; nothing was changed", MESSAGE_MAX), failure={"problems": problems})
 
 
 def selection_of(params: dict) -> Selection | None:

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from ansible_collections.dbpools.aiven.plugins.module_utils._text import MESSAGE_MAX
 from ansible_collections.dbpools.aiven.plugins.modules import aiven_connection_pool
 from ansible_collections.dbpools.aiven.tests.unit.plugins.support.module_runner import run_against
 
@@ -189,3 +190,9 @@ def test_other_forms_keep_naming_project_service_pool(fake_api, capsys) -> None:
     estate(fake_api)
     result = run(fake_api, capsys, project="prod", service_name="pg-a", pools=[{"pool_name": "x", "database_name": "nodb"}])
     assert result["failure"]["problems"] == ["prod/pg-a/x: database_name 'nodb' does not exist on the service (databases: appdb)"]
+
+
+def test_many_unusable_select_entries_make_a_bounded_printable_message(fake_api, capsys) -> None:
+    result = run(fake_api, capsys, project="prod", definitions=DEFINITIONS, select=["bad project\x1b[2J"] * 2000)
+    assert result["failed"] is True and fake_api.calls() == []
+    assert len(result["msg"]) <= MESSAGE_MAX and "\x1b" not in result["msg"] and len(result["failure"]["problems"]) == 2000
