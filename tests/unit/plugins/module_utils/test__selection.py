@@ -67,7 +67,7 @@ def test_unusable_entries_are_named_as_the_caller_names_the_option(value: Any, m
 
 
 def test_every_unusable_entry_at_once() -> None:
-    assert [problem.split(" ")[0] for problem in parsed(["ok", "", "bad project", 4])[1]] == ["select[1]", "select[2]:", "select[3]"]
+    assert [problem.split(" ", maxsplit=1)[0] for problem in parsed(["ok", "", "bad project", 4])[1]] == ["select[1]", "select[2]:", "select[3]"]
 
 
 def test_an_entry_that_matches_no_declared_service_is_a_problem_naming_what_is_declared() -> None:
