@@ -22,9 +22,11 @@ from typing import Any, cast
 from ansible_collections.dbpools.aiven.plugins.module_utils import _declaration_rules, _pool_results, _pools_planning, _service_checks, _service_document
 from ansible_collections.dbpools.aiven.plugins.module_utils._api import AivenApiError, PoolsApi
 from ansible_collections.dbpools.aiven.plugins.module_utils._availability import FAIL, NOT_FOUND, NOT_RUNNING, POWERED_OFF, SetAside, service_gone, sets_aside
+from ansible_collections.dbpools.aiven.plugins.module_utils._purge_limit import PurgeLimit, limit_problems
 from ansible_collections.dbpools.aiven.plugins.module_utils._read_lag import READ_LAG_TOTAL, read_until_shown
 from ansible_collections.dbpools.aiven.plugins.module_utils._reading import ReadError, ServiceReader, pools_of, redacted_warning, state_named
 from ansible_collections.dbpools.aiven.plugins.module_utils._run_report import undeclared_pools
+from ansible_collections.dbpools.aiven.plugins.module_utils._selection import Selection, applied
 from ansible_collections.dbpools.aiven.plugins.module_utils._text import listed
 from ansible_collections.dbpools.aiven.plugins.module_utils._writes import ServiceWrites, apply_in_order
 
@@ -77,6 +79,8 @@ class ServiceDeclaration:
     list_name: str | None = "pools"  # how messages name the pool list; None: a single pool, named by its options
     # What a message tells the user to do when a purge would empty the service: the option, or the caller's variable.
     allow_empty_hint: str = "set allow_empty: true"
+    # How messages about a pool name the entry it came from (pool_name -> label); a pool not in it is named project/service/pool.
+    origins: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def label(self) -> str:
@@ -333,18 +337,23 @@ class PoolEngine:
     # --- the run ------------------------------------------------------------------------
 
     def run(self, declarations: Sequence[ServiceDeclaration], check_mode: bool = False, wait: bool = True,
-            wait_timeout: float = 600, unavailable: str = FAIL) -> EngineResult:
+            wait_timeout: float = 600, unavailable: str = FAIL, selection: Selection | None = None,
+            purge_limit: PurgeLimit | None = None) -> EngineResult:
         """Validate, read, plan, check against the services, then apply (or predict, in check mode).
 
+        The whole declaration is checked by its rules; only the services ``selection`` keeps are read and written.
         ``unavailable`` (see ``_availability``): what becomes of a service that cannot take changes now.
         """
         problems = _declaration_rules.services_problems([declaration.as_rules_item() for declaration in declarations])
+        declarations, unmatched = applied(selection, declarations)
+        problems += unmatched
         if problems:
             raise declaration_error(problems)  # before any request
         self._services = services = [_Service(declaration) for declaration in declarations]
         self._unavailable, self._set_aside = unavailable, []
         problems = self._read_all(services)
         problems += self._plan_all(services)
+        problems += limit_problems(purge_limit, ((service.label, service.changes, service.purgeable) for service in services))
         if problems:
             raise declaration_error(problems)
         changing = [service for service in services if service.changes]
@@ -455,7 +464,7 @@ class PoolEngine:
             # Purge deletes what this first plan shows (check mode shows the same), nothing found later.
             service.undeclared = _pools_planning.undeclared(service.current, declaration.pools)
             service.purgeable = set(service.undeclared) if declaration.purge else set()
-            missing = _service_checks.creation_problems(service.label, service.current, declaration.pools)
+            missing = _service_checks.creation_problems(service.label, service.current, declaration.pools, declaration.origins)
             if missing:
                 # A create is planned either way: on a powered-off service, that is the problem to fix first.
                 powered_off = _service_checks.powered_off_problem(service.label, service.document)
@@ -470,7 +479,7 @@ class PoolEngine:
             powered_off = _service_checks.powered_off_problem(service.label, service.document)
             if service.changes and powered_off and self._sets_aside(service, POWERED_OFF, powered_off):
                 continue
-            problems += _service_checks.document_problems(service.label, service.document, service.changes)
+            problems += _service_checks.document_problems(service.label, service.document, service.changes, declaration.origins)
             if declaration.purge and not declaration.allow_empty:
                 emptying = _service_checks.emptying_problem(service.label, service.current, service.changes, declaration.allow_empty_hint)
                 if emptying:

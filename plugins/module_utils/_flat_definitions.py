@@ -6,13 +6,14 @@ This is the declaration shape of the role connection_pools, taken by aiven_conne
 ``definitions`` form. Identity is checked here (which project, service and pool an entry names,
 each pool once, the purge and allow_empty lists), and the settings with the rules of every form
 (``_declaration_rules.entry_problems``). Messages name each entry, list and option as the caller calls it
-(``names``), so that a role's user reads the variable they set.
+(``names``), so that a role's user reads the variable they set; each pool keeps the label of the
+entry it came from (``origins``), for the problems found later against its service.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from ansible_collections.dbpools.aiven.plugins.module_utils._declaration_rules import (
@@ -31,6 +32,8 @@ SETTING_KEYS = ("database_name", "username", "pool_mode", "pool_size", "state")
 KNOWN_KEYS = IDENTITY_KEYS + SETTING_KEYS
 # Longest usable project, service_name and pool_name: longer ones are left out of an entry's label.
 _NAME_LIMITS = (PROJECT_MAX, SERVICE_MAX, NAME_MAX)
+# purge_services given as this string (not in a list, where it names a service): every declared service.
+PURGE_ALL = "all"
 
 
 @dataclass
@@ -40,11 +43,14 @@ class Names:
     project: str = "project"
     purge_services: str = "purge_services"
     allow_empty_services: str = "allow_empty_services"
+    select: str = "select"
+    purge_max_deletions: str = "purge_max_deletions"
 
     @classmethod
     def given(cls, names: Mapping[str, Any] | None) -> Names:
-        # Names for messages, which Ansible prints as they are.
-        given = {key: printable(value) for key, value in (names or {}).items() if isinstance(value, str) and value}
+        # Names for messages, which Ansible prints as they are; names of other options (api_token) are not these.
+        own = {item.name for item in fields(cls)}
+        given = {key: printable(value) for key, value in (names or {}).items() if key in own and isinstance(value, str) and value}
         return cls(**given)
 
 
@@ -128,14 +134,26 @@ def _service_keys(items: Any, option: str, project: str, project_option: str, pr
     return keys
 
 
+def _purge_keys(items: Any, declared: list[tuple[str, str]], names: Names, project: str, problems: list[str]) -> list[tuple[str, str]]:
+    """The services to purge: those named, or with the string PURGE_ALL every service the definitions declare."""
+    if items == PURGE_ALL:
+        return declared
+    if isinstance(items, str):
+        problems.append(f"{names.purge_services} must be a list of service names (service_name or project/service_name) or the string "
+                        f"{PURGE_ALL} (every declared service), got {shown(items)}")
+        return []
+    return _service_keys(items, names.purge_services, project, names.project, problems)
+
+
 def _service(project: str, service_name: str) -> dict[str, Any]:
-    return {"project": project, "service_name": service_name, "purge": False, "allow_empty": False, "pools": []}
+    return {"project": project, "service_name": service_name, "purge": False, "allow_empty": False, "pools": [], "origins": {}}
 
 
 def grouped(declaration: FlatDeclaration) -> tuple[list[dict[str, Any]], list[str]]:
     """The services of the definitions, in first-seen order (items of the services form), and every identity problem.
 
     Unset (null) settings are left out of the pools: the module keeps an existing pool's value for them.
+    Each group's ``origins`` maps its pool names to the label of their entry (``list[i] (project ..., ...)``).
     """
     names = declaration.names
     default_project = declaration.project or ""
@@ -177,7 +195,8 @@ def grouped(declaration: FlatDeclaration) -> tuple[list[dict[str, Any]], list[st
             declared_by[pool_key] = f"{source}[{index}]"
             group = groups.setdefault(pool_key[:2], _service(*pool_key[:2]))
             group["pools"].append({key: entry[key] for key in ("pool_name",) + SETTING_KEYS if entry.get(key) is not None})
-    for key in _service_keys(declaration.purge_services, names.purge_services, default_project, names.project, problems):
+            group["origins"][entry["pool_name"]] = _describe(source, index, dict(entry, project=project))
+    for key in _purge_keys(declaration.purge_services, list(groups), names, default_project, problems):
         groups.setdefault(key, _service(*key))["purge"] = True
     for key in _service_keys(declaration.allow_empty_services, names.allow_empty_services, default_project, names.project, problems):
         # Only for services of the call: a service named only here has nothing a purge could empty.

@@ -2,7 +2,9 @@
 """A declaration and its plan checked against the service they are for, before any write.
 
 Pure: no I/O, no Ansible. Each ``*_problem(s)`` function names ``project/service[/pool]``
-and says what to do; the engine collects them all and fails once.
+and says what to do; the engine collects them all and fails once. ``origins`` (pool_name ->
+label) names a pool by the entry it came from instead, as the caller names its definitions
+(``connection_pools_definitions[3] (project ..., service_name ..., pool_name ...)``).
 """
 
 from __future__ import annotations
@@ -19,10 +21,16 @@ from ansible_collections.dbpools.aiven.plugins.module_utils._text import shown
 _PLANS_WITHOUT_POOLING = ("hobbyist", "free")
 
 
-def creation_problems(label: str, current: Sequence[Mapping[str, Any]], desired: Sequence[Mapping[str, Any]]) -> list[str]:
+def _pool_named(label: str, pool_name: str, origins: Mapping[str, str] | None) -> str:
+    """``project/service/pool``, or the label of the entry the pool came from."""
+    return (origins or {}).get(pool_name) or f"{label}/{pool_name}"
+
+
+def creation_problems(label: str, current: Sequence[Mapping[str, Any]], desired: Sequence[Mapping[str, Any]],
+                      origins: Mapping[str, str] | None = None) -> list[str]:
     """Every present entry that would create a pool without the database_name a create needs."""
     existing = {pool["pool_name"] for pool in current}
-    return [f"{label}/{entry['pool_name']}: pool does not exist and database_name is required to create it"
+    return [f"{_pool_named(label, entry['pool_name'], origins)}: pool does not exist and database_name is required to create it"
             for entry in desired
             if pool_state(entry) == "present" and entry["pool_name"] not in existing and entry.get("database_name") is None]
 
@@ -34,7 +42,7 @@ def powered_off_problem(label: str, document: Mapping[str, Any]) -> str | None:
     return None
 
 
-def document_problems(label: str, document: Mapping[str, Any], changes: Sequence[Change]) -> list[str]:
+def document_problems(label: str, document: Mapping[str, Any], changes: Sequence[Change], origins: Mapping[str, str] | None = None) -> list[str]:
     """What in the service document makes ``changes`` fail, each naming ``project/service[/pool]``.
 
     A powered-off service is reported as that alone: it may list no databases, and
@@ -53,11 +61,12 @@ def document_problems(label: str, document: Mapping[str, Any], changes: Sequence
     users = names_listed(document.get("users"), "username")
     for change in changes:
         database, username = change.body.get("database"), change.body.get("username")
+        named = _pool_named(label, change.pool_name, origins)
         if databases is not None and database is not None and database not in databases:
-            problems.append(f"{label}/{change.pool_name}: database_name {shown(database)} does not exist on the service "
+            problems.append(f"{named}: database_name {shown(database)} does not exist on the service "
                             f"(databases: {some_names(databases)})")
         if users is not None and username is not None and username not in users:
-            problems.append(f"{label}/{change.pool_name}: username {shown(username)} is not a user of the service "
+            problems.append(f"{named}: username {shown(username)} is not a user of the service "
                             f"(users: {some_names(users)})")
     return problems
 

@@ -19,6 +19,8 @@ description:
     users, plan, power state); every problem is reported at once, each naming C(project/service/pool).
   - Per service, deletes start only once its creates and updates succeeded, so a purge never leaves a service
     without the pools it was to keep. A run that fails part way says what was applied and what was not.
+  - O(select) acts on part of the declaration (projects, services); O(purge_max_deletions) bounds how many pools
+    a purge may delete in one run.
   - The results carry no secret unless O(include_secrets=true), so a task can print its result and C(--diff).
   - Write order, retries, read lag and other writers are described in
     L(docs/reliability.md,https://github.com/dbpools/aiven/blob/main/docs/reliability.md).
@@ -183,6 +185,8 @@ options:
     description:
       - With O(definitions), the services whose undeclared pools are deleted (see O(purge)), each V(service_name)
         (in O(project)) or V(project/service_name). A service named here without definitions loses all its pools.
+      - The string V(all) (not in a list) purges every service the definitions declare, so that a purge of all of
+        them need not list each again; C([all]) names a service called C(all).
     type: raw
   allow_empty_services:
     description:
@@ -210,6 +214,32 @@ options:
       allow_empty_services:
         description: Name of O(allow_empty_services) in messages.
         type: str
+      select:
+        description: Name of O(select) in messages.
+        type: str
+      purge_max_deletions:
+        description: Name of O(purge_max_deletions) in messages.
+        type: str
+  select:
+    description:
+      - Act on part of the declaration, in any form; a list of entries, each V(project) (every declared service of the
+        project) or V(project/service_name). Only the declared services an entry matches are read and written; the others
+        are not read at all, so a purge is confined to the selection and a change of one service waits for no other.
+      - The whole declaration is still checked by its rules first; a typo in any entry, selected or not, fails before
+        any request. The checks against a service (databases, users, plan, power state) are made for the selected ones.
+      - An entry that matches no declared service fails before any request, so that a typo here never makes a run that
+        does nothing. A service of O(purge_services) without definitions is declared, and may be selected.
+      - Left out or V([]), every declared service.
+    type: raw
+  purge_max_deletions:
+    description:
+      - Most pools the purges of one call may delete, counted across all its (selected) services; a plan over it fails
+        before any write, in check mode too, naming the pools. A list that lost entries (a merge mistake, a template that
+        rendered half) would otherwise delete every pool it no longer names.
+      - Per call rather than per service, because a mistake in a shared template hits every service at once. Pools
+        whose C(state) is V(absent) are named by the user and do not count. Raise it for the run whose deletes are meant.
+    type: int
+    default: 10
   include_secrets:
     description:
       - Add each pool's C(connection_uri) and C(password) to the results; only then is the API asked for secrets
@@ -323,6 +353,17 @@ EXAMPLES = r"""
       team_b_pools:
         - {service_name: pg-billing, pool_name: billing, database_name: billing, pool_size: 5}
     purge_services: [pg-orders]
+
+- name: Purge every declared service, acting on one project only; this run may delete up to 30 pools
+  dbpools.aiven.aiven_connection_pool:
+    project: demo-project
+    definitions:
+      team_a_pools:
+        - {service_name: pg-orders, pool_name: orders, database_name: orders}
+        - {project: other-project, service_name: pg-billing, pool_name: billing, database_name: billing}
+    purge_services: all
+    select: [demo-project]  # other-project is not read nor written
+    purge_max_deletions: 30
 
 - name: What would change, with a diff per pool (run with --check --diff)
   dbpools.aiven.aiven_connection_pool:
@@ -529,7 +570,8 @@ report:
     differing: [demo-project/pg-demo/app-pool]
 summary:
   description:
-    - The number of declared services, of pools in RV(connection_pools), and of writes per action in RV(changes).
+    - The number of declared services (those O(select) keeps), of pools in RV(connection_pools), and of writes per action
+      in RV(changes).
   returned: success
   type: dict
   sample: {services: 1, pools: 2, created: 1, updated: 1, deleted: 0}
@@ -589,7 +631,10 @@ from ansible_collections.dbpools.aiven.plugins.module_utils._declaration_rules i
 from ansible_collections.dbpools.aiven.plugins.module_utils._engine import EngineResult, PoolEngine, ServiceDeclaration, SyncError
 from ansible_collections.dbpools.aiven.plugins.module_utils._flat_definitions import FlatDeclaration, Names, grouped, problems_message
 from ansible_collections.dbpools.aiven.plugins.module_utils._pool_results import public_pool
+from ansible_collections.dbpools.aiven.plugins.module_utils._purge_limit import DEFAULT as PURGE_MAX_DELETIONS_DEFAULT
+from ansible_collections.dbpools.aiven.plugins.module_utils._purge_limit import PurgeLimit, value_problem
 from ansible_collections.dbpools.aiven.plugins.module_utils._run_report import change_lines, report, summary
+from ansible_collections.dbpools.aiven.plugins.module_utils._selection import Selection, parsed
 from ansible_collections.dbpools.aiven.plugins.module_utils._text import MESSAGE_MAX, printable, shown
 
 SETTING_OPTIONS = {
@@ -606,6 +651,8 @@ SERVICE_LEVEL = ("service_name", "pool_name", "pools") + tuple(SETTING_OPTIONS)
 DEFINITIONS_NAMES = ("project", "purge_services", "allow_empty_services")
 # What variable_names may rename with any form.
 TOKEN_NAMES = ("api_token", "api_tokens")
+# Options of every form that variable_names may name too.
+NAMED_OPTIONS = DEFINITIONS_NAMES + ("select", "purge_max_deletions")
 
 
 def argument_spec() -> dict:
@@ -634,8 +681,11 @@ def argument_spec() -> dict:
         purge_services={"type": "raw"},
         allow_empty_services={"type": "raw"},
         # Names of variables, not secrets: no_log false for api_token and api_tokens says so.
-        variable_names={"type": "dict", "options": dict({key: {"type": "str"} for key in DEFINITIONS_NAMES},
+        variable_names={"type": "dict", "options": dict({key: {"type": "str"} for key in NAMED_OPTIONS},
                                                         **{key: {"type": "str", "no_log": False} for key in TOKEN_NAMES})},
+        # Raw: its own check names it as variable_names says.
+        select={"type": "raw"},
+        purge_max_deletions={"type": "int", "default": PURGE_MAX_DELETIONS_DEFAULT},
         include_secrets={"type": "bool", "default": False},
         concurrency={"type": "int", "default": CONCURRENCY_DEFAULT},
         wait={"type": "bool", "default": True},
@@ -725,6 +775,26 @@ def check_options(module: AnsibleModule) -> None:
     problem = concurrency_problem(params["concurrency"]) or wait_timeout_problem(params["wait_timeout"])
     if problem:
         module.fail_json(msg=problem)
+    check_selection_and_limit(module)
+
+
+def check_selection_and_limit(module: AnsibleModule) -> None:
+    """select and purge_max_deletions, named as variable_names says; before any request."""
+    names = Names.given(module.params["variable_names"])
+    problems = parsed(module.params["select"], names.select)[1]
+    limit_problem = value_problem(module.params["purge_max_deletions"], names.purge_max_deletions)
+    problems += [limit_problem] if limit_problem else []
+    if problems:
+        module.fail_json(msg=printable("; ".join(problems) + "; nothing was changed", MESSAGE_MAX), failure={"problems": problems})
+
+
+def selection_of(params: dict) -> Selection | None:
+    """The services select keeps (None: all), once check_selection_and_limit has passed."""
+    return parsed(params["select"], Names.given(params["variable_names"]).select)[0]
+
+
+def purge_limit_of(params: dict) -> PurgeLimit:
+    return PurgeLimit(params["purge_max_deletions"], Names.given(params["variable_names"]).purge_max_deletions)
 
 
 def check_services_options(module: AnsibleModule) -> None:
@@ -773,7 +843,8 @@ def declarations(params: dict) -> list[ServiceDeclaration]:
     if params["definitions"] is not None:
         flat = flat_declaration(params)
         return [ServiceDeclaration(item["project"], item["service_name"], item["pools"], purge=item["purge"], allow_empty=item["allow_empty"],
-                                   allow_empty_hint=f"add {purge_item(item, flat.project)} to {flat.names.allow_empty_services}")
+                                   allow_empty_hint=f"add {purge_item(item, flat.project)} to {flat.names.allow_empty_services}",
+                                   origins=item["origins"])
                 for item in grouped(flat)[0]]
     if params["services"] is not None:
         return [ServiceDeclaration(item_project(item, params["project"]), item["service_name"], item.get("pools") or [],
@@ -821,7 +892,7 @@ def main() -> None:
     engine = PoolEngine(client, params["concurrency"], include_secrets=params["include_secrets"])
     try:
         result = engine.run(declared, check_mode=module.check_mode, wait=params["wait"], wait_timeout=params["wait_timeout"],
-                            unavailable=params["unavailable"])
+                            unavailable=params["unavailable"], selection=selection_of(params), purge_limit=purge_limit_of(params))
     except SyncError as err:
         warn_all(module, engine.warnings)
         # Names and texts read from the API are in it: shown printable (failure keeps them as sent).
@@ -839,8 +910,8 @@ def main() -> None:
     # Whether the changes were made or only predicted: a check_mode keyword around a role is invisible to its tasks.
     output: dict[str, Any] = {"changed": result.changed, "changes": result.changes, "connection_pools": pools,
                               "check_mode": module.check_mode, "changed_by_others": result.changed_by_others,
-                              "undeclared_pools": result.undeclared_pools, "summary": summary(len(declared), len(pools), result.changes),
-                              "change_lines": change_lines(result.changes, len(declared), module.check_mode)}
+                              "undeclared_pools": result.undeclared_pools, "summary": summary(len(result.services), len(pools), result.changes),
+                              "change_lines": change_lines(result.changes, len(result.services), module.check_mode)}
     if module.check_mode:
         output["report"] = report(result.changes, result.undeclared_pools)
     if params["pool_name"] is not None:

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from ansible_collections.dbpools.aiven.plugins.module_utils._flat_definitions import (
     KNOWN_KEYS,
+    PURGE_ALL,
     FlatDeclaration,
     Names,
     grouped,
@@ -25,7 +26,8 @@ def services_of(definitions: Any, project: str | None = "prod", purge: Any = Non
                 more: dict[str, Any] | None = None, names: Names = ROLE_NAMES) -> list[dict[str, Any]]:
     services, problems = grouped(FlatDeclaration({MAIN: definitions, **(more or {})}, project, purge, allow_empty, names))
     assert problems == []
-    return services
+    # The labels of the entries have tests of their own.
+    return [{key: value for key, value in item.items() if key != "origins"} for item in services]
 
 
 def problems_of(definitions: Any, project: str | None = "prod", purge: Any = None, allow_empty: Any = None,
@@ -115,6 +117,36 @@ def test_the_module_names_its_own_options_by_default() -> None:
         "allow_empty_services must be a list of service names (service_name or project/service_name), got 'pg'"]
 
 
+def test_each_pool_keeps_the_label_of_the_entry_it_came_from() -> None:
+    more = {"connection_pools_definitions__team_b": [{"project": "other", "service_name": "pg", "pool_name": "b"},
+                                                     {"service_name": "pg", "pool_name": "c"}]}
+    services, problems = grouped(FlatDeclaration({MAIN: [{"service_name": "pg", "pool_name": "a"}], **more}, "prod"))
+    assert problems == []
+    assert [item["origins"] for item in services] == [
+        {"a": "connection_pools_definitions[0] (project prod, service_name pg, pool_name a)",
+         "c": "connection_pools_definitions__team_b[1] (project prod, service_name pg, pool_name c)"},
+        {"b": "connection_pools_definitions__team_b[0] (project other, service_name pg, pool_name b)"}]
+
+
+def test_purge_all_purges_every_declared_service_and_no_other() -> None:
+    definitions = [{"service_name": "pg-a", "pool_name": "a1"}, {"project": "other", "service_name": "pg-c", "pool_name": "c1"}]
+    result = services_of(definitions, purge=PURGE_ALL, allow_empty=["other/pg-c"])
+    assert [(item["project"], item["service_name"], item["purge"], item["allow_empty"]) for item in result] == [
+        ("prod", "pg-a", True, False), ("other", "pg-c", True, True)]
+    assert services_of([], purge=PURGE_ALL) == []
+
+
+def test_all_in_a_list_names_a_service_called_all() -> None:
+    assert [(item["service_name"], item["purge"]) for item in services_of([], purge=[PURGE_ALL])] == [("all", True)]
+
+
+@pytest.mark.parametrize("value", ["pg-a", "ALL", "every"])
+def test_purge_as_another_string_is_refused_saying_what_it_takes(value: str) -> None:
+    assert problems_of([{"service_name": "pg-a", "pool_name": "a1"}], purge=value) == [
+        f"connection_pools_purge must be a list of service names (service_name or project/service_name) or the string all "
+        f"(every declared service), got {value!r}"]
+
+
 def test_a_pool_declared_twice_names_both_entries() -> None:
     more = {"connection_pools_definitions__z": [{"project": "prod", "service_name": "pg", "pool_name": "p"}]}
     assert problems_of([{"service_name": "pg", "pool_name": "p"}], more=more) == [
@@ -173,6 +205,8 @@ def test_control_characters_in_names_are_shown_escaped() -> None:
 def test_names_that_are_not_text_keep_the_defaults() -> None:
     assert Names.given({"project": 3, "purge_services": "", "allow_empty_services": "mine"}) == Names(allow_empty_services="mine")
     assert Names.given(None) == Names()
+    assert Names.given({"select": "connection_pools_select"}).select == "connection_pools_select"
+    assert Names().purge_max_deletions == "purge_max_deletions" and Names().select == "select"
 
 
 NAMES = st.sampled_from(["prod", "pg", "p", "", "a/b", "x" * 70, "\x00"])
@@ -186,4 +220,5 @@ def test_any_input_gives_services_or_problems(definitions: Any, project: Any, pu
     # Problems are printable text: the NUL of a name is shown escaped.
     assert all(isinstance(problem, str) and "\x00" not in problem for problem in problems)
     for item in services:
-        assert set(item) == {"project", "service_name", "purge", "allow_empty", "pools"}
+        assert set(item) == {"project", "service_name", "purge", "allow_empty", "pools", "origins"}
+        assert set(item["origins"]) == {pool["pool_name"] for pool in item["pools"]}

@@ -67,3 +67,20 @@ def test_creation_problems_lists_every_create_without_database() -> None:
         "p/s/b: pool does not exist and database_name is required to create it",
         "p/s/d: pool does not exist and database_name is required to create it",
     ]
+
+
+ORIGINS = {"upd": "defs__team_b[3] (project p, service_name s, pool_name upd)", "b": "defs[0] (project p, service_name s, pool_name b)"}
+
+
+def test_problems_name_the_entry_a_pool_came_from_when_the_caller_gives_it() -> None:
+    changes = plan([pool(name="upd")], [want("upd", database_name="ordes_ro", username="ghost"), want("new", database_name="nodb")])
+    assert _service_checks.document_problems("p/s", SERVICE_DOC, changes, ORIGINS) == [
+        "defs__team_b[3] (project p, service_name s, pool_name upd): database_name 'ordes_ro' does not exist on the service "
+        "(databases: appdb, defaultdb)",
+        "defs__team_b[3] (project p, service_name s, pool_name upd): username 'ghost' is not a user of the service (users: avnadmin, app)",
+        "p/s/new: database_name 'nodb' does not exist on the service (databases: appdb, defaultdb)",
+    ]
+    assert _service_checks.creation_problems("p/s", [], [want("b"), want("c")], ORIGINS) == [
+        "defs[0] (project p, service_name s, pool_name b): pool does not exist and database_name is required to create it",
+        "p/s/c: pool does not exist and database_name is required to create it",
+    ]
