@@ -25,8 +25,9 @@ from aiven_emulator.process import EmulatorProcess
 from tests.e2e.connection.env_readers import SYSTEMD_ENVIRONMENT_D_GENERATOR, docker_env_file, sh_env_file, systemd_env_file
 from tests.e2e.connection.world import PLAYBOOKS, POOLS, PROJECT, TOKEN, TOKEN_WITHOUT_SECRETS, term
 from tests.support.ansible import ansible_env, run_playbook
+from tests.support.collection import REPO_ROOT
 
-EXAMPLES = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "docs", "examples")
+EXAMPLES = os.path.join(REPO_ROOT, "docs", "examples")
 ENV_FILE_RECIPE = os.path.join(EXAMPLES, "connection-env-file.yml")
 K8S_RECIPE = os.path.join(EXAMPLES, "connection-k8s-secret.yml")
 RENDER_K8S = os.path.join(PLAYBOOKS, "render_k8s_secret.yml")

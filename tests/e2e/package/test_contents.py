@@ -22,7 +22,7 @@ REQUIRED_FILES = (
     "MANIFEST.json", "FILES.json", "LICENSE", "README.md", "changelogs/changelog.yaml",
     "meta/runtime.yml", "meta/execution-environment.yml",
     "plugins/modules/aiven_connection_pool.py", "plugins/modules/aiven_connection_pool_info.py",
-    "plugins/module_utils/_api.py", "plugins/module_utils/_pools.py", "plugins/module_utils/_version.py",
+    "plugins/module_utils/_api.py", "plugins/module_utils/_pools_planning.py", "plugins/module_utils/_version.py",
     "plugins/doc_fragments/aiven.py", "plugins/filter/pool_definitions.py", "plugins/filter/pool_definitions.yml",
     "roles/connection_pools/tasks/main.yml", "roles/connection_pools/meta/argument_specs.yml",
     "playbooks/demo.yml", "playbooks/apply_pools.yml", "playbooks/export_pools.yml", "playbooks/inventory/demo/hosts.yml",
