@@ -203,6 +203,19 @@ options:
       allow_empty_services:
         description: Name of O(allow_empty_services) in messages.
         type: str
+  role_result:
+    description:
+      - Return the pools, changes, summary and pools by name in one key, RV(role_result) (the fact the
+        role C(dbpools.aiven.connection_pools) publishes as it is), instead of RV(connection_pools) and RV(changes).
+    type: bool
+    default: false
+  fail_on_drift:
+    description:
+      - In check mode, fail when anything differs from the declaration (a pool missing, undeclared or differing, as
+        RV(report) lists them), naming every difference as C(project/service/pool) once; for scheduled drift checks.
+        The result is returned as on success. Ignored outside check mode.
+    type: bool
+    default: false
   include_secrets:
     description:
       - Add each pool's C(connection_uri) and C(password) to the results; only then is the API asked for secrets
@@ -334,7 +347,7 @@ connection_pools:
   description:
     - The pools declared present, after the run (predicted in check mode), in the order given.
       No secret unless O(include_secrets=true).
-  returned: success
+  returned: success, unless O(role_result=true)
   type: list
   elements: dict
   contains:
@@ -402,7 +415,7 @@ changes:
   description:
     - One entry per write made (in check mode, that would be made), in order. C(fields) (updates only) names the
       settings changed; C(before) and C(after) hold the settings, V(null) for a pool that does not exist.
-  returned: success
+  returned: success, unless O(role_result=true)
   type: list
   elements: dict
   sample:
@@ -499,6 +512,23 @@ change_lines:
   sample:
     - "demo-project/pg-demo: create 1 (reports), update 1 (app-pool: pool_size 10 -> 20)"
     - "total: 1 service, create 1, update 1, delete 0"
+role_result:
+  description:
+    - With O(role_result=true), RV(connection_pools) as C(pools), RV(changes), RV(summary), C(by_name) (each pool of
+      C(pools) under C(project/service/pool), names as the API has them) and, in check mode, RV(report).
+  returned: success (and a drift failure), with O(role_result=true)
+  type: dict
+  sample:
+    pools: [{project: demo-project, service_name: pg-demo, pool_name: app-pool, database_name: appdb, username: null,
+             pool_mode: transaction, pool_size: 10, host: pg-demo-demo-project.aivencloud.com, port: 12692,
+             dbname: app-pool, user: "", sslmode: require}]
+    changes: []
+    summary: {services: 1, pools: 1, created: 0, updated: 0, deleted: 0}
+    by_name:
+      demo-project/pg-demo/app-pool: {project: demo-project, service_name: pg-demo, pool_name: app-pool, database_name: appdb,
+                                      username: null, pool_mode: transaction, pool_size: 10,
+                                      host: pg-demo-demo-project.aivencloud.com, port: 12692, dbname: app-pool, user: "",
+                                      sslmode: require}
 changed_by_others:
   description:
     - Pools this run meant to delete that another writer changed meanwhile, each with C(project), C(service_name),
@@ -531,7 +561,7 @@ from ansible_collections.dbpools.aiven.plugins.module_utils._declaration_rules i
 from ansible_collections.dbpools.aiven.plugins.module_utils._engine import EngineResult, PoolEngine, ServiceDeclaration, SyncError
 from ansible_collections.dbpools.aiven.plugins.module_utils._flat_definitions import FlatDeclaration, Names, grouped, problems_message
 from ansible_collections.dbpools.aiven.plugins.module_utils._pool_results import public_pool
-from ansible_collections.dbpools.aiven.plugins.module_utils._run_report import change_lines, report, summary
+from ansible_collections.dbpools.aiven.plugins.module_utils._run_report import change_lines, drift_message, report, role_result, summary
 from ansible_collections.dbpools.aiven.plugins.module_utils._text import MESSAGE_MAX, printable, shown
 
 SETTING_OPTIONS = {
@@ -574,6 +604,8 @@ def argument_spec() -> dict:
         purge_services={"type": "raw"},
         allow_empty_services={"type": "raw"},
         variable_names={"type": "dict", "options": {key: {"type": "str"} for key in DEFINITIONS_NAMES}},
+        role_result={"type": "bool", "default": False},
+        fail_on_drift={"type": "bool", "default": False},
         include_secrets={"type": "bool", "default": False},
         concurrency={"type": "int", "default": CONCURRENCY_DEFAULT},
         wait={"type": "bool", "default": True},
@@ -779,6 +811,11 @@ def main() -> None:
         output["connection_pool"] = next((pool for pool in pools if pool["pool_name"] == params["pool_name"]), {})
     if module._diff:
         output["diff"] = result.diff
+    if params["role_result"]:
+        output["role_result"] = role_result(output.pop("connection_pools"), output.pop("changes"), output["summary"], output.get("report"))
+    drift = drift_message(output["report"]) if params["fail_on_drift"] and module.check_mode else None
+    if drift:
+        module.fail_json(msg=drift, **output)
     module.exit_json(**output)
 
 
