@@ -506,7 +506,7 @@ change_lines:
     - RV(changes) for a person to read, without any secret; one line per service with changes, then a total line.
       Each line names every pool; in check mode the lines say C(would). Names read from the API have their control
       characters escaped.
-  returned: success
+  returned: success; with O(role_result=true) also a failure after the declaration was checked (the writes applied before it)
   type: list
   elements: str
   sample:
@@ -516,7 +516,8 @@ role_result:
   description:
     - With O(role_result=true), RV(connection_pools) as C(pools), RV(changes), RV(summary), C(by_name) (each pool of
       C(pools) under C(project/service/pool), names as the API has them) and, in check mode, RV(report).
-  returned: success (and a drift failure), with O(role_result=true)
+  returned: with O(role_result=true), on success and on a failure after the declaration was checked (then C(changes) are
+    the writes applied before it, as RV(applied), and C(pools) is empty)
   type: dict
   sample:
     pools: [{project: demo-project, service_name: pg-demo, pool_name: app-pool, database_name: appdb, username: null,
@@ -794,6 +795,10 @@ def main() -> None:
         details = err.details()
         if engine.changed_by_others:
             details["changed_by_others"] = engine.changed_by_others
+        if params["role_result"]:
+            # What was applied before the failure, for the role to publish and print.
+            details.update(change_lines=change_lines(err.applied, len(declared), False),
+                           role_result=role_result([], err.applied, summary(len(declared), 0, err.applied), None))
         module.fail_json(msg=printable(err.message, MESSAGE_MAX), changed=bool(err.applied), **details)
     finally:
         client.close()

@@ -28,13 +28,14 @@ def _limit_notes(results: Dict[str, Measurement]) -> List[str]:
 
 
 def table(results: Dict[str, Measurement]) -> str:
-    header = ("scenario", "seconds", "x baseline") + METHODS + ("total", "429", "")
+    header = ("scenario", "runs", "median s", "x baseline") + METHODS + ("total", "429", "peak MB", "")
     ratios = vs_baseline(results)
     rows = [header]
     for name, m in results.items():
         counts = [str(m.requests.get(method, "-")) for method in METHODS + ("total",)]
         ratio = "-" if ratios[name] is None else f"{ratios[name]:.2f}"
-        rows.append((name, f"{m.seconds:.2f}", ratio, *counts, str(m.refused), f"FAILED: {m.error}" if m.error else ""))
+        rows.append((name, str(len(m.runs) or 1), f"{m.seconds:.2f}", ratio, *counts, str(m.refused), f"{m.peak_rss_kb / 1024:.0f}",
+                     f"FAILED: {m.error}" if m.error else ""))
     widths = [max(len(row[i]) for row in rows) for i in range(len(header) - 1)]
     lines = []
     for index, row in enumerate(rows):
