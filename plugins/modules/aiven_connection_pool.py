@@ -207,6 +207,8 @@ options:
     description:
       - Return the pools, changes, summary and pools by name in one key, RV(role_result) (the fact the
         role C(dbpools.aiven.connection_pools) publishes as it is), instead of RV(connection_pools) and RV(changes).
+      - With O(definitions), the result's C(invocation) (shown at C(-vvv)) gives the number of entries of each list
+        instead of the entries, which the result already holds.
     type: bool
     default: false
   fail_on_drift:
@@ -818,6 +820,11 @@ def main() -> None:
         output["diff"] = result.diff
     if params["role_result"]:
         output["role_result"] = role_result(output.pop("connection_pools"), output.pop("changes"), output["summary"], output.get("report"))
+        if params["definitions"] is not None:
+            # The definitions are the caller's (the role's variables); echoed back in invocation they would double
+            # a result that grows with the estate. Their count stands in for them.
+            output["invocation"] = {"module_args": dict(params, definitions={name: f"{len(entries) if isinstance(entries, list) else 0} entries"
+                                                                             for name, entries in params["definitions"].items()})}
     drift = drift_message(output["report"]) if params["fail_on_drift"] and module.check_mode else None
     if drift:
         module.fail_json(msg=drift, **output)
