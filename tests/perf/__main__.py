@@ -110,7 +110,7 @@ def _measure(bench: Bench, scenario: Scenario, key: str, baseline: float | None,
     print(f"  {scenario.name:<20} {scenario.what} ...", end=" ", flush=True)
     m = bench.run(scenario, key)
     results.setdefault(scenario.name, Measurement(workloads[key])).add(m, baseline)
-    print(f"FAILED: {m.error}" if m.error else f"{m.seconds:.2f} s, {m.requests.get('total', 0)} requests, "
+    print(f"FAILED: {m.error}" if m.error else f"{m.seconds:.2f} s ({m.cpu_seconds:.2f} s CPU), {m.requests.get('total', 0)} requests, "
           f"peak {m.peak_rss_kb / 1024:.0f} MB", flush=True)
     return m
 

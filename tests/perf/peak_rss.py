@@ -1,5 +1,8 @@
 """python -m tests.perf.peak_rss FILE COMMAND...: run COMMAND, then write to FILE the peak resident memory, in kB,
-of the largest process of its tree (itself or any descendant its parent waited for), and exit with its code.
+of the largest process of its tree (itself or any descendant its parent waited for) and the CPU seconds (user and
+system) of the whole tree, and exit with its code.
+
+CPU seconds barely move with the load of a shared machine, where wall seconds do: they show the work done.
 
 getrusage(RUSAGE_CHILDREN) of this wrapper covers exactly the command's tree; of the benchmark itself it would also
 count the emulator and every earlier scenario.
@@ -15,9 +18,10 @@ import sys
 def main(argv: list) -> int:
     path, command = argv[0], argv[1:]
     code = subprocess.run(command, check=False).returncode
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     with open(path, "w", encoding="utf-8") as handle:
         # Linux reports ru_maxrss in kB.
-        handle.write(f"{resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}\n")
+        handle.write(f"{usage.ru_maxrss} {usage.ru_utime + usage.ru_stime:.3f}\n")
     return code
 
 

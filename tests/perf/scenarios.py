@@ -98,6 +98,8 @@ class Measurement:
     rate_limit: Optional[RateLimit] = None
     error: Optional[str] = None
     peak_rss_kb: int = 0                  # the largest process of the run's tree (tests/perf/peak_rss.py)
+    cpu_seconds: float = 0.0              # user + system seconds of the run's tree; the median over runs after add()
+    cpu_runs: List[float] = field(default_factory=list)
     runs: List[float] = field(default_factory=list)    # seconds of each run; ``seconds`` is their median
     paired: List[float] = field(default_factory=list)  # each run's seconds / the baseline run just before it
 
@@ -109,6 +111,8 @@ class Measurement:
     def add(self, run: "Measurement", baseline_seconds: Optional[float]) -> None:
         """Fold one more run of the same scenario in: median seconds, peak memory, the last run's requests."""
         self.runs.append(run.seconds)
+        self.cpu_runs.append(run.cpu_seconds)
+        self.cpu_seconds = statistics.median(self.cpu_runs)
         if baseline_seconds and not run.error:
             self.paired.append(run.seconds / baseline_seconds)
         self.seconds = statistics.median(self.runs)
@@ -123,6 +127,7 @@ class Measurement:
                                 "runs_seconds": [round(run, 3) for run in self.runs],
                                 "paired_ratios": [round(ratio, 4) for ratio in self.paired],
                                 "peak_rss_mb": round(self.peak_rss_kb / 1024, 1),
+                                "cpu_seconds": round(self.cpu_seconds, 3), "cpu_runs_seconds": [round(cpu, 3) for cpu in self.cpu_runs],
                                 "workload": {"pools": self.workload.pools, "services": self.workload.services,
                                              "projects": self.workload.projects}}
         if self.rate_limit is not None:
@@ -274,7 +279,8 @@ class Bench:
                                   stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, check=False).returncode
         if measurement is not None:
             with open(rss_file, encoding="utf-8") as handle:
-                measurement.peak_rss_kb = int(handle.read().strip() or 0)
+                peak, cpu = handle.read().split()
+            measurement.peak_rss_kb, measurement.cpu_seconds = int(peak), float(cpu)
         return code
 
     # -- measuring --------------------------------------------------------------
