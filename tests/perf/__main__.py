@@ -121,7 +121,8 @@ def run_rounds(bench: Bench, scenarios: list, repeat: int, workloads: Dict[str, 
     others = [scenario for scenario in scenarios if scenario.name != BASELINE_SCENARIO.name]
     for key in (MAIN, LIMITED, LARGE):
         members = [scenario for scenario in others if scenario.workload == key]
-        if not members and not (key == MAIN and with_baseline):
+        # The baseline alone (no other scenario chosen) runs its rounds on the main workload.
+        if not members and not (key == MAIN and with_baseline and not others):
             continue
         for number in range(repeat):
             todo = [scenario for scenario in members if number == 0 or not scenario.once]
