@@ -84,3 +84,29 @@ def change_lines(changes: Sequence[Mapping[str, Any]], services: int, check_mode
         return lines + [f"total: {counted}, no change"]
     counts = ", ".join(f"{action} {sum(1 for change in changes if change['action'] == action)}" for action in ACTIONS)
     return lines + [f"total: {counted}, {would}{counts}"]
+
+
+def role_result(pools: list[dict[str, Any]], changes: list[dict[str, Any]], counts: Mapping[str, int],
+                check_report: Mapping[str, list[str]] | None) -> dict[str, Any]:
+    """The result in the shape the role connection_pools publishes, so that its publishing is one plain set_fact.
+
+    ``by_name`` keys are the names as given and read (not made printable): a lookup key, never printed.
+    """
+    shaped: dict[str, Any] = {"pools": pools, "changes": changes, "summary": dict(counts),
+                              "by_name": {"/".join(str(pool[key]) for key in IDENTITY): pool for pool in pools}}
+    if check_report is not None:
+        shaped["report"] = check_report
+    return shaped
+
+
+DRIFT_KINDS = (("missing", "declared, do not exist"), ("undeclared", "exist, not declared"),
+               ("differing", "exist with other settings"))
+
+
+def drift_message(check_report: Mapping[str, Sequence[str]]) -> str | None:
+    """One message naming every difference of the report once, by kind; None when nothing differs."""
+    total = sum(len(check_report.get(kind) or []) for kind, _meaning in DRIFT_KINDS)
+    if not total:
+        return None
+    parts = [f"{kind} ({meaning}): {', '.join(check_report[kind])}" for kind, meaning in DRIFT_KINDS if check_report.get(kind)]
+    return f"drift: {total} difference{'' if total == 1 else 's'} from the declaration; " + "; ".join(parts)

@@ -240,6 +240,21 @@ options:
         whose C(state) is V(absent) are named by the user and do not count. Raise it for the run whose deletes are meant.
     type: int
     default: 10
+  role_result:
+    description:
+      - Return the pools, changes, summary and pools by name in one key, RV(role_result) (the fact the
+        role C(dbpools.aiven.connection_pools) publishes as it is), instead of RV(connection_pools) and RV(changes).
+      - With O(definitions), the result's C(invocation) (shown at C(-vvv)) gives the number of entries of each list
+        instead of the entries, which the result already holds.
+    type: bool
+    default: false
+  fail_on_drift:
+    description:
+      - In check mode, fail when anything differs from the declaration (a pool missing, undeclared or differing, as
+        RV(report) lists them), naming every difference as C(project/service/pool) once; for scheduled drift checks.
+        The result is returned as on success. Ignored outside check mode.
+    type: bool
+    default: false
   include_secrets:
     description:
       - Add each pool's C(connection_uri) and C(password) to the results; only then is the API asked for secrets
@@ -420,7 +435,7 @@ connection_pools:
   description:
     - The pools declared present, after the run (predicted in check mode), in the order given.
       No secret unless O(include_secrets=true).
-  returned: success
+  returned: success, unless O(role_result=true)
   type: list
   elements: dict
   contains:
@@ -488,7 +503,7 @@ changes:
   description:
     - One entry per write made (in check mode, that would be made), in order. C(fields) (updates only) names the
       settings changed; C(before) and C(after) hold the settings, V(null) for a pool that does not exist.
-  returned: success
+  returned: success, unless O(role_result=true)
   type: list
   elements: dict
   sample:
@@ -580,12 +595,30 @@ change_lines:
     - RV(changes) for a person to read, without any secret; one line per service with changes, then a total line.
       Each line names every pool; in check mode the lines say C(would). Names read from the API have their control
       characters escaped.
-  returned: success
+  returned: success; with O(role_result=true) also a failure after the declaration was checked (the writes applied before it)
   type: list
   elements: str
   sample:
     - "demo-project/pg-demo: create 1 (reports), update 1 (app-pool: pool_size 10 -> 20)"
     - "total: 1 service, create 1, update 1, delete 0"
+role_result:
+  description:
+    - With O(role_result=true), RV(connection_pools) as C(pools), RV(changes), RV(summary), C(by_name) (each pool of
+      C(pools) under C(project/service/pool), names as the API has them) and, in check mode, RV(report).
+  returned: with O(role_result=true), on success and on a failure after the declaration was checked (then C(changes) are
+    the writes applied before it, as RV(applied), and C(pools) is empty)
+  type: dict
+  sample:
+    pools: [{project: demo-project, service_name: pg-demo, pool_name: app-pool, database_name: appdb, username: null,
+             pool_mode: transaction, pool_size: 10, host: pg-demo-demo-project.aivencloud.com, port: 12692,
+             dbname: app-pool, user: "", sslmode: require}]
+    changes: []
+    summary: {services: 1, pools: 1, created: 0, updated: 0, deleted: 0}
+    by_name:
+      demo-project/pg-demo/app-pool: {project: demo-project, service_name: pg-demo, pool_name: app-pool, database_name: appdb,
+                                      username: null, pool_mode: transaction, pool_size: 10,
+                                      host: pg-demo-demo-project.aivencloud.com, port: 12692, dbname: app-pool, user: "",
+                                      sslmode: require}
 changed_by_others:
   description:
     - Pools this run meant to delete that another writer changed meanwhile, each with C(project), C(service_name),
@@ -633,7 +666,7 @@ from ansible_collections.dbpools.aiven.plugins.module_utils._flat_definitions im
 from ansible_collections.dbpools.aiven.plugins.module_utils._pool_results import public_pool
 from ansible_collections.dbpools.aiven.plugins.module_utils._purge_limit import DEFAULT as PURGE_MAX_DELETIONS_DEFAULT
 from ansible_collections.dbpools.aiven.plugins.module_utils._purge_limit import PurgeLimit, value_problem
-from ansible_collections.dbpools.aiven.plugins.module_utils._run_report import change_lines, report, summary
+from ansible_collections.dbpools.aiven.plugins.module_utils._run_report import change_lines, drift_message, report, role_result, summary
 from ansible_collections.dbpools.aiven.plugins.module_utils._selection import Selection, parsed
 from ansible_collections.dbpools.aiven.plugins.module_utils._text import MESSAGE_MAX, printable, shown
 
@@ -686,6 +719,8 @@ def argument_spec() -> dict:
         # Raw: its own check names it as variable_names says.
         select={"type": "raw"},
         purge_max_deletions={"type": "int", "default": PURGE_MAX_DELETIONS_DEFAULT},
+        role_result={"type": "bool", "default": False},
+        fail_on_drift={"type": "bool", "default": False},
         include_secrets={"type": "bool", "default": False},
         concurrency={"type": "int", "default": CONCURRENCY_DEFAULT},
         wait={"type": "bool", "default": True},
@@ -901,6 +936,10 @@ def main() -> None:
             details["changed_by_others"] = engine.changed_by_others
         if engine.set_aside:
             details["set_aside"] = [item.entry() for item in engine.set_aside]
+        if params["role_result"]:
+            # What was applied before the failure, for the role to publish and print.
+            details.update(change_lines=change_lines(err.applied, len(declared), False),
+                           role_result=role_result([], err.applied, summary(len(declared), 0, err.applied), None))
         module.fail_json(msg=printable(err.message, MESSAGE_MAX), changed=bool(err.applied), **details)
     finally:
         client.close()
@@ -919,6 +958,16 @@ def main() -> None:
     if module._diff:
         output["diff"] = result.diff
     output["set_aside"] = [item.entry() for item in result.set_aside]
+    if params["role_result"]:
+        output["role_result"] = role_result(output.pop("connection_pools"), output.pop("changes"), output["summary"], output.get("report"))
+        if params["definitions"] is not None:
+            # The definitions are the caller's (the role's variables); echoed back in invocation they would double
+            # a result that grows with the estate. Their count stands in for them.
+            output["invocation"] = {"module_args": dict(params, definitions={name: f"{len(entries) if isinstance(entries, list) else 0} entries"
+                                                                             for name, entries in params["definitions"].items()})}
+    drift = drift_message(output["report"]) if params["fail_on_drift"] and module.check_mode else None
+    if drift:
+        module.fail_json(msg=drift, **output)
     if fails_after(params["unavailable"], result.set_aside):
         # The other services were applied: the failure keeps what was done, as any failure after writes does.
         module.fail_json(msg=printable(failure_message(result.set_aside, len(result.changes), module.check_mode), MESSAGE_MAX),

@@ -1,8 +1,12 @@
 """python -m tests.perf --pools N --services S --latency-ms L --json FILE [--scenarios a,b] [--limited-...]
 
-Starts the emulator (memory backend, S services in project bench-project), runs each
-scenario once (baseline first), prints a table of wall seconds, their ratio to baseline,
-API requests by method and 429s, the targets (PASS / MISS) and writes the numbers to FILE.
+Starts the emulator (memory backend, S services in project bench-project) and runs the
+scenarios in --repeat rounds per workload, each round the baseline first and then every
+scenario, so that each run has a baseline measured just before it; prints a table of the
+median wall seconds, the median of the ratios to the same round's baseline, API requests
+by method, 429s and the peak memory of the largest process, the targets (PASS / MISS), and
+writes the numbers (every run) to FILE. The role_large_* scenarios run on a workload of
+their own, many projects (default 10,000 pools on 100 services in 10 projects).
 role_cold_limited runs on a workload of its own (500 pools on 10 services) under the emulator's
 rate limit, by default its own default: production's, 120 requests per 60 s per user, window
 shaped; the other scenarios run with the limit off.
@@ -26,7 +30,7 @@ from tests.support.collection import link_collection
 
 from . import report
 from .module_spec import default_concurrency
-from .scenarios import BY_NAME, LIMITED, MAIN, REPO, SCENARIOS, Bench, Measurement, Workload
+from .scenarios import BASELINE_SCENARIO, BY_NAME, LARGE, LIMITED, MAIN, REPO, SCENARIOS, Bench, Measurement, Scenario, Workload
 from .targets import Setting, targets, targets_text
 
 COLLECTIONS = os.path.join(REPO, "build", "playbook-collections")
@@ -52,6 +56,12 @@ def parse_args(argv: list) -> argparse.Namespace:
     parser.add_argument("--rate-limit-shape", choices=("window", "bucket"),
                         help="role_cold_limited: window (production's: a burst, then a wait until the window ends) or "
                              "bucket (refilled continuously) (default: the emulator's, window)")
+    parser.add_argument("--repeat", type=int, default=5,
+                        help="rounds per workload, each the baseline then every scenario; the slow scenarios (loop, avn) "
+                             "and role_cold_limited run in the first round only (default %(default)s)")
+    parser.add_argument("--large-pools", type=int, default=10000, help="role_large_*: pool definitions (default %(default)s)")
+    parser.add_argument("--large-services", type=int, default=100, help="role_large_*: services (default %(default)s)")
+    parser.add_argument("--large-projects", type=int, default=10, help="role_large_*: projects the services are in (default %(default)s)")
     parser.add_argument("--collections-path", metavar="DIR",
                         help="ANSIBLE_COLLECTIONS_PATH holding ansible_collections/dbpools/aiven "
                              "(default: a symlink to this work tree under build/playbook-collections)")
@@ -60,8 +70,11 @@ def parse_args(argv: list) -> argparse.Namespace:
     unknown = [name for name in wanted if name not in BY_NAME]
     if unknown or not wanted:
         parser.error(f"unknown scenario(s) {', '.join(unknown) or '(none given)'}; choose from {', '.join(BY_NAME)}")
-    if min(args.pools, args.services, args.limited_pools, args.limited_services) < 1 or args.latency_ms < 0:
-        parser.error("--pools, --services, --limited-pools and --limited-services must be 1 or more, --latency-ms 0 or more")
+    if min(args.pools, args.services, args.limited_pools, args.limited_services, args.repeat,
+           args.large_pools, args.large_services, args.large_projects) < 1 or args.latency_ms < 0:
+        parser.error("--pools, --services, --limited-*, --large-* and --repeat must be 1 or more, --latency-ms 0 or more")
+    if args.large_projects > args.large_services:
+        parser.error("--large-projects must be at most --large-services")
     if args.rate_limit is not None and args.rate_limit < 1:
         parser.error("--rate-limit must be 1 or more")
     if args.rate_limit_window is not None and not args.rate_limit_window > 0:
@@ -92,6 +105,38 @@ def module_concurrency() -> Tuple[Optional[int], str]:
         return None, str(exc)
 
 
+def _measure(bench: Bench, scenario: Scenario, key: str, baseline: float | None, results: Dict[str, Measurement],
+             workloads: Dict[str, Workload]) -> Measurement:
+    print(f"  {scenario.name:<20} {scenario.what} ...", end=" ", flush=True)
+    m = bench.run(scenario, key)
+    results.setdefault(scenario.name, Measurement(workloads[key])).add(m, baseline)
+    print(f"FAILED: {m.error}" if m.error else f"{m.seconds:.2f} s ({m.cpu_seconds:.2f} s CPU), {m.requests.get('total', 0)} requests, "
+          f"peak {m.peak_rss_kb / 1024:.0f} MB", flush=True)
+    return m
+
+
+def run_rounds(bench: Bench, scenarios: list, repeat: int, workloads: Dict[str, Workload], results: Dict[str, Measurement]) -> None:
+    """Per workload, ``repeat`` rounds of the baseline then each scenario: a ratio pairs each run with the baseline before it."""
+    with_baseline = any(scenario.name == BASELINE_SCENARIO.name for scenario in scenarios)
+    others = [scenario for scenario in scenarios if scenario.name != BASELINE_SCENARIO.name]
+    for key in (MAIN, LIMITED, LARGE):
+        members = [scenario for scenario in others if scenario.workload == key]
+        # The baseline alone (no other scenario chosen) runs its rounds on the main workload.
+        if not members and not (key == MAIN and with_baseline and not others):
+            continue
+        for number in range(repeat):
+            todo = [scenario for scenario in members if number == 0 or not scenario.once]
+            if number > 0 and members and not todo:
+                break
+            print(f"benchmark: {key} workload, round {number + 1} of {repeat}", flush=True)
+            baseline = None
+            if with_baseline:
+                base = _measure(bench, BASELINE_SCENARIO, key, None, results, workloads)
+                baseline = None if base.error else base.seconds
+            for scenario in todo:
+                _measure(bench, scenario, key, baseline, results, workloads)
+
+
 def main(argv: list) -> int:
     args = parse_args(argv)
     signal.signal(signal.SIGTERM, _interrupt)  # unwind like Ctrl-C: the emulator is stopped
@@ -99,11 +144,14 @@ def main(argv: list) -> int:
     logdir = os.path.join(REPO, "build", "perf-logs")
     os.makedirs(logdir, exist_ok=True)
     workdir = tempfile.mkdtemp(prefix="dbpools-perf-")
-    workloads = {MAIN: Workload(args.pools, args.services), LIMITED: Workload(args.limited_pools, args.limited_services)}
+    workloads = {MAIN: Workload(args.pools, args.services), LIMITED: Workload(args.limited_pools, args.limited_services),
+                 LARGE: Workload(args.large_pools, args.large_services, args.large_projects)}
     given = {"rate_limit": args.rate_limit, "rate_limit_window": args.rate_limit_window, "rate_limit_shape": args.rate_limit_shape}
     limit_options = {name: value for name, value in given.items() if value is not None}
     setting = Setting(args.latency_ms, *module_concurrency())
-    meta = {"pools": args.pools, "services": args.services, "latency_ms": args.latency_ms,
+    meta = {"pools": args.pools, "services": args.services, "latency_ms": args.latency_ms, "repeat": args.repeat,
+            "large": {"pools": args.large_pools, "services": args.large_services, "projects": args.large_projects},
+            "load_average_before": os.getloadavg(),
             "limited": {"pools": args.limited_pools, "services": args.limited_services,
                         "emulator_options": limit_options or "the emulator's defaults"},
             "module_concurrency": setting.concurrency,
@@ -119,11 +167,7 @@ def main(argv: list) -> int:
     bench = Bench(workloads, limit_options, args.latency_ms, workdir, logdir, collections)
     interrupted = False
     try:
-        for scenario in args.scenarios:
-            print(f"  {scenario.name:<17} {scenario.what} ...", end=" ", flush=True)
-            m = bench.run(scenario)
-            results[scenario.name] = m
-            print(f"FAILED: {m.error}" if m.error else f"{m.seconds:.1f} s, {m.requests.get('total', 0)} requests", flush=True)
+        run_rounds(bench, args.scenarios, args.repeat, workloads, results)
     except KeyboardInterrupt:
         interrupted = True
         print("\nbenchmark: interrupted; reporting what ran", flush=True)
@@ -131,6 +175,7 @@ def main(argv: list) -> int:
         bench.stop()
         shutil.rmtree(workdir, ignore_errors=True)
 
+    meta["load_average_after"] = os.getloadavg()
     found = targets(results, setting)
     print()
     print(report.table(results))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 from .scenarios import METHODS, Measurement
 from .targets import limit_figures, unthrottled_pace, vs_baseline
@@ -28,13 +28,17 @@ def _limit_notes(results: Dict[str, Measurement]) -> List[str]:
 
 
 def table(results: Dict[str, Measurement]) -> str:
-    header = ("scenario", "seconds", "x baseline") + METHODS + ("total", "429", "")
+    header = ("scenario", "runs", "median s", "x baseline", "cpu s", "cpu x") + METHODS + ("total", "429", "peak MB", "")
+    base = results.get("baseline")
+    base_cpu = base.cpu_seconds if base is not None and not base.error else 0.0
     ratios = vs_baseline(results)
-    rows = [header]
+    rows: List[Tuple[str, ...]] = [header]
     for name, m in results.items():
         counts = [str(m.requests.get(method, "-")) for method in METHODS + ("total",)]
         ratio = "-" if ratios[name] is None else f"{ratios[name]:.2f}"
-        rows.append((name, f"{m.seconds:.2f}", ratio, *counts, str(m.refused), f"FAILED: {m.error}" if m.error else ""))
+        cpu_ratio = f"{m.cpu_seconds / base_cpu:.2f}" if base_cpu > 0 else "-"
+        rows.append((name, str(len(m.runs) or 1), f"{m.seconds:.2f}", ratio, f"{m.cpu_seconds:.2f}", cpu_ratio, *counts,
+                     str(m.refused), f"{m.peak_rss_kb / 1024:.0f}", f"FAILED: {m.error}" if m.error else ""))
     widths = [max(len(row[i]) for row in rows) for i in range(len(header) - 1)]
     lines = []
     for index, row in enumerate(rows):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import statistics
 import subprocess
 import sys
 import time
@@ -26,7 +27,7 @@ BASELINE_PLAYBOOK = os.path.join(HERE, "playbooks", "baseline.yml")
 AVN_LOOP = os.path.join(HERE, "avn_loop.sh")
 METHODS = ("GET", "POST", "PUT", "DELETE")
 EMPTY, APPLIED, ANY = "empty", "applied", "any"
-MAIN, LIMITED = "main", "limited"  # the workloads: the run's, and role_cold_limited's own
+MAIN, LIMITED, LARGE = "main", "limited", "large"  # the workloads: the run's, role_cold_limited's own, the large estate
 
 
 @dataclass(frozen=True)
@@ -38,10 +39,12 @@ class Scenario:
     limited: bool = False    # on the LIMITED workload under the emulator's rate limit (default: production's)
     read_only: bool = False  # leaves the services as it found them
     what: str = ""
+    large: bool = False      # on the LARGE workload (many projects)
+    once: bool = False       # measured in the first round only (slow, or judged against a bound rather than baseline)
 
     @property
     def workload(self) -> str:
-        return LIMITED if self.limited else MAIN
+        return LIMITED if self.limited else LARGE if self.large else MAIN
 
 
 # The standard order; baseline first, so every ratio to it comes from the same run.
@@ -51,19 +54,25 @@ SCENARIOS = [
     Scenario("role_converged", "role", APPLIED, what="the role again, nothing to change"),
     Scenario("role_check", "role", APPLIED, check=True, read_only=True,
              what="the role with --check, every pool_size changed"),
-    Scenario("role_cold_limited", "role", EMPTY, limited=True,
+    Scenario("role_cold_limited", "role", EMPTY, limited=True, once=True,
              what="the role on empty services under the emulator's rate limit (its own workload)"),
-    Scenario("loop_cold", "loop", EMPTY, what="one module call per pool, empty services"),
-    Scenario("loop_converged", "loop", APPLIED, what="one module call per pool, nothing to change"),
-    Scenario("avn_cold", "avn", EMPTY, what="one `avn service connection-pool-create` per pool, empty services"),
+    Scenario("loop_cold", "loop", EMPTY, once=True, what="one module call per pool, empty services"),
+    Scenario("loop_converged", "loop", APPLIED, once=True, what="one module call per pool, nothing to change"),
+    Scenario("avn_cold", "avn", EMPTY, once=True, what="one `avn service connection-pool-create` per pool, empty services"),
+    Scenario("role_large_converged", "role", APPLIED, large=True,
+             what="the role on the large estate (many projects), nothing to change"),
+    Scenario("role_large_check", "role", APPLIED, large=True, check=True, read_only=True,
+             what="the role with --check on the large estate, every pool_size changed"),
 ]
 BY_NAME = {scenario.name: scenario for scenario in SCENARIOS}
+BASELINE_SCENARIO = SCENARIOS[0]
 
 
 @dataclass(frozen=True)
 class Workload:
     pools: int
     services: int
+    projects: int = 1
 
 
 @dataclass(frozen=True)
@@ -88,11 +97,39 @@ class Measurement:
     longest_gap: float = 0.0              # the most seconds between two requests: the client's longest wait, at least
     rate_limit: Optional[RateLimit] = None
     error: Optional[str] = None
+    peak_rss_kb: int = 0                  # the largest process of the run's tree (tests/perf/peak_rss.py)
+    cpu_seconds: float = 0.0              # user + system seconds of the run's tree; the median over runs after add()
+    cpu_runs: List[float] = field(default_factory=list)
+    runs: List[float] = field(default_factory=list)    # seconds of each run; ``seconds`` is their median
+    paired: List[float] = field(default_factory=list)  # each run's seconds / the baseline run just before it
+
+    @property
+    def vs_paired(self) -> Optional[float]:
+        """The median of the ratios to the baseline of the same round: load that drifts moves both sides."""
+        return statistics.median(self.paired) if self.paired else None
+
+    def add(self, run: "Measurement", baseline_seconds: Optional[float]) -> None:
+        """Fold one more run of the same scenario in: median seconds, peak memory, the last run's requests."""
+        self.runs.append(run.seconds)
+        self.cpu_runs.append(run.cpu_seconds)
+        self.cpu_seconds = statistics.median(self.cpu_runs)
+        if baseline_seconds and not run.error:
+            self.paired.append(run.seconds / baseline_seconds)
+        self.seconds = statistics.median(self.runs)
+        self.peak_rss_kb = max(self.peak_rss_kb, run.peak_rss_kb)
+        self.requests, self.refused, self.rate_limit = run.requests, run.refused, run.rate_limit
+        self.longest_gap = max(self.longest_gap, run.longest_gap)
+        self.error = self.error or run.error
 
     def as_json(self) -> Dict[str, Any]:
         data: Dict[str, Any] = {"seconds": round(self.seconds, 3), "requests": self.requests,
                                 "refused_429": self.refused, "longest_gap_seconds": self.longest_gap,
-                                "workload": {"pools": self.workload.pools, "services": self.workload.services}}
+                                "runs_seconds": [round(run, 3) for run in self.runs],
+                                "paired_ratios": [round(ratio, 4) for ratio in self.paired],
+                                "peak_rss_mb": round(self.peak_rss_kb / 1024, 1),
+                                "cpu_seconds": round(self.cpu_seconds, 3), "cpu_runs_seconds": [round(cpu, 3) for cpu in self.cpu_runs],
+                                "workload": {"pools": self.workload.pools, "services": self.workload.services,
+                                             "projects": self.workload.projects}}
         if self.rate_limit is not None:
             data["rate_limit"] = {"requests": self.rate_limit.requests, "window_seconds": self.rate_limit.window,
                                   "shape": self.rate_limit.shape}
@@ -153,12 +190,15 @@ class Bench:
     def _write_inputs(self) -> None:
         self._write_json("inventory.yml", {"aiven_pools": {"hosts": {"localhost": {
             "ansible_connection": "local", "ansible_python_interpreter": sys.executable}}}})
-        self._write_json("baseline-vars.json", {"baseline_project": workload.PROJECT,
-                                                "baseline_service": workload.service_name(0)})
         for key, size in self.workloads.items():
-            pools = workload.definitions(size.pools, size.services)
+            # The baseline reads the first service of whichever workload the emulator holds.
+            self._write_json(f"{key}-baseline-vars.json", {"baseline_project": workload.project_of(0, size.services, size.projects),
+                                                           "baseline_service": workload.service_name(0)})
+            pools = workload.definitions(size.pools, size.services, size.projects)
+            # Over many projects each entry names its own.
+            project = workload.PROJECT if size.projects == 1 else ""
             for name, listed in (("vars.json", pools), ("vars-resized.json", workload.resized(pools))):
-                self._write_json(f"{key}-{name}", {"connection_pools_project": workload.PROJECT,
+                self._write_json(f"{key}-{name}", {"connection_pools_project": project,
                                                    "connection_pools_definitions": listed})
             with open(self._path(f"{key}-pools.tsv"), "w", encoding="utf-8") as handle:
                 for pool in pools:
@@ -171,7 +211,8 @@ class Bench:
         self.stop()
         # The other scenarios measure the tools, not the limit: off for them (the emulator's default is production's).
         options = dict(self.limit_options) if key == LIMITED else {"rate_limit": 0}
-        self.emulator = EmulatorProcess(workload.seed(self.workloads[key].services), backend="memory",
+        size = self.workloads[key]
+        self.emulator = EmulatorProcess(workload.seed(size.services, size.projects), backend="memory",
                                         latency_ms=self.latency_ms, options=options)
         with _stderr_to(os.path.join(self.logdir, "emulator.log")):
             self.emulator.start()
@@ -183,9 +224,8 @@ class Bench:
             self.emulator.stop()
             self.emulator = None
 
-    def _prepare(self, scenario: Scenario) -> None:
+    def _prepare(self, scenario: Scenario, key: str) -> None:
         """Bring the services to the state the scenario starts from (not measured)."""
-        key = scenario.workload
         if self.emulator is None or self.seeded != key or (scenario.needs == EMPTY and self.state != EMPTY):
             self.start(key)
         if scenario.needs == APPLIED and self.state != APPLIED:
@@ -199,8 +239,10 @@ class Bench:
     def pool_count(self, key: str) -> int:
         assert self.emulator is not None
         total = 0
-        for index in range(self.workloads[key].services):
-            url = f"{self.emulator.url}/v1/project/{workload.PROJECT}/service/{workload.service_name(index)}"
+        size = self.workloads[key]
+        for index in range(size.services):
+            project = workload.project_of(index, size.services, size.projects)
+            url = f"{self.emulator.url}/v1/project/{project}/service/{workload.service_name(index)}"
             reply = self.emulator.session.get(url, headers={"Authorization": f"aivenv1 {workload.TOKEN}"}, timeout=60)
             reply.raise_for_status()
             total += len(reply.json()["service"].get("connection_pools") or [])
@@ -221,26 +263,32 @@ class Bench:
         if tool == "avn":
             return ["bash", AVN_LOOP, workload.PROJECT, self._path(f"{key}-pools.tsv")]
         playbook = {"role": APPLY_PLAYBOOK, "loop": LOOP_PLAYBOOK, "baseline": BASELINE_PLAYBOOK}[tool]
-        variables = "baseline-vars.json" if tool == "baseline" else f"{key}-vars{'-resized' if check else ''}.json"
+        variables = f"{key}-baseline-vars.json" if tool == "baseline" else f"{key}-vars{'-resized' if check else ''}.json"
         command = [os.path.join(BIN, "ansible-playbook"), "-i", self._path("inventory.yml"), playbook,
                    "-e", "@" + self._path(variables)]
         if check:
             command.append("--check")
         return command
 
-    def _execute(self, command: List[str], log_name: str) -> int:
+    def _execute(self, command: List[str], log_name: str, measurement: Optional[Measurement] = None) -> int:
+        rss_file = self._path("peak-rss")
         with open(os.path.join(self.logdir, f"{log_name}.log"), "w", encoding="utf-8") as log:
             log.write("$ " + " ".join(command) + "\n")
             log.flush()
-            return subprocess.run(command, cwd=REPO, env=self._env(), stdout=log, stderr=subprocess.STDOUT,
-                                  stdin=subprocess.DEVNULL, check=False).returncode
+            code = subprocess.run([sys.executable, "-m", "tests.perf.peak_rss", rss_file] + command, cwd=REPO, env=self._env(),
+                                  stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, check=False).returncode
+        if measurement is not None:
+            with open(rss_file, encoding="utf-8") as handle:
+                peak, cpu = handle.read().split()
+            measurement.peak_rss_kb, measurement.cpu_seconds = int(peak), float(cpu)
+        return code
 
     # -- measuring --------------------------------------------------------------
 
-    def _timed(self, scenario: Scenario, measurement: Measurement) -> int:
-        """Runs the scenario's tool; fills in seconds and requests; returns its exit code."""
+    def _timed(self, scenario: Scenario, measurement: Measurement, key: str) -> int:
+        """Runs the scenario's tool; fills in seconds, requests and peak memory; returns its exit code."""
         assert self.emulator is not None
-        command = self._command(scenario.tool, scenario.workload, scenario.check)
+        command = self._command(scenario.tool, key, scenario.check)
         if scenario.limited:
             # Setting options (none changed, unless the command line set some) refills every user's allowance:
             # the run starts from a full one. The reply is every option: the limit in force.
@@ -248,7 +296,7 @@ class Bench:
         try:
             self.emulator.reset_requests()
             started = time.monotonic()
-            code = self._execute(command, scenario.name)
+            code = self._execute(command, scenario.name, measurement)
             measurement.seconds = time.monotonic() - started
             snapshot = self.emulator.requests_log()
         finally:
@@ -263,18 +311,20 @@ class Bench:
         measurement.longest_gap = float(snapshot.get("longest_gap", 0.0))
         return code
 
-    def run(self, scenario: Scenario) -> Measurement:
-        measurement = Measurement(self.workloads[scenario.workload])
+    def run(self, scenario: Scenario, key: Optional[str] = None) -> Measurement:
+        """Measure one run of ``scenario``; ``key`` runs the baseline on the workload the emulator holds for others."""
+        key = key or scenario.workload
+        measurement = Measurement(self.workloads[key])
         try:
-            self._prepare(scenario)
+            self._prepare(scenario, key)
             before = self.state
-            code = self._timed(scenario, measurement)
+            code = self._timed(scenario, measurement, key)
             # Whatever changes pools leaves the definitions in place, unless it failed.
             self.state = before if scenario.read_only else APPLIED
             if code != 0:
                 raise ScenarioFailed(f"exited {code}, see {os.path.join(self.logdir, scenario.name + '.log')}")
             expected = {EMPTY: 0, APPLIED: measurement.workload.pools}.get(self.state)
-            found = self.pool_count(scenario.workload)
+            found = self.pool_count(key)
             if expected is not None and found != expected:
                 raise ScenarioFailed(f"{found} pools on the services afterwards, expected {expected}")
         except ScenarioFailed as exc:

@@ -15,12 +15,22 @@ def service_name(index: int) -> str:
     return f"pg-bench-{index}"
 
 
-def seed(services: int) -> Dict[str, Any]:
-    """S running services with empty pool lists, in one project."""
+def project_name(index: int, projects: int) -> str:
+    """PROJECT for a one-project workload (what the per-pool loop and avn work on), else one per index."""
+    return PROJECT if projects == 1 else f"{PROJECT}-{index}"
+
+
+def project_of(service: int, services: int, projects: int) -> str:
+    """The project of service number ``service``: the services are split into ``projects`` equal runs."""
+    return project_name(service * projects // services, projects)
+
+
+def seed(services: int, projects: int = 1) -> Dict[str, Any]:
+    """S running services with empty pool lists, over P projects."""
     return {
         "tokens": [TOKEN],
         "projects": [{
-            "name": PROJECT,
+            "name": project_name(number, projects),
             "services": [{
                 "name": service_name(index),
                 "state": "RUNNING",
@@ -28,18 +38,19 @@ def seed(services: int) -> Dict[str, Any]:
                 "databases": list(DATABASES),
                 "users": list(USERS),
                 "pools": [],
-            } for index in range(services)],
-        }],
+            } for index in range(services) if project_of(index, services, projects) == project_name(number, projects)],
+        } for number in range(projects)],
     }
 
 
-def definitions(pools: int, services: int) -> List[Dict[str, Any]]:
+def definitions(pools: int, services: int, projects: int = 1) -> List[Dict[str, Any]]:
     """N pools spread round-robin over the services, every setting given explicitly.
 
     The same list drives the role, the per-pool loop and the avn loop, so every
-    tool leaves the services in the same state.
+    tool leaves the services in the same state. Over more than one project, each entry names its project.
     """
     return [{
+        **({"project": project_of(index % services, services, projects)} if projects > 1 else {}),
         "service_name": service_name(index % services),
         "pool_name": f"pool-{index:05d}",
         "database_name": DATABASES[index % len(DATABASES)],

@@ -111,3 +111,35 @@ def test_engine_returns_the_undeclared_pools_of_every_service_with_or_without_pu
     assert _run_report.report(result.changes, result.undeclared_pools) == {
         "missing": [], "undeclared": ["proj/svc/stray"], "differing": ["proj/svc/gone"]}
     assert client.reads == 1
+
+
+def pool(project: str, service: str, name: str) -> dict[str, Any]:
+    return {"project": project, "service_name": service, "pool_name": name, "pool_size": 10}
+
+
+def test_role_result_holds_the_pools_by_name_and_the_report_only_when_given() -> None:
+    pools = [pool("proj", "svc", "a"), pool("other", "svc", "a")]
+    counts = {"services": 2, "pools": 2, "created": 0, "updated": 0, "deleted": 0}
+    shaped = _run_report.role_result(pools, [], counts, None)
+    assert shaped == {"pools": pools, "changes": [], "summary": counts,
+                      "by_name": {"proj/svc/a": pools[0], "other/svc/a": pools[1]}}
+    checked = _run_report.role_result(pools, [], counts, {"missing": [], "undeclared": [], "differing": []})
+    assert checked["report"] == {"missing": [], "undeclared": [], "differing": []}
+
+
+def test_drift_message_is_none_when_nothing_differs() -> None:
+    assert _run_report.drift_message({"missing": [], "undeclared": [], "differing": []}) is None
+
+
+def test_drift_message_names_every_difference_once_by_kind() -> None:
+    found = {"missing": ["p/s/new"], "undeclared": ["p/s/old", "p/t/stray"], "differing": ["p/s/grown"]}
+    message = _run_report.drift_message(found)
+    assert message == ("drift: 4 differences from the declaration; missing (declared, do not exist): p/s/new; "
+                       "undeclared (exist, not declared): p/s/old, p/t/stray; differing (exist with other settings): p/s/grown")
+    for name in ("p/s/new", "p/s/old", "p/t/stray", "p/s/grown"):
+        assert message.count(name) == 1
+
+
+def test_drift_message_leaves_out_kinds_without_differences() -> None:
+    assert _run_report.drift_message({"missing": [], "undeclared": [], "differing": ["p/s/x"]}) == (
+        "drift: 1 difference from the declaration; differing (exist with other settings): p/s/x")
