@@ -87,13 +87,14 @@ def change_lines(changes: Sequence[Mapping[str, Any]], services: int, check_mode
 
 
 def role_result(pools: list[dict[str, Any]], changes: list[dict[str, Any]], counts: Mapping[str, int],
-                check_report: Mapping[str, list[str]] | None) -> dict[str, Any]:
+                check_report: Mapping[str, list[str]] | None, set_aside: list[dict[str, str]] | None = None) -> dict[str, Any]:
     """The result in the shape the role connection_pools publishes, so that its publishing is one plain set_fact.
 
     ``by_name`` keys are the names as given and read (not made printable): a lookup key, never printed.
     """
     shaped: dict[str, Any] = {"pools": pools, "changes": changes, "summary": dict(counts),
-                              "by_name": {"/".join(str(pool[key]) for key in IDENTITY): pool for pool in pools}}
+                              "by_name": {"/".join(str(pool[key]) for key in IDENTITY): pool for pool in pools},
+                              "set_aside": set_aside or []}
     if check_report is not None:
         shaped["report"] = check_report
     return shaped

@@ -604,7 +604,7 @@ change_lines:
 role_result:
   description:
     - With O(role_result=true), RV(connection_pools) as C(pools), RV(changes), RV(summary), C(by_name) (each pool of
-      C(pools) under C(project/service/pool), names as the API has them) and, in check mode, RV(report).
+      C(pools) under C(project/service/pool), names as the API has them), RV(set_aside) and, in check mode, RV(report).
   returned: with O(role_result=true), on success and on a failure after the declaration was checked (then C(changes) are
     the writes applied before it, as RV(applied), and C(pools) is empty)
   type: dict
@@ -619,6 +619,7 @@ role_result:
                                       username: null, pool_mode: transaction, pool_size: 10,
                                       host: pg-demo-demo-project.aivencloud.com, port: 12692, dbname: app-pool, user: "",
                                       sslmode: require}
+    set_aside: []
 changed_by_others:
   description:
     - Pools this run meant to delete that another writer changed meanwhile, each with C(project), C(service_name),
@@ -939,7 +940,8 @@ def main() -> None:
         if params["role_result"]:
             # What was applied before the failure, for the role to publish and print.
             details.update(change_lines=change_lines(err.applied, len(declared), False),
-                           role_result=role_result([], err.applied, summary(len(declared), 0, err.applied), None))
+                           role_result=role_result([], err.applied, summary(len(declared), 0, err.applied), None,
+                                                   [item.entry() for item in engine.set_aside]))
         module.fail_json(msg=printable(err.message, MESSAGE_MAX), changed=bool(err.applied), **details)
     finally:
         client.close()
@@ -959,7 +961,8 @@ def main() -> None:
         output["diff"] = result.diff
     output["set_aside"] = [item.entry() for item in result.set_aside]
     if params["role_result"]:
-        output["role_result"] = role_result(output.pop("connection_pools"), output.pop("changes"), output["summary"], output.get("report"))
+        output["role_result"] = role_result(output.pop("connection_pools"), output.pop("changes"), output["summary"], output.get("report"),
+                                            output["set_aside"])
         if params["definitions"] is not None:
             # The definitions are the caller's (the role's variables); echoed back in invocation they would double
             # a result that grows with the estate. Their count stands in for them.

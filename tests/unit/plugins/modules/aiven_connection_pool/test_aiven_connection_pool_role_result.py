@@ -28,7 +28,8 @@ def test_role_result_holds_the_fact_and_the_invocation_only_counts_the_definitio
     result = run(fake_api, capsys, project="proj", definitions=DEFINITIONS, role_result=True)
     assert result.get("failed") is not True, result.get("msg")
     shaped = result["role_result"]
-    assert set(shaped) == {"pools", "changes", "summary", "by_name"}
+    assert set(shaped) == {"pools", "changes", "summary", "by_name", "set_aside"}
+    assert shaped["set_aside"] == []
     assert [pool["pool_name"] for pool in shaped["pools"]] == ["app"]
     assert shaped["by_name"]["proj/pg1/app"] == shaped["pools"][0]
     assert [change["action"] for change in shaped["changes"]] == ["create"]
