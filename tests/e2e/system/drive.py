@@ -132,14 +132,20 @@ class Ansible:
         failure, applied, failed_changes, not_attempted, seconds); the outcome must hold
         no password, which the call checks.
         """
+        extra = {"system_service": service_name, "system_pools": list(pools)}
+        return self.playbook_outcome(POOL_BATCH, label, extra, **options)
+
+    def playbook_outcome(self, playbook: str, label: str, extra: Dict[str, Any],
+                         **options: Any) -> Tuple[PlaybookRun, Dict[str, Any]]:
+        """``playbook`` run with ``extra`` and each option as ``system_<option>``; it writes its module outcome to
+        ``system_outcome_file``, which must hold no password (nor may the output)."""
         self._outcomes += 1
         outcome_file = os.path.join(self.workdir, f"outcome-{self._outcomes}.json")
-        extra = {"system_project": PROJECT, "system_service": service_name, "system_pools": list(pools),
-                 "system_outcome_file": outcome_file}
+        extra = dict(extra, system_project=PROJECT, system_outcome_file=outcome_file)
         extra.update({f"system_{key}": value for key, value in options.items()})
-        run = run_playbook(POOL_BATCH, self.env, extra_vars=extra)
+        run = run_playbook(playbook, self.env, extra_vars=extra)
         self.measurement.add_run(label, run)
-        assert run.rc == 0 and os.path.exists(outcome_file), f"{POOL_BATCH} did not finish:\n{run.output[-3000:]}"
+        assert run.rc == 0 and os.path.exists(outcome_file), f"{playbook} did not finish:\n{run.output[-3000:]}"
         with open(outcome_file, encoding="utf-8") as handle:
             outcome = json.load(handle)
         self.assert_no_password(run.output + json.dumps(outcome), label)

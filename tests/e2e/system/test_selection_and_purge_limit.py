@@ -8,12 +8,10 @@ passes once the limit is raised for that run; purge_services: all purges every d
 
 from __future__ import annotations
 
-import json
 import os
 from typing import Any, Dict, List, Optional, Tuple
 
 from tests.e2e.system.drive import PLAYBOOKS, PROJECT, TOKEN, service
-from tests.support.ansible import run_playbook
 
 OTHER = "system-project-b"
 DEFINITIONS_PLAYBOOK = os.path.join(PLAYBOOKS, "pool_definitions.yml")
@@ -40,18 +38,10 @@ DEFINITIONS = {"connection_pools_definitions": [
 ]}
 
 
-def apply(emulator: Any, ansible: Any, label: str, tmp_path: Any, **options: Any) -> Tuple[Dict[str, Any], List[Tuple[str, str]]]:
+def apply(emulator: Any, ansible: Any, label: str, **options: Any) -> Tuple[Dict[str, Any], List[Tuple[str, str]]]:
     """One definitions call with ``options`` (purge, select, purge_max_deletions, check_mode); its outcome and its requests."""
     emulator.reset_requests()
-    outcome_file = os.path.join(str(tmp_path), f"{label}.json")
-    extra = {"system_project": PROJECT, "system_definitions": DEFINITIONS, "system_outcome_file": outcome_file}
-    extra.update({f"system_{key}": value for key, value in options.items()})
-    run = run_playbook(DEFINITIONS_PLAYBOOK, ansible.env, extra_vars=extra)
-    ansible.measurement.add_run(label, run)
-    assert run.rc == 0 and os.path.exists(outcome_file), f"{DEFINITIONS_PLAYBOOK} did not finish:\n{run.output[-3000:]}"
-    with open(outcome_file, encoding="utf-8") as handle:
-        outcome = json.load(handle)
-    ansible.assert_no_password(run.output + json.dumps(outcome), label)
+    outcome = ansible.playbook_outcome(DEFINITIONS_PLAYBOOK, label, {"system_definitions": DEFINITIONS}, **options)[1]
     requests = [(entry["method"], entry["path"].split("?")[0]) for entry in emulator.requests_log()["log"]]
     return outcome, requests
 
@@ -70,11 +60,11 @@ def writes(requests: List[Tuple[str, str]]) -> List[Tuple[str, str]]:
     return [(verb, path.rsplit("/", 1)[-1]) for verb, path in requests if verb != "GET"]
 
 
-def test_a_selected_service_alone_is_read_and_written_and_a_purge_outside_it_deletes_nothing(start_emulator, ansible_for, tmp_path):
+def test_a_selected_service_alone_is_read_and_written_and_a_purge_outside_it_deletes_nothing(start_emulator, ansible_for):
     emulator = start_emulator(estate(stray_count=2))
     ansible = ansible_for(emulator)
 
-    outcome, requests = apply(emulator, ansible, "select one service", tmp_path, purge="all", select=[f"{PROJECT}/pg-b"])
+    outcome, requests = apply(emulator, ansible, "select one service", purge="all", select=[f"{PROJECT}/pg-b"])
 
     assert not outcome.get("failed"), outcome.get("msg")
     assert set(touched(requests)) == {f"{PROJECT}/pg-b"}, requests
@@ -86,27 +76,27 @@ def test_a_selected_service_alone_is_read_and_written_and_a_purge_outside_it_del
     assert sorted(emulator.pools("pg-a")) == ["app", "stray-00", "stray-01"] and emulator.pools("pg-a")["app"]["pool_size"] == 10
 
 
-def test_a_selected_project_is_read_once_and_the_other_project_not_at_all(start_emulator, ansible_for, tmp_path):
+def test_a_selected_project_is_read_once_and_the_other_project_not_at_all(start_emulator, ansible_for):
     emulator = start_emulator(estate(stray_count=1))
     ansible = ansible_for(emulator)
 
-    outcome, requests = apply(emulator, ansible, "select a project, check mode", tmp_path, select=[OTHER], check_mode=True)
+    outcome, requests = apply(emulator, ansible, "select a project, check mode", select=[OTHER], check_mode=True)
 
     assert not outcome.get("failed"), outcome.get("msg")
     assert requests == [("GET", f"/v1/project/{OTHER}/service/pg-c")], requests
     assert outcome["report"]["undeclared"] == [f"{OTHER}/pg-c/stray-00"]
 
-    outcome, requests = apply(emulator, ansible, "select a typo", tmp_path, select=[f"{PROJECT}/pg-x"])
+    outcome, requests = apply(emulator, ansible, "select a typo", select=[f"{PROJECT}/pg-x"])
     assert outcome["failed"] is True and requests == []
     assert f"select[0] ({PROJECT}/pg-x) matches no declared service" in outcome["msg"], outcome["msg"]
 
 
-def test_a_purge_over_the_limit_fails_with_no_write_and_passes_when_raised(start_emulator, ansible_for, tmp_path):
+def test_a_purge_over_the_limit_fails_with_no_write_and_passes_when_raised(start_emulator, ansible_for):
     emulator = start_emulator(estate(stray_count=4))
     ansible = ansible_for(emulator)
 
     for check_mode in (True, False):
-        outcome, requests = apply(emulator, ansible, f"purge over the limit, check mode {check_mode}", tmp_path, purge="all",
+        outcome, requests = apply(emulator, ansible, f"purge over the limit, check mode {check_mode}", purge="all",
                                   check_mode=check_mode)
         assert outcome["failed"] is True and outcome["changed"] is False
         assert writes(requests) == [], requests
@@ -114,7 +104,7 @@ def test_a_purge_over_the_limit_fails_with_no_write_and_passes_when_raised(start
         assert "and 2 more; if they should all go, raise purge_max_deletions to 12 for this run" in outcome["msg"]
     assert len(emulator.pools("pg-a")) == 5
 
-    outcome, requests = apply(emulator, ansible, "purge with the limit raised", tmp_path, purge="all", purge_max_deletions=12)
+    outcome, requests = apply(emulator, ansible, "purge with the limit raised", purge="all", purge_max_deletions=12)
 
     assert not outcome.get("failed"), outcome.get("msg")
     assert sorted(touched(requests, "DELETE")) == [f"{OTHER}/pg-c"] * 4 + [f"{PROJECT}/pg-a"] * 4 + [f"{PROJECT}/pg-b"] * 4
@@ -122,15 +112,15 @@ def test_a_purge_over_the_limit_fails_with_no_write_and_passes_when_raised(start
     assert sorted(emulator.pools("pg-a")) == ["app"] and sorted(emulator.pools("pg-b")) == ["app"]
 
 
-def test_purge_all_purges_every_declared_service_within_the_default_limit(start_emulator, ansible_for, tmp_path):
+def test_purge_all_purges_every_declared_service_within_the_default_limit(start_emulator, ansible_for):
     emulator = start_emulator(estate(stray_count=3))
     ansible = ansible_for(emulator)
 
-    outcome, requests = apply(emulator, ansible, "purge all", tmp_path, purge="all")
+    outcome, requests = apply(emulator, ansible, "purge all", purge="all")
 
     assert not outcome.get("failed"), outcome.get("msg")
     assert sorted(touched(requests, "DELETE")) == [f"{OTHER}/pg-c"] * 3 + [f"{PROJECT}/pg-a"] * 3 + [f"{PROJECT}/pg-b"] * 3
     assert outcome["summary"] == {"services": 3, "pools": 3, "created": 0, "updated": 3, "deleted": 9}
 
-    again, requests = apply(emulator, ansible, "purge all again", tmp_path, purge="all")
+    again, requests = apply(emulator, ansible, "purge all again", purge="all")
     assert again["changed"] is False and writes(requests) == []
