@@ -118,22 +118,26 @@ def test_every_spelling_of_report_only_means_what_ansible_says(core, start_emula
 
 
 def test_the_other_booleans_from_strings(core, start_emulator, ansible_for):
-    # -v prints each task's result, or that no_log hid it.
+    # -vvv prints each task's result (at -v and -vv the role hides the module's, which grows with the estate), or that
+    # no_log hid it.
     emulator = start_emulator(seed(service(SERVICE)))
     ansible = ansible_for(emulator)
     falsy = ["connection_pools_wait=no", "connection_pools_include_secrets=false", "connection_pools_no_log=off", "connection_pools_validate_certs=0"]
-    visible = run_role(core, ansible, "false strings", falsy, args=["-v"])
+    visible = run_role(core, ansible, "false strings", falsy, args=["-vvv"])
     assert visible.rc == 0, visible.output[-3000:]
     assert f"{PROJECT}/{SERVICE}: create 1 (bool-pool)" in visible.output
     assert "validate_certs is false" in visible.output, "validate_certs=0 reaches the module as false"
-    assert "'no_log: true'" not in visible.output, "no_log=off shows the results"
+    assert '"role_result"' in visible.output, "no_log=off shows the module's result"
+    at_v = run_role(core, ansible, "false strings at -v", falsy, args=["-v"])
+    assert at_v.rc == 0 and '"role_result"' not in at_v.output, "-v hides the module's result"
+    assert "validate_certs is false" in at_v.output, "the module's warnings show at -v although its result is hidden"
     emulator.reset_requests()
 
     # include_secrets "yes": the results hold passwords, and connection_pools_no_log (its default follows) hides them.
     hidden = run_role(core, ansible, "true strings", ["connection_pools_include_secrets=yes", "connection_pools_validate_certs=on"],
-                      args=["-v"])
+                      args=["-vvv"])
     assert hidden.rc == 0, hidden.output[-3000:]
-    assert "'no_log: true'" in hidden.output
+    assert '"role_result"' not in hidden.output, "no_log (following include_secrets=yes) hides the module's result"
     assert "validate_certs is false" not in hidden.output
     assert [entry["path"] for entry in emulator.requests_log()["log"]] == [f"/v1/project/{PROJECT}/service/{SERVICE}"], (
         "with secrets the role reads the declared service itself")
