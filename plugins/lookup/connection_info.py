@@ -35,7 +35,19 @@ options:
     description:
       - Aiven API token, as the modules' O(dbpools.aiven.aiven_connection_pool#module:api_token); else E(AIVEN_TOKEN),
         then E(AIVEN_AUTH_TOKEN) (empty counts as unset). Never shown in errors or warnings.
+      - Needed for every project of the terms that O(api_tokens) does not name.
     type: str
+  api_tokens:
+    description:
+      - API tokens by project, a mapping from project name to token, as the modules'
+        O(dbpools.aiven.aiven_connection_pool#module:api_tokens); the terms of a project named here are read with its
+        token, the others with O(api_token). A project with neither fails the lookup before any request, naming it.
+      - When not given, the environment variable E(AIVEN_PROJECT_TOKENS) is read as a JSON object of the same shape
+        (what the AWX credential type C(extensions/awx/credential_type_aiven_projects.yml) injects); any other value
+        fails the lookup before any request, naming the variable.
+      - A 401 says where the refused token came from (C(api_tokens[PROJECT]), E(AIVEN_PROJECT_TOKENS), the lookup's
+        O(api_token), E(AIVEN_TOKEN)); never the token.
+    type: dict
   api_url:
     description:
       - Origin of the Aiven API, as the modules' O(dbpools.aiven.aiven_connection_pool#module:api_url); else
@@ -189,6 +201,7 @@ _raw:
       type: str
 """
 
+import json
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -198,13 +211,15 @@ from ansible.errors import AnsibleLookupError
 from ansible.plugins.lookup import LookupBase
 from ansible.utils.display import Display
 
-from ansible_collections.dbpools.aiven.plugins.module_utils._api import AivenClient
 from ansible_collections.dbpools.aiven.plugins.module_utils._connection_details import DetailsError, address_problem, connection_details
 from ansible_collections.dbpools.aiven.plugins.module_utils._connection_options import (
     OPTION_NAMES,
+    PROJECT_TOKENS_VARIABLE,
     OptionError,
     check_options,
     client_for,
+    first_set,
+    json_object_text,
     lookup_options,
     project_ca_from_file,
 )
@@ -217,6 +232,7 @@ from ansible_collections.dbpools.aiven.plugins.module_utils._declaration_rules i
     text_problem,
 )
 from ansible_collections.dbpools.aiven.plugins.module_utils._pool_uri import REDACTED
+from ansible_collections.dbpools.aiven.plugins.module_utils._project_tokens import ProjectClients, ProjectToken, ProjectTokens, project_tokens
 from ansible_collections.dbpools.aiven.plugins.module_utils._reading import (
     POWEROFF,
     ReadError,
@@ -353,26 +369,47 @@ def credential_problems(reader: ServiceReader, wanted: Sequence[Wanted], results
     return problems
 
 
-def connection_info(client: AivenClient, wanted: Sequence[Wanted], ca_cert: bool = False, unpinned_user: str | None = None,
+def lookup_tokens(given_token: str | None, given_tokens: Any, api_token: str | None, environ: Mapping[str, str]) -> ProjectTokens:
+    """The token of each project: api_tokens (else AIVEN_PROJECT_TOKENS), else ``api_token`` (the option, else AIVEN_TOKEN ...).
+
+    OptionError for tokens that cannot be used (never showing one). ``given_token`` and ``given_tokens`` are the options as
+    given; the sources are named in the lookup's words, not a task's.
+    """
+    given: dict[str, Any] = {}
+    if (given_token or "").strip():
+        given["api_token"] = given_token
+    if given_tokens is not None:
+        given["api_tokens"] = given_tokens
+    from_environment = first_set(environ, [PROJECT_TOKENS_VARIABLE])
+    # Not a JSON object: project_tokens fails naming the variable (unless api_tokens was given).
+    own = given_tokens if "api_tokens" in given else (json.loads(from_environment or "") if json_object_text(from_environment) else None)
+    tokens = project_tokens({"api_token": api_token, "api_tokens": own}, given, environ)
+    if tokens.default is not None and "api_token" in given:
+        return ProjectTokens(ProjectToken(tokens.default.value, "the lookup's api_token"), tokens.own, tokens.names)
+    return tokens
+
+
+def connection_info(clients: ProjectClients, wanted: Sequence[Wanted], ca_cert: bool = False, unpinned_user: str | None = None,
                     include_secrets: bool = True, route: str | None = None,
                     usage: str | None = None, ca_from_file: str | None = None) -> tuple[list[dict[str, Any]], list[str]]:
     """The details of every wanted pool, in order, and the warnings to give; AnsibleLookupError on failure.
 
+    ``clients`` reads each project with its own token (api_tokens), else api_token.
     ``ca_from_file`` is the CA project_ca_path gave (every term then names its project).
     Messages quote the API (its error texts, names it lists): they are made printable and bounded here.
     """
     try:
-        return _connection_info(client, wanted, ca_cert, unpinned_user, include_secrets, route, usage, ca_from_file)
+        return _connection_info(clients, wanted, ca_cert, unpinned_user, include_secrets, route, usage, ca_from_file)
     except AnsibleLookupError as err:
         raise AnsibleLookupError(printable(err.message, MESSAGE_MAX)) from None
 
 
-def _connection_info(client: AivenClient, wanted: Sequence[Wanted], ca_cert: bool, unpinned_user: str | None,
+def _connection_info(clients: ProjectClients, wanted: Sequence[Wanted], ca_cert: bool, unpinned_user: str | None,
                      include_secrets: bool, route: str | None, usage: str | None,
                      ca_from_file: str | None) -> tuple[list[dict[str, Any]], list[str]]:
     # A refusal of secrets is read again without them (ServiceReader), so that a token with no access at
     # all fails as such, and a missing service or pool is named before the missing permission.
-    reader = ServiceReader(client, include_secrets=include_secrets)
+    reader = ServiceReader(clients, include_secrets=include_secrets)
     warnings: list[str] = []
     try:
         documents = read_documents(reader, wanted)
@@ -395,7 +432,7 @@ def _connection_info(client: AivenClient, wanted: Sequence[Wanted], ca_cert: boo
         for item, details in zip(wanted, results):
             if item.project not in certificates:
                 try:
-                    certificates[item.project] = ca_from_file if ca_from_file is not None else project_ca(client, item.project)
+                    certificates[item.project] = ca_from_file if ca_from_file is not None else project_ca(clients.client(item.project), item.project)
                 except ReadError as err:
                     raise AnsibleLookupError(err.message) from None
             details["ca_cert"] = certificates[item.project]
@@ -411,32 +448,38 @@ class LookupModule(LookupBase):
             raise AnsibleLookupError(f"unknown option(s) {', '.join(map(shown, unknown))}; "
                                      f"valid options: {', '.join(sorted(set(self._options) - {'_terms'}))}")
         wanted = parse_terms(terms)
-        options = self._checked_options()
+        options, tokens = self._checked_options(wanted)
         if not wanted:
             return []
         ca_from_file = self._project_ca_from_file(wanted)
         if not HAS_REQUESTS:
             raise AnsibleLookupError("the lookup dbpools.aiven.connection_info needs the Python library requests on the controller")
-        client = client_for(options)
+        clients = ProjectClients(tokens, [item.project for item in wanted],
+                                 lambda token, sources: client_for(options, token=token, token_sources=sources))
         try:
-            results, warnings = connection_info(client, wanted, ca_cert=bool(self.get_option("ca_cert")),
+            results, warnings = connection_info(clients, wanted, ca_cert=bool(self.get_option("ca_cert")),
                                                 unpinned_user=options["unpinned_user"],
                                                 include_secrets=bool(self.get_option("include_secrets")),
                                                 route=options["route"], usage=options["usage"], ca_from_file=ca_from_file)
         finally:
-            client.close()
+            clients.close()
         for warning in warnings:
             display.warning(warning)
         return results
 
-    def _checked_options(self) -> dict[str, Any]:
-        """The options with the environment's fallbacks, checked before any request (warnings given)."""
-        options = lookup_options({name: self.get_option(name) for name in OPTION_NAMES}, os.environ)
+    def _checked_options(self, wanted: Sequence[Wanted]) -> tuple[dict[str, Any], ProjectTokens]:
+        """The options with the environment's fallbacks and the token of each project, checked before any request (warnings given)."""
+        given = {name: self.get_option(name) for name in OPTION_NAMES}
+        options = lookup_options(given, os.environ)
         options.update(unpinned_user=self.get_option("unpinned_user"), route=self.get_option("route"), usage=self.get_option("usage"))
         # Given once every option is checked, as before any request.
         warnings: list[str] = []
         try:
-            check_options(options, os.environ, warnings.append)
+            tokens = lookup_tokens(given["api_token"], self.get_option("api_tokens"), options["api_token"], os.environ)
+            # The token problem first: without one, nothing else matters; no term still needs a token, as before api_tokens.
+            for project in [item.project for item in wanted] or ([] if tokens.own else [""]):
+                tokens.token_for(project)
+            check_options(options, os.environ, warnings.append, token_checked=True)
         except OptionError as err:
             raise AnsibleLookupError(err.message) from None
         problem = address_problem(options["route"], options["usage"])
@@ -446,7 +489,7 @@ class LookupModule(LookupBase):
             raise AnsibleLookupError(problem)
         for warning in warnings:
             display.warning(warning)
-        return options
+        return options, tokens
 
     def _project_ca_from_file(self, wanted: Sequence[Wanted]) -> str | None:
         """The PEM certificates of project_ca_path (read before any request), or None when it is not given."""

@@ -56,7 +56,7 @@ def test_bad_term_fails_before_any_request(fake_api, lookup, warnings, terms, me
     ({"api_retries": 21}, "api_retries must be from 0 to 20"),
     ({"ca_path": "/nonexistent/ca.pem"}, "ca_path '/nonexistent/ca.pem' does not exist"),
     ({"unpinned_user": ""}, "unpinned_user must be a string of 1 to 64 characters"),
-    ({"ca_certs": True}, "unknown option\\(s\\) 'ca_certs'; valid options: api_retries, api_timeout, api_token, api_url, ca_cert, ca_path"),
+    ({"ca_certs": True}, "unknown option\\(s\\) 'ca_certs'; valid options: api_retries, api_timeout, api_token, api_tokens, api_url, ca_cert, ca_path"),
 ])
 def test_bad_option_fails_before_any_request(fake_api, lookup, warnings, extra, message):
     with pytest.raises(AnsibleLookupError, match=message) as info:
