@@ -1,4 +1,4 @@
-"""The AWX suite's fixtures: one emulator, and the four jobs, each run once, on the installed release tarball.
+"""The AWX suite's fixtures: one emulator, and the five jobs, each run once, on the installed release tarball.
 
 The jobs build on each other (the second finds what the first applied), so each is a
 session fixture that asks for the one before it; tests only read what a job left.
@@ -6,6 +6,7 @@ session fixture that asks for the one before it; tests only read what a job left
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from typing import Any, Callable, Dict, Iterator, List, Union
@@ -13,9 +14,9 @@ from typing import Any, Callable, Dict, Iterator, List, Union
 import pytest
 
 from aiven_emulator.process import EmulatorProcess
-from tests.e2e.awx.credential import inject_env, load_credential_type
+from tests.e2e.awx.credential import PROJECTS_TYPE_FILE, inject_env, load_credential_type
 from tests.e2e.awx.job import AwxRun, awx_job_env, make_private_data_dir, run_job
-from tests.e2e.awx.scenario import HOST, INVENTORY, SEED, guide_play
+from tests.e2e.awx.scenario import HOST, INVENTORY, PROJECT, SEED, TEAM_INVENTORY, TEAM_SEED_PROJECTS, TEAM_SERVICES, guide_play
 from tests.support.ansible import BIN
 from tests.support.secrets import secrets_of
 
@@ -34,8 +35,22 @@ def token() -> str:
 
 
 @pytest.fixture(scope="session")
-def emulator(session_emulator: Callable[..., EmulatorProcess], token: str) -> EmulatorProcess:
-    return session_emulator(dict(SEED, tokens=[token]), backend="memory")
+def team_tokens() -> Dict[str, str]:
+    """A token per team project (the credential "Aiven API tokens by project"), each a member of its project only."""
+    return {project: f"{project}-" + secrets.token_hex(12) for project in TEAM_SERVICES}
+
+
+@pytest.fixture(scope="session")
+def home_token() -> str:
+    """The projects job's "Aiven API token": a member of PROJECT only, so a team project written with it is refused."""
+    return "awx-home-" + secrets.token_hex(12)
+
+
+@pytest.fixture(scope="session")
+def emulator(session_emulator: Callable[..., EmulatorProcess], token: str, team_tokens: Dict[str, str], home_token: str) -> EmulatorProcess:
+    tokens = [token, {"token": home_token, "projects": [PROJECT]}]
+    tokens += [{"token": value, "projects": [project]} for project, value in team_tokens.items()]
+    return session_emulator(dict(SEED, tokens=tokens, projects=SEED["projects"] + TEAM_SEED_PROJECTS), backend="memory")
 
 
 @pytest.fixture(scope="session")
@@ -114,10 +129,22 @@ def guide(run_awx_job: RunJob, installed: str, credential_type: Dict[str, Any], 
     return run_awx_job("guide", [guide_play(installed)], inject_env(credential_type, {"token": token}), inventory=inventory)
 
 
-JOBS = ("first_apply", "second_apply", "wrong_token", "guide")
+@pytest.fixture(scope="session")
+def team_apply(run_awx_job: RunJob, playbook: str, credential_type: Dict[str, Any], emulator: EmulatorProcess,
+               team_tokens: Dict[str, str], home_token: str) -> AwxRun:
+    """The job template with two credentials, as AWX injects both: "Aiven API token" (AIVEN_TOKEN, AIVEN_WEB_URL) and
+    "Aiven API tokens by project" (AIVEN_PROJECT_TOKENS), applying a pool in each team project (TEAM_INVENTORY)."""
+    injected = inject_env(credential_type, {"token": home_token, "api_url": emulator.url})
+    injected.update(inject_env(load_credential_type(PROJECTS_TYPE_FILE), {"tokens": json.dumps(team_tokens)}))
+    extra = {f"token of {project}": value for project, value in team_tokens.items()}
+    return run_awx_job("team-tokens", os.path.basename(playbook), injected, inventory=TEAM_INVENTORY, playbook_file=playbook,
+                       cmdline="--diff", token_name="home token", extra_secrets=dict(extra, **{"home token": home_token}))
+
+
+JOBS = ("first_apply", "second_apply", "wrong_token", "guide", "team_apply")
 
 
 @pytest.fixture(params=JOBS)
 def any_job(request: pytest.FixtureRequest) -> AwxRun:
-    """Each of the four jobs in turn."""
+    """Each of the five jobs in turn."""
     return request.getfixturevalue(request.param)

@@ -20,6 +20,8 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from tests.support.collection import REPO_ROOT
 
 CREDENTIAL_TYPE_FILE = os.path.join(REPO_ROOT, "extensions", "awx", "credential_type_aiven.yml")
+# "Aiven API tokens by project": AIVEN_PROJECT_TOKENS, beside the single token of CREDENTIAL_TYPE_FILE.
+PROJECTS_TYPE_FILE = os.path.join(REPO_ROOT, "extensions", "awx", "credential_type_aiven_projects.yml")
 # The variables the modules and the role read; anything else injected would be unused or,
 # for ANSIBLE_* / PATH and the like, refused by AWX.
 ENV_NAME = re.compile(r"^AIVEN_[A-Z_]+$")

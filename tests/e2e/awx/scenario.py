@@ -78,3 +78,23 @@ def guide_play(installed: str) -> Dict[str, Any]:
             {"name": GUIDE_URL_TASK, "ansible.builtin.debug": {"msg": "{{ lookup('ansible.builtin.env', 'AIVEN_WEB_URL') }}"}},
         ],
     }
+
+
+# --- the job with the credential type "Aiven API tokens by project" ------------------------------
+# Two team projects, each token a member of its own project only; the job's "Aiven API token" credential holds a
+# token of PROJECT only. A project written with any token but its own would be refused (403 "Not a project member").
+TEAM_SERVICES = {"awx-team-a": "pg-team-a", "awx-team-b": "pg-team-b"}
+TEAM_SEED_PROJECTS: List[Dict[str, Any]] = [
+    {"name": project, "services": [{"name": service, "state": "RUNNING", "plan": "startup-4", "databases": ["defaultdb", "appdb"],
+                                    "users": ["avnadmin", "app"], "pools": []}]}
+    for project, service in TEAM_SERVICES.items()]
+# One host for every project: each definition names its project (no connection_pools_project).
+TEAM_DEFINITIONS: List[Dict[str, Any]] = [
+    {"project": project, "service_name": service, "pool_name": "team-pool", "database_name": "appdb", "username": "app", "pool_size": 5}
+    for project, service in TEAM_SERVICES.items()]
+TEAM_INVENTORY: Dict[str, Any] = {"all": {"children": {"aiven_pools": {
+    "hosts": {HOST: {"ansible_connection": "local"}},
+    "vars": {"connection_pools_project": "", "connection_pools_definitions": TEAM_DEFINITIONS},
+}}}}
+TEAM_REPORT = [f"{project}/{service}: create 1 (team-pool)" for project, service in TEAM_SERVICES.items()] + [
+    "total: 2 services, create 2, update 0, delete 0"]

@@ -1,19 +1,16 @@
 """extensions/awx/credential_type_aiven_projects.yml: a token per project as AWX injects it (AIVEN_PROJECT_TOKENS).
 
-The modules reading that variable are tested in tests/e2e/security/test_api_tokens.py (real runs) and the unit tests.
+The modules reading that variable are tested in tests/e2e/security/test_api_tokens.py (real runs) and the unit tests;
+a job with this credential beside the single-token one is test_jobs.py's team_apply.
 """
 
 from __future__ import annotations
 
 import json
-import os
 
 import pytest
 
-from tests.e2e.awx.credential import ENV_NAME, inject_env, load_credential_type
-from tests.support.collection import REPO_ROOT
-
-PROJECTS_TYPE_FILE = os.path.join(REPO_ROOT, "extensions", "awx", "credential_type_aiven_projects.yml")
+from tests.e2e.awx.credential import ENV_NAME, PROJECTS_TYPE_FILE, inject_env, load_credential_type
 
 
 @pytest.fixture(scope="module")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from typing import Any, Dict, List
@@ -26,6 +27,8 @@ from tests.e2e.awx.scenario import (
     SECOND_RUN_REPORT,
     SERVICE_LIST,
     SERVICES,
+    TEAM_REPORT,
+    TEAM_SERVICES,
     TYPE_KEYS,
     expected_pools,
 )
@@ -64,13 +67,13 @@ def pools_on_emulator(emulator: EmulatorProcess, token: str) -> Dict[str, Dict[s
 
 # --- both runs of the job template -----------------------------------------------------------
 
-@pytest.mark.parametrize("name", ["first_apply", "second_apply", "guide"])
+@pytest.mark.parametrize("name", ["first_apply", "second_apply", "guide", "team_apply"])
 def test_job_is_successful(request: pytest.FixtureRequest, name: str) -> None:
     job = request.getfixturevalue(name).job
     assert (job.status, job.rc) == ("successful", 0)
 
 
-@pytest.mark.parametrize("name", ["first_apply", "second_apply"])
+@pytest.mark.parametrize("name", ["first_apply", "second_apply", "team_apply"])
 def test_no_host_failed_or_unreachable(request: pytest.FixtureRequest, name: str) -> None:
     counts = request.getfixturevalue(name).job.host_counts(HOST)
     assert (counts["failures"], counts["dark"]) == (0, 0)
@@ -146,6 +149,44 @@ def test_wrong_token_makes_one_read_and_no_write(wrong_token: AwxRun) -> None:
 
 def test_wrong_token_leaves_the_pools_as_they_were(wrong_token: AwxRun, emulator: EmulatorProcess, token: str) -> None:
     assert pools_on_emulator(emulator, token) == expected_pools()
+
+
+# --- a token per project: the credential "Aiven API tokens by project" beside "Aiven API token" --------
+
+def _team_pools(emulator: EmulatorProcess, project: str, token: str) -> Any:
+    return requests.get(f"{emulator.url}/v1/project/{project}/service/{TEAM_SERVICES[project]}",
+                        headers={"Authorization": f"aivenv1 {token}"}, timeout=30)
+
+
+def test_each_team_token_is_a_member_of_its_own_project_only(emulator: EmulatorProcess, team_tokens: Dict[str, str],
+                                                             home_token: str) -> None:
+    """What makes the job's success proof of each project's own token: any other token is refused there."""
+    (project_a, token_a), (project_b, token_b) = team_tokens.items()
+    for project, token in ((project_a, token_b), (project_b, token_a), (project_a, home_token), (project_b, home_token)):
+        response = _team_pools(emulator, project, token)
+        assert (response.status_code, response.json()["message"]) == (403, "Not a project member")
+
+
+def test_team_job_applies_a_pool_in_each_project_with_that_projects_token(team_apply: AwxRun) -> None:
+    # Every request answered, none refused: a project written with the home token or the other's would be a 403.
+    assert sorted((entry["method"], entry["path"].split("?")[0], entry["status"]) for entry in team_apply.requests["log"]) == sorted(
+        [("GET", f"/v1/project/{project}/service/{service}", 200) for project, service in TEAM_SERVICES.items()] * 2
+        + [("POST", f"/v1/project/{project}/service/{service}/connection_pool", 200) for project, service in TEAM_SERVICES.items()])
+    assert team_apply.job.changed_results() == [APPLY_TASK]
+    assert [res.get("msg") for res in team_apply.job.results_of(REPORT_TASK)] == [TEAM_REPORT]
+
+
+def test_team_job_pools_are_on_the_api(team_apply: AwxRun, emulator: EmulatorProcess, team_tokens: Dict[str, str]) -> None:
+    for project, token in team_tokens.items():
+        response = _team_pools(emulator, project, token)
+        response.raise_for_status()
+        assert [(pool["pool_name"], pool["database"], pool.get("username"), pool["pool_size"])
+                for pool in response.json()["service"]["connection_pools"]] == [("team-pool", "appdb", "app", 5)]
+
+
+def test_team_job_sees_both_credentials_only_in_its_environment(team_apply: AwxRun, team_tokens: Dict[str, str]) -> None:
+    assert set(team_apply.injected) == {"AIVEN_TOKEN", "AIVEN_WEB_URL", "AIVEN_PROJECT_TOKENS"}
+    assert json.loads(team_apply.injected["AIVEN_PROJECT_TOKENS"]) == team_tokens
 
 
 # --- docs/awx.md ---------------------------------------------------------------------------
