@@ -101,8 +101,7 @@ def test_a_token_echoed_by_the_api_is_scrubbed_and_its_source_named(two_projects
 
 
 @pytest.mark.parametrize("value", ["prod-project: " + TOKEN_A, json.dumps([TOKEN_A]), "{" + TOKEN_A])
-def test_aiven_project_tokens_that_is_no_json_object_fails_naming_the_variable_not_its_value(two_projects, lookup, warnings,
-                                                                                          monkeypatch, value):
+def test_aiven_project_tokens_that_is_no_json_object_fails_naming_the_variable_not_its_value(two_projects, lookup, warnings, monkeypatch, value):
     monkeypatch.setenv("AIVEN_PROJECT_TOKENS", value)
     message = failure(lookup, two_projects, api_token=DEFAULT)
     assert message == ('the environment variable AIVEN_PROJECT_TOKENS must be a JSON object from project name to API token, '
