@@ -476,7 +476,7 @@ class LookupModule(LookupBase):
         warnings: list[str] = []
         try:
             tokens = lookup_tokens(given["api_token"], self.get_option("api_tokens"), options["api_token"], os.environ)
-            # The token problem first: without one, nothing else matters; no term still needs a token, as before api_tokens.
+            # The token problem first: without one, nothing else matters. Without terms a token is still needed, as before api_tokens.
             for project in [item.project for item in wanted] or ([] if tokens.own else [""]):
                 tokens.token_for(project)
             check_options(options, os.environ, warnings.append, token_checked=True)
