@@ -88,7 +88,7 @@ def change_lines(changes: Sequence[Mapping[str, Any]], services: int, check_mode
 
 def role_result(pools: list[dict[str, Any]], changes: list[dict[str, Any]], counts: Mapping[str, int],
                 check_report: Mapping[str, list[str]] | None, set_aside: list[dict[str, str]] | None = None) -> dict[str, Any]:
-    """The result in the shape the role connection_pools publishes, so that its publishing is one plain set_fact.
+    """The keys the role connection_pools publishes (it registers the module's result as its fact, untemplated).
 
     ``by_name`` keys are the names as given and read (not made printable): a lookup key, never printed.
     """

@@ -242,8 +242,10 @@ options:
     default: 10
   role_result:
     description:
-      - Return the pools, changes, summary and pools by name in one key, RV(role_result) (the fact the
-        role C(dbpools.aiven.connection_pools) publishes as it is), instead of RV(connection_pools) and RV(changes).
+      - Return the result in the shape of the fact C(connection_pools_result) of the role C(dbpools.aiven.connection_pools),
+        which registers it as it is (no template walks a result that grows with the estate) - RV(connection_pools)
+        as RV(pools), and RV(by_name) - and, on a failure after the declaration was checked, RV(changes),
+        RV(summary), RV(pools) and RV(by_name) too.
       - With O(definitions), the result's C(invocation) (shown at C(-vvv)) gives the number of entries of each list
         instead of the entries, which the result already holds.
     type: bool
@@ -435,7 +437,7 @@ connection_pools:
   description:
     - The pools declared present, after the run (predicted in check mode), in the order given.
       No secret unless O(include_secrets=true).
-  returned: success, unless O(role_result=true)
+  returned: success, unless O(role_result=true) (then as RV(pools))
   type: list
   elements: dict
   contains:
@@ -503,7 +505,8 @@ changes:
   description:
     - One entry per write made (in check mode, that would be made), in order. C(fields) (updates only) names the
       settings changed; C(before) and C(after) hold the settings, V(null) for a pool that does not exist.
-  returned: success, unless O(role_result=true)
+  returned: success; with O(role_result=true) also a failure after the declaration was checked (then the writes applied
+    before it, as RV(applied))
   type: list
   elements: dict
   sample:
@@ -587,7 +590,7 @@ summary:
   description:
     - The number of declared services (those O(select) keeps), of pools in RV(connection_pools), and of writes per action
       in RV(changes).
-  returned: success
+  returned: success; with O(role_result=true) also a failure after the declaration was checked
   type: dict
   sample: {services: 1, pools: 2, created: 1, updated: 1, deleted: 0}
 change_lines:
@@ -601,25 +604,27 @@ change_lines:
   sample:
     - "demo-project/pg-demo: create 1 (reports), update 1 (app-pool: pool_size 10 -> 20)"
     - "total: 1 service, create 1, update 1, delete 0"
-role_result:
+pools:
   description:
-    - With O(role_result=true), RV(connection_pools) as C(pools), RV(changes), RV(summary), C(by_name) (each pool of
-      C(pools) under C(project/service/pool), names as the API has them), RV(set_aside) and, in check mode, RV(report).
-  returned: with O(role_result=true), on success and on a failure after the declaration was checked (then C(changes) are
-    the writes applied before it, as RV(applied), and C(pools) is empty)
+    - With O(role_result=true), RV(connection_pools) under this name; empty after a failure.
+  returned: with O(role_result=true), on success and on a failure after the declaration was checked
+  type: list
+  elements: dict
+  sample:
+    - {project: demo-project, service_name: pg-demo, pool_name: app-pool, database_name: appdb, username: null,
+       pool_mode: transaction, pool_size: 10, host: pg-demo-demo-project.aivencloud.com, port: 12692,
+       dbname: app-pool, user: "", sslmode: require}
+by_name:
+  description:
+    - With O(role_result=true), each pool of RV(pools) under C(project/service/pool) (the names as the API has them, for
+      lookups; never printed); empty after a failure.
+  returned: with O(role_result=true), on success and on a failure after the declaration was checked
   type: dict
   sample:
-    pools: [{project: demo-project, service_name: pg-demo, pool_name: app-pool, database_name: appdb, username: null,
-             pool_mode: transaction, pool_size: 10, host: pg-demo-demo-project.aivencloud.com, port: 12692,
-             dbname: app-pool, user: "", sslmode: require}]
-    changes: []
-    summary: {services: 1, pools: 1, created: 0, updated: 0, deleted: 0}
-    by_name:
-      demo-project/pg-demo/app-pool: {project: demo-project, service_name: pg-demo, pool_name: app-pool, database_name: appdb,
-                                      username: null, pool_mode: transaction, pool_size: 10,
-                                      host: pg-demo-demo-project.aivencloud.com, port: 12692, dbname: app-pool, user: "",
-                                      sslmode: require}
-    set_aside: []
+    demo-project/pg-demo/app-pool: {project: demo-project, service_name: pg-demo, pool_name: app-pool, database_name: appdb,
+                                    username: null, pool_mode: transaction, pool_size: 10,
+                                    host: pg-demo-demo-project.aivencloud.com, port: 12692, dbname: app-pool, user: "",
+                                    sslmode: require}
 changed_by_others:
   description:
     - Pools this run meant to delete that another writer changed meanwhile, each with C(project), C(service_name),
@@ -940,8 +945,8 @@ def main() -> None:
         if params["role_result"]:
             # What was applied before the failure, for the role to publish and print.
             details.update(change_lines=change_lines(err.applied, len(declared), False),
-                           role_result=role_result([], err.applied, summary(len(declared), 0, err.applied), None,
-                                                   [item.entry() for item in engine.set_aside]))
+                           **role_result([], err.applied, summary(len(declared), 0, err.applied), None,
+                                         [item.entry() for item in engine.set_aside]))
         module.fail_json(msg=printable(err.message, MESSAGE_MAX), changed=bool(err.applied), **details)
     finally:
         client.close()
@@ -961,8 +966,8 @@ def main() -> None:
         output["diff"] = result.diff
     output["set_aside"] = [item.entry() for item in result.set_aside]
     if params["role_result"]:
-        output["role_result"] = role_result(output.pop("connection_pools"), output.pop("changes"), output["summary"], output.get("report"),
-                                            output["set_aside"])
+        output.update(role_result(output.pop("connection_pools"), output["changes"], output["summary"], output.get("report"),
+                                  output["set_aside"]))
         if params["definitions"] is not None:
             # The definitions are the caller's (the role's variables); echoed back in invocation they would double
             # a result that grows with the estate. Their count stands in for them.

@@ -127,9 +127,9 @@ def test_the_other_booleans_from_strings(core, start_emulator, ansible_for):
     assert visible.rc == 0, visible.output[-3000:]
     assert f"{PROJECT}/{SERVICE}: create 1 (bool-pool)" in visible.output
     assert "validate_certs is false" in visible.output, "validate_certs=0 reaches the module as false"
-    assert '"role_result"' in visible.output, "no_log=off shows the module's result"
+    assert '"by_name"' in visible.output, "no_log=off shows the module's result"
     at_v = run_role(core, ansible, "false strings at -v", falsy, args=["-v"])
-    assert at_v.rc == 0 and '"role_result"' not in at_v.output, "-v hides the module's result"
+    assert at_v.rc == 0 and '"by_name"' not in at_v.output, "-v hides the module's result"
     assert "validate_certs is false" in at_v.output, "the module's warnings show at -v although its result is hidden"
     emulator.reset_requests()
 
@@ -137,7 +137,7 @@ def test_the_other_booleans_from_strings(core, start_emulator, ansible_for):
     hidden = run_role(core, ansible, "true strings", ["connection_pools_include_secrets=yes", "connection_pools_validate_certs=on"],
                       args=["-vvv"])
     assert hidden.rc == 0, hidden.output[-3000:]
-    assert '"role_result"' not in hidden.output, "no_log (following include_secrets=yes) hides the module's result"
+    assert '"by_name"' not in hidden.output, "no_log (following include_secrets=yes) hides the module's result"
     assert "validate_certs is false" not in hidden.output
     assert [entry["path"] for entry in emulator.requests_log()["log"]] == [f"/v1/project/{PROJECT}/service/{SERVICE}"], (
         "with secrets the role reads the declared service itself")
