@@ -74,8 +74,8 @@ def test_a_run_groups_the_definitions_and_reads_its_arguments_once(fake_api, cap
             mock.patch.object(basic, "_load_params", wraps=basic._load_params) as load:
         result = run(fake_api, capsys, project="proj", definitions=DEFINITIONS, _ansible_check_mode=True)
     assert result["summary"] == {"services": 2, "pools": 3, "created": 1, "updated": 1, "deleted": 0}
-    # The module's own read, for the checks that must know what the task set, and AnsibleModule's.
-    assert grouping.call_count == 1 and load.call_count == 2
+    # One read, for the checks that must know what the task set and for AnsibleModule.
+    assert grouping.call_count == 1 and load.call_count == 1
 
 
 @pytest.mark.parametrize(("project", "named"), [("proj", "pg2"), ("other", "proj/pg2")])
