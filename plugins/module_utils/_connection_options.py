@@ -20,11 +20,11 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, cast
 from urllib.parse import urlsplit
 
-from ansible.module_utils.basic import _load_params
 from ansible.module_utils.errors import AnsibleFallbackNotFound
 
 from ansible_collections.dbpools.aiven.plugins.module_utils._api import DEFAULT_API_URL, AivenClient
 from ansible_collections.dbpools.aiven.plugins.module_utils._local_files import LocalFileError, check_ca_files, pem_certificates
+from ansible_collections.dbpools.aiven.plugins.module_utils._module_args import given_arguments
 from ansible_collections.dbpools.aiven.plugins.module_utils._text import shown, unusable_character
 
 TOKEN_VARIABLES = ("AIVEN_TOKEN", "AIVEN_AUTH_TOKEN")
@@ -115,8 +115,8 @@ def common_argument_spec() -> dict[str, Any]:
 
 def _given_api_url() -> object:
     """The api_url this run will get: the module argument, else AIVEN_WEB_URL (before any check)."""
-    raw = _load_params()  # None where the module is only introspected (ansible-test validate-modules)
-    if isinstance(raw, Mapping) and "api_url" in raw:
+    raw = given_arguments()
+    if "api_url" in raw:
         return raw["api_url"]
     return first_set(os.environ, [URL_VARIABLE])
 

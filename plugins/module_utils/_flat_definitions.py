@@ -12,7 +12,7 @@ entry it came from (``origins``), for the problems found later against its servi
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -73,6 +73,32 @@ def _describe(source: str, index: int, entry: Mapping[str, Any]) -> str:
     """Name an entry in an error message: its position and whatever usable names it has."""
     names = [f"{key} {printable(entry[key])}" for key, max_len in zip(IDENTITY_KEYS, _NAME_LIMITS) if text_problem(key, entry.get(key), max_len) is None]
     return f"{source}[{index}]" + (f" ({', '.join(names)})" if names else "")
+
+
+class Origins(Mapping[str, str]):
+    """pool_name -> the label of the entry that declared it (``list[i] (project ..., ...)``), made when a message asks for it.
+
+    Only a problem found against a service names an entry this way: building every label up front
+    cost more than all the rest of the checks of a large estate.
+    """
+
+    def __init__(self) -> None:
+        self._entries: dict[str, tuple[str, int, dict[str, Any]]] = {}
+
+    def add(self, pool_name: str, source: str, index: int, identity: dict[str, Any]) -> None:
+        self._entries[pool_name] = (source, index, identity)
+
+    def __getitem__(self, pool_name: str) -> str:
+        return _describe(*self._entries[pool_name])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._entries)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __repr__(self) -> str:
+        return repr(dict(self))
 
 
 def _identity_problems(entry: Mapping[str, Any]) -> list[str]:
@@ -146,7 +172,7 @@ def _purge_keys(items: Any, declared: list[tuple[str, str]], names: Names, proje
 
 
 def _service(project: str, service_name: str) -> dict[str, Any]:
-    return {"project": project, "service_name": service_name, "purge": False, "allow_empty": False, "pools": [], "origins": {}}
+    return {"project": project, "service_name": service_name, "purge": False, "allow_empty": False, "pools": [], "origins": Origins()}
 
 
 def grouped(declaration: FlatDeclaration) -> tuple[list[dict[str, Any]], list[str]]:
@@ -173,29 +199,29 @@ def grouped(declaration: FlatDeclaration) -> tuple[list[dict[str, Any]], list[st
             if not isinstance(entry, Mapping):
                 problems.append(f"{source}[{index}] must be a dictionary, got {type(entry).__name__}: {shown(entry)}")
                 continue
-            label = _describe(source, index, entry)
             entry_problems = _identity_problems(entry)
-            problems.extend(f"{label}: {problem}" for problem in entry_problems)
+            problems.extend(f"{_describe(source, index, entry)}: {problem}" for problem in entry_problems)
             if entry_problems:
                 continue
             project = entry.get("project") or default_project
             if not project:
-                problems.append(f"{label}: no project; set project on the entry or {names.project} (the default project)")
+                problems.append(f"{_describe(source, index, entry)}: no project; set project on the entry or {names.project} (the default project)")
                 continue
+            # Named with the project it resolved to: the messages name the pool in full.
+            identity = {"project": project, "service_name": entry["service_name"], "pool_name": entry["pool_name"]}
             settings_problems = _settings_problems(entry, index, source)
-            # Named with the project it resolved to: the message names the pool in full.
-            problems.extend(f"{_describe(source, index, dict(entry, project=project))}: {problem}" for problem in settings_problems)
+            problems.extend(f"{_describe(source, index, identity)}: {problem}" for problem in settings_problems)
             if settings_problems:
                 continue
             pool_key = (project, entry["service_name"], entry["pool_name"])
             if pool_key in declared_by:
-                problems.append(f"{label}: pool {printable(pool_key[2])} of {project}/{printable(pool_key[1])} is already declared by"
-                                f" {declared_by[pool_key]}; declare each pool once")
+                problems.append(f"{_describe(source, index, entry)}: pool {printable(pool_key[2])} of {project}/{printable(pool_key[1])}"
+                                f" is already declared by {declared_by[pool_key]}; declare each pool once")
                 continue
             declared_by[pool_key] = f"{source}[{index}]"
             group = groups.setdefault(pool_key[:2], _service(*pool_key[:2]))
             group["pools"].append({key: entry[key] for key in ("pool_name",) + SETTING_KEYS if entry.get(key) is not None})
-            group["origins"][entry["pool_name"]] = _describe(source, index, dict(entry, project=project))
+            group["origins"].add(entry["pool_name"], source, index, identity)
     for key in _purge_keys(declaration.purge_services, list(groups), names, default_project, problems):
         groups.setdefault(key, _service(*key))["purge"] = True
     for key in _service_keys(declaration.allow_empty_services, names.allow_empty_services, default_project, names.project, problems):

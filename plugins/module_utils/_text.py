@@ -38,10 +38,20 @@ def _escaped(char: str) -> str:
     return _NAMED.get(char) or (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}")
 
 
+def _plain(text: str) -> bool:
+    """True when ``text`` has nothing to escape and no unusable character, told without a per-character lookup.
+
+    Printable ASCII (space to ``~``) is in none of the categories above; most names and messages are
+    only that, and a definition's checks and labels look at each of them several times.
+    """
+    return text.isascii() and text.isprintable()
+
+
 def printable(text: str, limit: int = TEXT_MAX) -> str:
     """``text`` with every control character escaped (ESC as ``\\x1b``, a newline as ``\\n``), cut to ``limit`` characters."""
     # Each character escapes to at least one, so no more than ``limit`` + 1 of a huge text are looked at.
-    shown = "".join(_escaped(char) for char in text[:limit + 1])
+    head = text[:limit + 1]
+    shown = head if _plain(head) else "".join(_escaped(char) for char in head)
     if len(shown) <= limit:
         return shown
     return shown[:limit - len(ELLIPSIS)] + ELLIPSIS if limit > len(ELLIPSIS) else shown[:limit]
@@ -65,6 +75,8 @@ def listed(items: Sequence[str]) -> str:
 
 def unusable_character(text: str) -> int | None:
     """Position of the first control character or unpaired surrogate in ``text``, or None."""
+    if _plain(text):
+        return None
     for position, char in enumerate(text):
         if unicodedata.category(char) in _UNUSABLE_CATEGORIES:
             return position

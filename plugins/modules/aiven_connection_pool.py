@@ -650,7 +650,7 @@ set_aside:
 from collections.abc import Mapping
 from typing import Any
 
-from ansible.module_utils.basic import AnsibleModule, _load_params
+from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.validation import check_type_dict
 
 from ansible_collections.dbpools.aiven.plugins.module_utils._ansible_module import AivenModule, check_identity, project_clients
@@ -669,6 +669,7 @@ from ansible_collections.dbpools.aiven.plugins.module_utils._declaration_rules i
 )
 from ansible_collections.dbpools.aiven.plugins.module_utils._engine import EngineResult, PoolEngine, ServiceDeclaration, SyncError
 from ansible_collections.dbpools.aiven.plugins.module_utils._flat_definitions import FlatDeclaration, Names, grouped, problems_message
+from ansible_collections.dbpools.aiven.plugins.module_utils._module_args import given_arguments
 from ansible_collections.dbpools.aiven.plugins.module_utils._pool_results import public_pool
 from ansible_collections.dbpools.aiven.plugins.module_utils._purge_limit import DEFAULT as PURGE_MAX_DELETIONS_DEFAULT
 from ansible_collections.dbpools.aiven.plugins.module_utils._purge_limit import PurgeLimit, value_problem
@@ -765,8 +766,7 @@ def safe_argument_spec() -> dict:
     name the item, and the token stays masked.
     """
     spec = argument_spec()
-    raw = _load_params()  # None where the module is only introspected (ansible-test validate-modules)
-    raw = raw if isinstance(raw, Mapping) else {}
+    raw = given_arguments()  # {} where the module is only introspected (ansible-test validate-modules)
     if raw.get("pools") is not None and not items_are_dicts(raw["pools"]):
         spec["pools"] = {"type": "raw"}
     if raw.get("services") is not None and not _services_are_dicts(raw["services"]):
@@ -790,15 +790,17 @@ def _shape_problem(services: object) -> str | None:
     return None
 
 
-def check_options(module: AnsibleModule) -> None:
+def check_options(module: AnsibleModule) -> list[dict[str, Any]] | None:
+    """Every option of the form given checked before any request; the definitions' services, grouped once, else None."""
     params = module.params
+    groups = None
     only_with_definitions = [key for key in ("purge_services", "allow_empty_services") if params[key] is not None]
     names = params["variable_names"] or {}
     only_with_definitions += [f"variable_names.{key}" for key in DEFINITIONS_NAMES if names.get(key) is not None]
     if only_with_definitions and params["definitions"] is None:
         module.fail_json(msg=f"{', '.join(only_with_definitions)} only go with definitions")
     if params["definitions"] is not None:
-        check_definitions_options(module)
+        groups = check_definitions_options(module)
     elif params["services"] is not None:
         check_services_options(module)
     else:
@@ -817,6 +819,7 @@ def check_options(module: AnsibleModule) -> None:
     if problem:
         module.fail_json(msg=problem)
     check_selection_and_limit(module)
+    return groups
 
 
 def check_selection_and_limit(module: AnsibleModule) -> None:
@@ -860,8 +863,11 @@ def flat_declaration(params: dict) -> FlatDeclaration:
                            Names.given(params["variable_names"]))
 
 
-def check_definitions_options(module: AnsibleModule) -> None:
-    """The definitions form: alone but for project; every identity problem at once, named as the caller names it."""
+def check_definitions_options(module: AnsibleModule) -> list[dict[str, Any]]:
+    """The definitions form: alone but for project; every identity problem at once, named as the caller names it.
+
+    Returns the services the definitions declare: grouping them is most of the checks' cost, done once.
+    """
     params = module.params
     beside = [key for key in SERVICE_LEVEL if params[key] is not None] + [key for key in ("purge", "allow_empty") if params[key]]
     if params["state"] != "present":
@@ -869,9 +875,10 @@ def check_definitions_options(module: AnsibleModule) -> None:
     if beside:
         module.fail_json(msg=f"with definitions, {', '.join(beside)} go inside each definition (top level: project only, "
                              "as the default project of the definitions)")
-    problems = grouped(flat_declaration(params))[1]
+    groups, problems = grouped(flat_declaration(params))
     if problems:
         module.fail_json(msg=problems_message(problems), failure={"problems": problems})
+    return groups
 
 
 def purge_item(item: dict[str, Any], default_project: str | None) -> str:
@@ -879,14 +886,19 @@ def purge_item(item: dict[str, Any], default_project: str | None) -> str:
     return item["service_name"] if item["project"] == default_project else f"{item['project']}/{item['service_name']}"
 
 
-def declarations(params: dict) -> list[ServiceDeclaration]:
-    """The four forms as one list of service declarations: one code path."""
+def declarations(params: dict, groups: list[dict[str, Any]] | None = None) -> list[ServiceDeclaration]:
+    """The four forms as one list of service declarations: one code path.
+
+    ``groups``: the definitions' services as check_options returned them, so that they are not grouped twice.
+    """
     if params["definitions"] is not None:
-        flat = flat_declaration(params)
+        if groups is None:
+            groups = grouped(flat_declaration(params))[0]
+        allow_empty_option = Names.given(params["variable_names"]).allow_empty_services
         return [ServiceDeclaration(item["project"], item["service_name"], item["pools"], purge=item["purge"], allow_empty=item["allow_empty"],
-                                   allow_empty_hint=f"add {purge_item(item, flat.project)} to {flat.names.allow_empty_services}",
+                                   allow_empty_hint=f"add {purge_item(item, params['project'])} to {allow_empty_option}",
                                    origins=item["origins"])
-                for item in grouped(flat)[0]]
+                for item in groups]
     if params["services"] is not None:
         return [ServiceDeclaration(item_project(item, params["project"]), item["service_name"], item.get("pools") or [],
                                    purge=bool(item.get("purge")), allow_empty=bool(item.get("allow_empty")))
@@ -926,8 +938,7 @@ def main() -> None:
         supports_check_mode=True,
     )
     params = module.params
-    check_options(module)
-    declared = declarations(params)
+    declared = declarations(params, check_options(module))
     # Each project with its own token (api_tokens), else api_token; every connection option checked before any request.
     client = project_clients(module, [declaration.project for declaration in declared], params["concurrency"], params["variable_names"])
     engine = PoolEngine(client, params["concurrency"], include_secrets=params["include_secrets"])

@@ -4,11 +4,13 @@
 from __future__ import annotations
 
 from typing import Any
+from unittest import mock
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from ansible_collections.dbpools.aiven.plugins.module_utils import _flat_definitions
 from ansible_collections.dbpools.aiven.plugins.module_utils._flat_definitions import (
     KNOWN_KEYS,
     PURGE_ALL,
@@ -126,6 +128,19 @@ def test_each_pool_keeps_the_label_of_the_entry_it_came_from() -> None:
         {"a": "connection_pools_definitions[0] (project prod, service_name pg, pool_name a)",
          "c": "connection_pools_definitions__team_b[1] (project prod, service_name pg, pool_name c)"},
         {"b": "connection_pools_definitions__team_b[0] (project other, service_name pg, pool_name b)"}]
+
+
+def test_labels_are_made_only_when_a_message_asks_for_them() -> None:
+    # Every entry of a large estate labelled up front cost more than all its checks.
+    definitions = [{"service_name": f"pg{index % 3}", "pool_name": f"p{index}"} for index in range(30)]
+    with mock.patch.object(_flat_definitions, "_describe", wraps=_flat_definitions._describe) as describe:
+        services, problems = grouped(FlatDeclaration({MAIN: definitions}, "prod"))
+        assert problems == [] and describe.call_count == 0
+        origins = services[1]["origins"]
+        assert origins["p4"] == f"{MAIN}[4] (project prod, service_name pg1, pool_name p4)" and describe.call_count == 1
+    assert list(origins) == [f"p{index}" for index in range(1, 30, 3)] and len(origins) == 10
+    assert origins.get("p0") is None and "p7" in origins
+    assert dict(origins)["p7"] == f"{MAIN}[7] (project prod, service_name pg1, pool_name p7)"
 
 
 def test_purge_all_purges_every_declared_service_and_no_other() -> None:

@@ -3,12 +3,16 @@
 
 from __future__ import annotations
 
+import unicodedata
+from unittest import mock
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from ansible_collections.dbpools.aiven.plugins.module_utils import _text
 from ansible_collections.dbpools.aiven.plugins.module_utils._api import AivenApiError
-from ansible_collections.dbpools.aiven.plugins.module_utils._text import TEXT_MAX, printable
+from ansible_collections.dbpools.aiven.plugins.module_utils._text import TEXT_MAX, printable, unusable_character
 from ansible_collections.dbpools.aiven.tests.unit.plugins.support.text_checks import has_control
 
 # Clears the screen, then forges a line of its own.
@@ -50,3 +54,24 @@ def test_api_error_text_is_printable_and_failure_keeps_the_api_text():
     assert str(err) == f"POST /v1/p: HTTP 400: {printable(HOSTILE + 'x' * 5000)}"
     assert not has_control(str(err)) and len(str(err)) < TEXT_MAX + 50
     assert err.failure()["message"] == HOSTILE + "x" * 5000
+
+
+# Mostly printable ASCII, as names are, with now and then a character of any kind: both paths are taken.
+NAME_LIKE = st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7e) | st.characters(), max_size=80)
+
+
+@given(NAME_LIKE | st.text(), st.integers(min_value=0, max_value=TEXT_MAX))
+def test_property_the_fast_path_gives_what_the_character_scan_gives(text, limit):
+    fast = (printable(text, limit), unusable_character(text))
+    with mock.patch.object(_text, "_plain", return_value=False):
+        assert (printable(text, limit), unusable_character(text)) == fast
+
+
+def test_the_fast_path_takes_only_characters_with_nothing_to_escape():
+    for code in range(0x250):
+        char = chr(code)
+        if _text._plain(char):
+            assert unicodedata.category(char) not in ("Cc", "Cf", "Cs", "Zl", "Zp")
+    assert _text._plain("pool-00001 avnadmin ~")
+    assert not _text._plain("tab\there") and not _text._plain("del\x7f") and not _text._plain("池")
+    assert unusable_character("ok\x00") == 2 and unusable_character("ok") is None
