@@ -14,6 +14,7 @@ Ansible here: the module turns ``EngineResult`` and ``SyncError`` into results a
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -398,20 +399,36 @@ class PoolEngine:
     # --- reading ------------------------------------------------------------------------
 
     def _read_all(self, services: Sequence[_Service]) -> list[str]:
-        """Read every service, one request per project; the problems are services the project does not have."""
+        """Read every service, one request per project; the problems are services the project does not have.
+
+        The projects are read at once (at most ``concurrency`` requests), then taken in the order declared, so that
+        problems, set-asides and failures come out as a one-by-one read would give them.
+        """
+        grouped = _by_project(services)
+
+        def fetch(project: str) -> dict[str, dict[str, Any]] | ReadError:
+            try:
+                return self.reader.documents(project, [service.declaration.service_name for service in grouped[project]])
+            except ReadError as err:
+                return err
+
+        if len(grouped) > 1 and self.concurrency > 1:
+            with ThreadPoolExecutor(max_workers=min(self.concurrency, len(grouped))) as executor:
+                fetched = dict(zip(grouped, executor.map(fetch, grouped)))
+        else:
+            fetched = {project: fetch(project) for project in grouped}
         problems: list[str] = []
-        for project, members in _by_project(services).items():
-            problems += self._read_project(project, members)
+        for project, members in grouped.items():
+            problems += self._read_project(project, members, fetched[project])
         return problems
 
-    def _read_project(self, project: str, services: Sequence[_Service]) -> list[str]:
-        try:
-            by_name = self.reader.documents(project, [service.declaration.service_name for service in services])
-        except ReadError as err:
+    def _read_project(self, project: str, services: Sequence[_Service], read: dict[str, dict[str, Any]] | ReadError) -> list[str]:
+        if isinstance(read, ReadError):
             # One service, read alone: its 404 is the service gone, set aside when the caller says so.
-            if len(services) == 1 and service_gone(err.failure) and self._sets_aside(services[0], NOT_FOUND, err.message):
+            if len(services) == 1 and service_gone(read.failure) and self._sets_aside(services[0], NOT_FOUND, read.message):
                 return []
-            raise SyncError(err.message, failure=err.failure) from None
+            raise SyncError(read.message, failure=read.failure) from None
+        by_name = read
         problems = []
         for service in services:
             document = by_name.get(service.declaration.service_name)

@@ -5,6 +5,7 @@ under other writers and a lagging API: write order, the emptiness guard, 404 del
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 
@@ -755,3 +756,46 @@ def test_read_lag_on_two_services_of_a_project_is_one_read_each_time():
     engine(client, sleep=sleeps).run([declare("svc", want("a", database_name="appdb")), declare("svc2", want("b", database_name="appdb"))])
     assert [request[0] for request in client.requests if request[0] in ("GET", "LIST")] == ["LIST"] * 4
     assert sleeps.waits == [1.0, 2.0]
+
+
+class OverlappingReads(FakeClient):
+    """Counts the reads under way at once; each takes a while, as on the network."""
+
+    def __init__(self):
+        super().__init__([pool("a")])
+        self.reading = 0
+        self.most_reading = 0
+
+    def get_service(self, project, service, include_secrets=False):
+        with self.lock:
+            self.reading += 1
+            self.most_reading = max(self.most_reading, self.reading)
+        time.sleep(0.05)
+        try:
+            return super().get_service(project, service, include_secrets)
+        finally:
+            with self.lock:
+                self.reading -= 1
+
+
+def test_the_projects_are_read_at_once_and_their_problems_come_in_declared_order():
+    client = OverlappingReads()
+    for project in ("p1", "p2", "p3"):
+        client.add_service(project, "svc", [pool("a")], **FIELDS)
+    declared = [declare("svc", want("a"), project=project) for project in ("p3", "p1", "p2")]
+    result = engine(client, concurrency=8).run(declared)
+    assert client.most_reading == 3 and not result.changed
+    assert sorted(request[:3] for request in client.requests) == [("GET", project, "svc") for project in ("p1", "p2", "p3")]
+    # Two projects whose service is gone: the failure is the first declared, whichever answered first.
+    for _attempt in range(3):
+        with pytest.raises(SyncError, match=r"^cannot read service p3/svc: GET /v1/project/p3/service/svc: HTTP 404"):
+            engine(OverlappingReads(), concurrency=8).run([declare("svc", want("a"), project="p3"), declare("svc", want("a"), project="p1")])
+
+
+def test_with_concurrency_one_the_projects_are_read_one_by_one():
+    client = OverlappingReads()
+    for project in ("p1", "p2"):
+        client.add_service(project, "svc", [pool("a")], **FIELDS)
+    engine(client, concurrency=1).run([declare("svc", want("a"), project=project) for project in ("p1", "p2")])
+    assert client.most_reading == 1
+    assert [request[1] for request in client.requests] == ["p1", "p2"]
