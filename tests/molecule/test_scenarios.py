@@ -1,7 +1,8 @@
 """Every molecule scenario of the role connection_pools passes against the emulator, on ansible-core 2.19 and 2.17, and prints no secret.
 
-Molecule is the role's one harness: cold, converged, report-only, purge and check-mode runs, with the
-API requests each makes counted from the emulator's request log in the scenarios' verify steps.
+Molecule is the role's one harness: cold, converged, report-only, purge and check-mode runs, a selection, a
+purge's limit, unavailable services set aside, a token per project and drift checks, with the API requests
+each makes counted from the emulator's request log in the scenarios' verify steps.
 """
 
 from __future__ import annotations
