@@ -1,7 +1,8 @@
 """Every molecule scenario of the role connection_pools passes against the emulator, on ansible-core 2.19 and 2.17, and prints no secret.
 
-Molecule is the role's one harness: cold, converged, report-only, purge and check-mode runs, with the
-API requests each makes counted from the emulator's request log in the scenarios' verify steps.
+Molecule is the role's one harness: cold, converged, report-only, purge and check-mode runs, a selection, a
+purge's limit, unavailable services set aside, a token per project and drift checks, with the API requests
+each makes counted from the emulator's request log in the scenarios' verify steps.
 """
 
 from __future__ import annotations
@@ -29,6 +30,12 @@ def scenarios() -> List[str]:
     return sorted(os.path.basename(os.path.dirname(path)) for path in glob.glob(os.path.join(MOLECULE_DIR, "*", "molecule.yml")))
 
 
+def seeded_tokens(seed: Dict[str, Any]) -> Dict[str, str]:
+    """Every token of the seed (a string, or a mapping with ``token``), named by its place in the seed, never by its value."""
+    return {f"API token tokens[{index}] of the seed": item["token"] if isinstance(item, dict) else item
+            for index, item in enumerate(seed["tokens"])}
+
+
 def molecule_env(collections_root: str, emulator: EmulatorProcess, token: str, core: str) -> Dict[str, str]:
     env = ansible_env(collections_root, {"AIVEN_WEB_URL": emulator.url, "AIVEN_TOKEN": token, "NO_COLOR": "1",
                                          "DBPOOLS_ANSIBLE_CORE": core})
@@ -38,7 +45,7 @@ def molecule_env(collections_root: str, emulator: EmulatorProcess, token: str, c
 
 
 def test_scenarios_found() -> None:
-    assert {"default", "check_diff", "purge"} <= set(scenarios())
+    assert {"default", "check_diff", "purge", "messages", "selection", "unavailable", "tokens", "drift"} <= set(scenarios())
 
 
 @pytest.mark.parametrize("core", sorted(CORES))
@@ -56,6 +63,7 @@ def test_scenario(scenario: str, core: str, emulator: EmulatorProcess, seed: Dic
     with open(log, "w", encoding="utf-8") as handle:
         handle.write(proc.stdout)
 
-    leaked = leaked_secrets(proc.stdout, secrets_of(emulator.credentials, token))
+    # The scenario tokens (tokens) too: each is a secret of its project.
+    leaked = leaked_secrets(proc.stdout, {**secrets_of(emulator.credentials, token), **seeded_tokens(seed)})
     assert not leaked, f"found in the output of scenario {scenario} ({log}): {', '.join(leaked)}"
     assert proc.returncode == 0, f"molecule test -s {scenario} (ansible-core {core}) exited {proc.returncode}; output in {log}"
