@@ -99,8 +99,8 @@ options:
   allow_in_use:
     description:
       - Delete a database declared V(absent) even when connection pools of the service still use it (the pools are left
-        dangling: their clients fail until they are moved or deleted). Without it, such a delete fails before any write,
-        naming the pools.
+        dangling, and their clients fail until the pools are moved or deleted). Without it, such a delete fails before any
+        write, naming the pools.
       - Named for what it allows rather than C(force), which would read as overriding every check (the locales' included).
     type: bool
     default: false
