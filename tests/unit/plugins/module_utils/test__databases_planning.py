@@ -126,8 +126,10 @@ NAMES = st.sampled_from(["a", "b", "c", "d"])
 LOCALE = st.sampled_from([None, "C", DEFAULT_LOCALE])
 
 
-@given(current=st.dictionaries(NAMES, st.fixed_dictionaries({"lc_collate": st.sampled_from(["C", DEFAULT_LOCALE]),
-                                                                 "lc_ctype": st.sampled_from(["C", DEFAULT_LOCALE])})),
+CURRENT_LOCALES = st.fixed_dictionaries({"lc_collate": st.sampled_from(["C", DEFAULT_LOCALE]), "lc_ctype": st.sampled_from(["C", DEFAULT_LOCALE])})
+
+
+@given(current=st.dictionaries(NAMES, CURRENT_LOCALES),
        declared=st.dictionaries(NAMES, st.tuples(st.sampled_from(["present", "absent"]), LOCALE, LOCALE)))
 def test_applying_a_plan_without_problems_converges(current, declared) -> None:
     entries = [want(name, state=state, lc_collate=collate, lc_ctype=ctype) for name, (state, collate, ctype) in declared.items()]

@@ -42,7 +42,7 @@ REFUSED = [
 ]
 
 
-@pytest.mark.parametrize("args, expected", [(args, expected) for _, args, expected in REFUSED], ids=[case for case, _, _ in REFUSED])
+@pytest.mark.parametrize("args, expected", [case[1:] for case in REFUSED], ids=[case[0] for case in REFUSED])
 def test_refused_before_any_request(db_api, run, args: dict[str, Any], expected: str) -> None:
     result = run(**args)
     assert result["failed"] is True
