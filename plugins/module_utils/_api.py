@@ -239,9 +239,13 @@ def _parse_json(body: bytes) -> tuple[Any, str]:
         return None, NOT_JSON
 
 
-def _is_pool_path(segments: list[str]) -> bool:
-    """``project/P/service/S/connection_pool[/NAME]``."""
-    return len(segments) in (5, 6) and [segments[0], segments[2], segments[4]] == ["project", "service", "connection_pool"]
+# What a service holds and this collection writes: its pools, databases and users.
+_SERVICE_CHILDREN = ("connection_pool", "db", "user")
+
+
+def _is_service_child_path(segments: list[str]) -> bool:
+    """``project/P/service/S/(connection_pool|db|user)[/NAME]``: a write there on a service just created may get its 404."""
+    return len(segments) in (5, 6) and [segments[0], segments[2]] == ["project", "service"] and segments[4] in _SERVICE_CHILDREN
 
 
 def _retry_after(value: str) -> float | None:
@@ -437,7 +441,7 @@ class AivenClient:
         source = self.token_sources.get(segments[1], "") if len(segments) > 1 and segments[0] == "project" else ""
         if self._token_problem:
             raise AivenApiError(None, self._token_problem, method=method, path=path, hint=f"the API token is from {source}" if source else "")
-        pool_write = method in _WRITE_METHODS and _is_pool_path(segments)
+        child_write = method in _WRITE_METHODS and _is_service_child_path(segments)
         attempt = 0
         maybe_applied = False
         while True:
@@ -455,7 +459,7 @@ class AivenClient:
                 return self._success(got, method, path, attempt)
             error = self._error_of(got, method, path)
             # A status of None: no usable reply (none at all, or a read cut off).
-            retryable = not got.fatal and (error.status is None or error.status in RETRY_STATUSES or (pool_write and error.service_missing))
+            retryable = not got.fatal and (error.status is None or error.status in RETRY_STATUSES or (child_write and error.service_missing))
             if not retryable or attempt > self.max_retries:
                 raise self._final(error, attempt, maybe_applied, gave_up=retryable, hint=_token_hint(source, error.status, error.message))
             if error.status is None:

@@ -874,10 +874,21 @@ def test_service_lag_that_persists_fails_with_aivens_message(server, fake_time, 
     assert err.attempts == 4 and str(err).endswith("HTTP 404: Service pg1 does not exist (gave up after 4 attempts)")
 
 
+@pytest.mark.parametrize("child", ["db", "user"])
+def test_a_database_or_user_write_on_a_service_just_created_is_retried(server, fake_time, child):
+    # The same 404 window as for pools (the Go client retries any POST answered "Service X does not exist").
+    path = SERVICE_PATH + "/" + child
+    server.script("POST", path, SERVICE_LAG, (200, {}, {"message": "created"}))
+    client = client_for(server, fake_time)
+    assert client.request("POST", path[len("/v1/"):].split("/"), {"name": "x"}) == {"message": "created"}
+    assert server.count() == 2
+
+
 @pytest.mark.parametrize(
     ("method", "path", "message"),
     [
         ("GET", SERVICE_PATH, "Service pg1 does not exist"),
+        ("POST", SERVICE_PATH + "/integration", "Service pg1 does not exist"),
         ("PUT", POOLS_PATH + "/p1", "Connection pool p1 does not exist"),
         ("POST", POOLS_PATH, "Project proj does not exist"),
     ],
