@@ -23,7 +23,7 @@ from psycopg import sql
 from psycopg.rows import dict_row
 
 from .backends import Backend, Endpoint
-from .model import Pool, Service
+from .model import Pool, Service, ServiceUser
 from .pg_processes import (
     PgBouncerDaemon,
     PostgresCluster,
@@ -122,6 +122,8 @@ class _Instance:
     bouncer: PgBouncerDaemon
     admin_password: str
     tls: Dict[str, str]
+    # Passwords set inside PostgreSQL behind the API's back (a user's password_overridden), by user.
+    overridden: Dict[str, str]
 
     def admin_conninfo(self) -> dict:
         return {
@@ -230,6 +232,83 @@ class PgBouncerBackend(Backend):
             atexit.unregister(self.stop_sync)
             self._atexit_registered = False
 
+    # ------------------------------------------------- databases and users
+
+    async def create_database(self, service: Service, name: str) -> None:
+        """CREATE DATABASE owned by the primary user, usable by every user (the locales stay in the model:
+        the cluster is initialised with locale C, as this machine may have no other)."""
+        inst = self._instance(service)
+        check_name("database", name)
+        async with await psycopg.AsyncConnection.connect(**inst.cluster.conninfo(), autocommit=True) as conn:
+            await conn.execute(sql.SQL("CREATE DATABASE {} OWNER {}").format(sql.Identifier(name), sql.Identifier(service.primary_user.username)))
+            for user in service.users:
+                await conn.execute(sql.SQL("GRANT ALL ON DATABASE {} TO {}").format(sql.Identifier(name), sql.Identifier(user)))
+        await self._grant_schema(inst, name, list(service.users))
+
+    async def drop_database(self, service: Service, name: str) -> None:
+        """DROP DATABASE, closing the sessions still on it (PgBouncer's server connections among them)."""
+        inst = self._instance(service)
+        async with await psycopg.AsyncConnection.connect(**inst.cluster.conninfo(), autocommit=True) as conn:
+            await conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+    async def create_user(self, service: Service, user: ServiceUser) -> None:
+        """CREATE ROLE with the API's password, granted every database; PgBouncer learns it with RELOAD."""
+        inst = self._instance(service)
+        auth_file_line(user.username, user.password)  # refuses what PgBouncer could not read, before anything changes
+        async with await psycopg.AsyncConnection.connect(**inst.cluster.conninfo(), autocommit=True) as conn:
+            replication = sql.SQL(" REPLICATION" if user.replication else "")
+            await conn.execute(sql.SQL("CREATE ROLE {} LOGIN{} PASSWORD {}").format(sql.Identifier(user.username), replication, sql.Literal(user.password)))
+            for db in service.databases:
+                await conn.execute(sql.SQL("GRANT ALL ON DATABASE {} TO {}").format(sql.Identifier(db), sql.Identifier(user.username)))
+        for db in service.databases:
+            await self._grant_schema(inst, db, [user.username])
+        await self._reload_users(inst, service)
+
+    async def alter_user(self, service: Service, user: ServiceUser) -> None:
+        """The role's password (a random one when the user's password was overridden) and REPLICATION as the model says."""
+        inst = self._instance(service)
+        if user.password_overridden:
+            inst.overridden.setdefault(user.username, secrets.token_urlsafe(18))
+        else:
+            inst.overridden.pop(user.username, None)
+        password = inst.overridden.get(user.username, user.password)
+        auth_file_line(user.username, password)
+        replication = sql.SQL("REPLICATION" if user.replication else "NOREPLICATION")
+        async with await psycopg.AsyncConnection.connect(**inst.cluster.conninfo(), autocommit=True) as conn:
+            await conn.execute(sql.SQL("ALTER ROLE {} {} PASSWORD {}").format(sql.Identifier(user.username), replication, sql.Literal(password)))
+        await self._reload_users(inst, service)
+
+    async def drop_user(self, service: Service, name: str) -> None:
+        """DROP ROLE after handing what it owns to the primary user, in every database."""
+        inst = self._instance(service)
+        primary = service.primary_user.username
+        for db in service.databases:
+            async with await psycopg.AsyncConnection.connect(**inst.cluster.conninfo(db), autocommit=True) as conn:
+                await conn.execute(sql.SQL("REASSIGN OWNED BY {} TO {}").format(sql.Identifier(name), sql.Identifier(primary)))
+                await conn.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(name)))
+        async with await psycopg.AsyncConnection.connect(**inst.cluster.conninfo(), autocommit=True) as conn:
+            await conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(name)))
+        inst.overridden.pop(name, None)
+        await self._reload_users(inst, service)
+
+    @staticmethod
+    async def _grant_schema(inst: _Instance, db: str, users: List[str]) -> None:
+        # PostgreSQL 15 no longer lets everyone create in schema public: let these users.
+        grantees = sql.SQL(", ").join(sql.Identifier(u) for u in users)
+        async with await psycopg.AsyncConnection.connect(**inst.cluster.conninfo(db), autocommit=True) as conn:
+            await conn.execute(sql.SQL("GRANT ALL ON SCHEMA public TO {}").format(grantees))
+
+    def _auth_file(self, inst: _Instance, service: Service) -> str:
+        lines = "".join(auth_file_line(u.username, inst.overridden.get(u.username, u.password)) for u in service.users.values())
+        return lines + auth_file_line(ADMIN_USER, inst.admin_password)
+
+    async def _reload_users(self, inst: _Instance, service: Service) -> None:
+        """PgBouncer re-reads its auth file on RELOAD (a dead one reads it when sync_pools starts it)."""
+        await asyncio.to_thread(write_file_atomic, inst.bouncer.auth_file, self._auth_file(inst, service), self._run_as)
+        if pid_alive(inst.bouncer.pid):
+            async with await self._console(inst) as conn:
+                await conn.execute("RELOAD")
+
     # ------------------------------------------------------------- test helpers
 
     def admin_console(self, service: Service) -> psycopg.Connection:
@@ -309,15 +388,13 @@ class PgBouncerBackend(Backend):
         cluster = PostgresCluster(self.pg_bin, directory, pg_port, SUPERUSER, self._run_as)
         bouncer = PgBouncerDaemon(self.pgbouncer_bin, directory, bouncer_port, self._run_as)
         tls = self._project_tls(service.project)
-        inst = _Instance(directory, cluster, bouncer, secrets.token_urlsafe(18), tls)
+        inst = _Instance(directory, cluster, bouncer, secrets.token_urlsafe(18), tls, {})
         # Registered before anything runs, so a failure part-way is cleaned up too.
         self._instances[_key(service)] = inst
         await cluster.init(tls)
         await cluster.start()
         await self._create_roles_and_databases(cluster, service)
-        users = "".join(auth_file_line(u.username, u.password) for u in service.users.values())
-        users += auth_file_line(ADMIN_USER, inst.admin_password)
-        write_file_atomic(bouncer.auth_file, users, self._run_as)
+        write_file_atomic(bouncer.auth_file, self._auth_file(inst, service), self._run_as)
         write_file_atomic(bouncer.ini, self._render_ini(inst, list(service.pools.values())), self._run_as)
         await bouncer.start()
 
@@ -326,7 +403,7 @@ class PgBouncerBackend(Backend):
         primary = service.primary_user.username
         async with await psycopg.AsyncConnection.connect(**cluster.conninfo(), autocommit=True) as conn:
             for user in service.users.values():
-                extra = " CREATEDB CREATEROLE REPLICATION" if user.username == primary else ""
+                extra = " CREATEDB CREATEROLE REPLICATION" if user.username == primary else (" REPLICATION" if user.replication else "")
                 await conn.execute(sql.SQL("CREATE ROLE {} LOGIN" + extra + " PASSWORD {}").format(sql.Identifier(user.username), sql.Literal(user.password)))
             cur = await conn.execute("SELECT datname FROM pg_database")
             existing = {row[0] for row in await cur.fetchall()}
