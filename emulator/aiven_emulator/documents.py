@@ -45,7 +45,10 @@ class Renderer:
         user: Optional[ServiceUser]
         if pool.username:
             # A pool can outlive its user (delete_user_with_pools "dangle"): the URI names the user, no password.
-            user = service.users.get(pool.username) or ServiceUser(pool.username, "")
+            try:
+                user = service.users[pool.username]
+            except KeyError:
+                user = ServiceUser(pool.username, "")
         elif self.options.unpinned_uri_user == "primary":
             user = service.primary_user
         else:
