@@ -22,6 +22,7 @@ import psycopg
 from psycopg import sql
 from psycopg.rows import dict_row
 
+from . import pg_roles
 from .backends import Backend, Endpoint
 from .model import Pool, Service, ServiceUser
 from .pg_processes import (
@@ -235,37 +236,23 @@ class PgBouncerBackend(Backend):
     # ------------------------------------------------- databases and users
 
     async def create_database(self, service: Service, name: str) -> None:
-        """CREATE DATABASE owned by the primary user, usable by every user (the locales stay in the model:
-        the cluster is initialised with locale C, as this machine may have no other)."""
-        inst = self._instance(service)
+        """Owned by the primary user, usable by every user. The locales stay in the model: the
+        cluster runs with locale C, as this machine may have no other."""
         check_name("database", name)
-        async with await psycopg.AsyncConnection.connect(**inst.cluster.conninfo(), autocommit=True) as conn:
-            await conn.execute(sql.SQL("CREATE DATABASE {} OWNER {}").format(sql.Identifier(name), sql.Identifier(service.primary_user.username)))
-            for user in service.users:
-                await conn.execute(sql.SQL("GRANT ALL ON DATABASE {} TO {}").format(sql.Identifier(name), sql.Identifier(user)))
-        await self._grant_schema(inst, name, list(service.users))
+        await pg_roles.create_database(self._instance(service).cluster, name, service.primary_user.username, list(service.users))
 
     async def drop_database(self, service: Service, name: str) -> None:
-        """DROP DATABASE, closing the sessions still on it (PgBouncer's server connections among them)."""
-        inst = self._instance(service)
-        async with await psycopg.AsyncConnection.connect(**inst.cluster.conninfo(), autocommit=True) as conn:
-            await conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        await pg_roles.drop_database(self._instance(service).cluster, name)
 
     async def create_user(self, service: Service, user: ServiceUser) -> None:
-        """CREATE ROLE with the API's password, granted every database; PgBouncer learns it with RELOAD."""
+        """A role with the API's password; PgBouncer learns it from its auth file on RELOAD."""
         inst = self._instance(service)
         auth_file_line(user.username, user.password)  # refuses what PgBouncer could not read, before anything changes
-        async with await psycopg.AsyncConnection.connect(**inst.cluster.conninfo(), autocommit=True) as conn:
-            replication = sql.SQL(" REPLICATION" if user.replication else "")
-            await conn.execute(sql.SQL("CREATE ROLE {} LOGIN{} PASSWORD {}").format(sql.Identifier(user.username), replication, sql.Literal(user.password)))
-            for db in service.databases:
-                await conn.execute(sql.SQL("GRANT ALL ON DATABASE {} TO {}").format(sql.Identifier(db), sql.Identifier(user.username)))
-        for db in service.databases:
-            await self._grant_schema(inst, db, [user.username])
+        await pg_roles.create_role(inst.cluster, user.username, user.password, user.replication, list(service.databases))
         await self._reload_users(inst, service)
 
     async def alter_user(self, service: Service, user: ServiceUser) -> None:
-        """The role's password (a random one when the user's password was overridden) and REPLICATION as the model says."""
+        """The role's password (a random one while the user's password is overridden) and REPLICATION as the model says."""
         inst = self._instance(service)
         if user.password_overridden:
             inst.overridden.setdefault(user.username, secrets.token_urlsafe(18))
@@ -273,30 +260,14 @@ class PgBouncerBackend(Backend):
             inst.overridden.pop(user.username, None)
         password = inst.overridden.get(user.username, user.password)
         auth_file_line(user.username, password)
-        replication = sql.SQL("REPLICATION" if user.replication else "NOREPLICATION")
-        async with await psycopg.AsyncConnection.connect(**inst.cluster.conninfo(), autocommit=True) as conn:
-            await conn.execute(sql.SQL("ALTER ROLE {} {} PASSWORD {}").format(sql.Identifier(user.username), replication, sql.Literal(password)))
+        await pg_roles.alter_role(inst.cluster, user.username, password, user.replication)
         await self._reload_users(inst, service)
 
     async def drop_user(self, service: Service, name: str) -> None:
-        """DROP ROLE after handing what it owns to the primary user, in every database."""
         inst = self._instance(service)
-        primary = service.primary_user.username
-        for db in service.databases:
-            async with await psycopg.AsyncConnection.connect(**inst.cluster.conninfo(db), autocommit=True) as conn:
-                await conn.execute(sql.SQL("REASSIGN OWNED BY {} TO {}").format(sql.Identifier(name), sql.Identifier(primary)))
-                await conn.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(name)))
-        async with await psycopg.AsyncConnection.connect(**inst.cluster.conninfo(), autocommit=True) as conn:
-            await conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(name)))
+        await pg_roles.drop_role(inst.cluster, name, service.primary_user.username, list(service.databases))
         inst.overridden.pop(name, None)
         await self._reload_users(inst, service)
-
-    @staticmethod
-    async def _grant_schema(inst: _Instance, db: str, users: List[str]) -> None:
-        # PostgreSQL 15 no longer lets everyone create in schema public: let these users.
-        grantees = sql.SQL(", ").join(sql.Identifier(u) for u in users)
-        async with await psycopg.AsyncConnection.connect(**inst.cluster.conninfo(db), autocommit=True) as conn:
-            await conn.execute(sql.SQL("GRANT ALL ON SCHEMA public TO {}").format(grantees))
 
     def _auth_file(self, inst: _Instance, service: Service) -> str:
         lines = "".join(auth_file_line(u.username, inst.overridden.get(u.username, u.password)) for u in service.users.values())
