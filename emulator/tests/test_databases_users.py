@@ -335,3 +335,13 @@ def test_many_users_created_at_once(emulator, api: Api):
     finally:
         for name in names:
             api.call("DELETE", f"{BASE}/user/{name}")
+
+
+@pytest.mark.parametrize("options", [
+    {"database_last_page_next": "none"}, {"delete_user_with_pools": "keep"}, {"reserved_database_prefixes": [""]},
+    {"reserved_database_prefixes": "_aiven"}, {"username_pattern": "("}, {"database_page_size": 0}, {"user_create_404_reads": -1},
+    {"poweroff_db_user_write_status": 500}, {"overridden_password": None},
+])
+def test_bad_option_values_are_refused(emulator, options):
+    reply = emulator.session.put(f"{emulator.url}/_emulator/options", json=options, timeout=30)
+    assert reply.status_code == 400, options

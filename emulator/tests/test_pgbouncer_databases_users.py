@@ -122,3 +122,17 @@ def test_deleting_a_database_under_a_dangling_pool(api: Api):
     assert _as_admin(api, "select count(*) from pg_database where datname = 'gone'") == (0,)
     assert "over_gone" in [pool["pool_name"] for pool in _service(api)["connection_pools"]]
     api.call("DELETE", BASE + "/connection_pool/over_gone")
+
+
+def test_a_change_the_backend_cannot_make_is_undone(api: Api):
+    api.call("POST", BASE + "/user", {"username": "kept"})
+    try:
+        before = _password(api, "kept")
+        # PgBouncer would read this password as an md5 hash: the backend refuses it, the API answers 500 and keeps the old one.
+        reply = api.call("PUT", BASE + "/user/kept", {"operation": "reset-credentials", "new_password": "md5" + "0" * 32})
+        assert reply.status_code == 500
+        assert _password(api, "kept") == before
+        address = _service(api)["service_uri"].split("@", 1)[1]  # host:port/defaultdb?sslmode=require
+        assert _query(f"postgres://kept:{before}@{address}", "select current_user") == ("kept",)
+    finally:
+        api.call("DELETE", BASE + "/user/kept")
