@@ -10,13 +10,14 @@ from typing import AsyncIterator
 from aiohttp import web
 
 from . import read_lag, rules
+from .api_databases_users import DatabaseUserApi
 from .backends import Backend
 from .delayed_sync import DelayedSyncs
 from .documents import Renderer
 from .errors import SERVER_ERROR_TEXT, ApiError
 from .model import Project, Service, Token, World
 from .options import Options
-from .validation import json_object, page_size
+from .validation import json_object
 
 LOG = logging.getLogger("emulator.api")
 PROJECT_PATH = "/v1/project/{project}"
@@ -35,14 +36,15 @@ class AivenApi:
         self.backend = backend
         self.options = options
         self.delayed_syncs = DelayedSyncs(backend)
+        self.token_key = TOKEN_KEY
+        self.databases_users = DatabaseUserApi(self)
 
     def routes(self) -> list:
         return [
             web.get(PROJECT_PATH + "/kms/ca", self.get_project_ca),
             web.get(PROJECT_PATH + "/service", self.list_services),
             web.get(SERVICE_PATH, self.get_service),
-            web.get(SERVICE_PATH + "/db", self.list_databases),
-            web.get(SERVICE_PATH + "/user/{username}", self.get_user),
+            *self.databases_users.routes(),
             web.post(SERVICE_PATH + "/connection_pool", self.create_pool),
             web.put(SERVICE_PATH + "/connection_pool/{pool_name}", self.update_pool),
             web.delete(SERVICE_PATH + "/connection_pool/{pool_name}", self.delete_pool),
@@ -61,6 +63,14 @@ class AivenApi:
 
     def _service(self, request: web.Request) -> Service:
         return rules.service_of(self._project(request).services, request.match_info["service"])
+
+    def service_of(self, request: web.Request) -> Service:
+        """The request's service, after the project membership check."""
+        return self._service(request)
+
+    def renderer(self, request: web.Request) -> Renderer:
+        """Documents for this request: secrets in clear only when it asked, with the right to."""
+        return self._renderer(request)
 
     def _renderer(self, request: web.Request) -> Renderer:
         show = rules.show_secrets(request.query.get("include_secrets", ""), request[TOKEN_KEY])
@@ -86,25 +96,8 @@ class AivenApi:
         document = self._renderer(request).service(self._as_read(service), self.backend.endpoint(service))
         return web.json_response({"service": document})
 
-    async def list_databases(self, request: web.Request) -> web.Response:
-        service = self._service(request)
-        if service.state == "POWEROFF" and self.options.poweroff_db_status == 503:
-            # Production lists databases from the running server, so a powered-off one fails.
-            raise ApiError(503, SERVER_ERROR_TEXT)
-        # Paginated since 2026 (maxItems 1-250, after, next): a page starts after the database named by ``after``.
-        size = page_size(request.query.get("maxItems"))
-        names = service.databases[rules.page_start(service.databases, request.query.get("after")):]
-        body: dict = {"databases": [{"database_name": name} for name in names[:size]]}
-        if len(names) > size:
-            body["next"] = str(request.url.update_query(after=names[size - 1]))
-        return web.json_response(body)
-
-    async def get_user(self, request: web.Request) -> web.Response:
-        service = self._service(request)
-        user = service.users.get(request.match_info["username"])
-        if user is None:
-            raise ApiError(404, f"Service user {request.match_info['username']} does not exist")
-        return web.json_response({"user": self._renderer(request).user(user)})
+    def as_read(self, service: Service) -> Service:
+        return self._as_read(service)
 
     def _as_read(self, service: Service) -> Service:
         """The service as reads show it: with the read_lag option, its pools of that many seconds ago."""

@@ -81,7 +81,7 @@ class Emulator:
         if rule is not None and rule.drop == "before":
             self.controls.requests.record(method, path, "dropped")
             return _drop_connection(request)
-        if rule is not None and rule.drop is None:
+        if rule is not None and rule.drop is None and not rule.after_commit:
             self.controls.requests.record(method, path, rule.status)
             return _fault_response(rule, self.options.rate_limit or RATE_LIMIT)
         try:
@@ -89,6 +89,9 @@ class Emulator:
         except (ApiError, web.HTTPException) as exc:
             self.controls.requests.record(method, path, exc.status)
             raise
+        if rule is not None and rule.after_commit:  # the write happened, the reply is an error
+            self.controls.requests.record(method, path, rule.status)
+            return _fault_response(rule, self.options.rate_limit or RATE_LIMIT)
         if rule is not None:  # drop == "after": the write happened, the reply is lost
             self.controls.requests.record(method, path, "dropped")
             return _drop_connection(request)

@@ -22,8 +22,9 @@ import psycopg
 from psycopg import sql
 from psycopg.rows import dict_row
 
+from . import pg_roles
 from .backends import Backend, Endpoint
-from .model import Pool, Service
+from .model import Pool, Service, ServiceUser
 from .pg_processes import (
     PgBouncerDaemon,
     PostgresCluster,
@@ -122,6 +123,8 @@ class _Instance:
     bouncer: PgBouncerDaemon
     admin_password: str
     tls: Dict[str, str]
+    # Passwords set inside PostgreSQL behind the API's back (a user's password_overridden), by user.
+    overridden: Dict[str, str]
 
     def admin_conninfo(self) -> dict:
         return {
@@ -230,6 +233,53 @@ class PgBouncerBackend(Backend):
             atexit.unregister(self.stop_sync)
             self._atexit_registered = False
 
+    # ------------------------------------------------- databases and users
+
+    async def create_database(self, service: Service, name: str) -> None:
+        """Owned by the primary user, usable by every user. The locales stay in the model: the
+        cluster runs with locale C, as this machine may have no other."""
+        check_name("database", name)
+        await pg_roles.create_database(self._instance(service).cluster, name, service.primary_user.username, list(service.users))
+
+    async def drop_database(self, service: Service, name: str) -> None:
+        await pg_roles.drop_database(self._instance(service).cluster, name)
+
+    async def create_user(self, service: Service, user: ServiceUser) -> None:
+        """A role with the API's password; PgBouncer learns it from its auth file on RELOAD."""
+        inst = self._instance(service)
+        auth_file_line(user.username, user.password)  # refuses what PgBouncer could not read, before anything changes
+        await pg_roles.create_role(inst.cluster, user.username, user.password, user.replication, list(service.databases))
+        await self._reload_users(inst, service)
+
+    async def alter_user(self, service: Service, user: ServiceUser) -> None:
+        """The role's password (a random one while the user's password is overridden) and REPLICATION as the model says."""
+        inst = self._instance(service)
+        if user.password_overridden:
+            inst.overridden.setdefault(user.username, secrets.token_urlsafe(18))
+        else:
+            inst.overridden.pop(user.username, None)
+        password = inst.overridden.get(user.username, user.password)
+        auth_file_line(user.username, password)
+        await pg_roles.alter_role(inst.cluster, user.username, password, user.replication)
+        await self._reload_users(inst, service)
+
+    async def drop_user(self, service: Service, name: str) -> None:
+        inst = self._instance(service)
+        await pg_roles.drop_role(inst.cluster, name, service.primary_user.username, list(service.databases))
+        inst.overridden.pop(name, None)
+        await self._reload_users(inst, service)
+
+    def _auth_file(self, inst: _Instance, service: Service) -> str:
+        lines = "".join(auth_file_line(u.username, inst.overridden.get(u.username, u.password)) for u in service.users.values())
+        return lines + auth_file_line(ADMIN_USER, inst.admin_password)
+
+    async def _reload_users(self, inst: _Instance, service: Service) -> None:
+        """PgBouncer re-reads its auth file on RELOAD (a dead one reads it when sync_pools starts it)."""
+        await asyncio.to_thread(write_file_atomic, inst.bouncer.auth_file, self._auth_file(inst, service), self._run_as)
+        if pid_alive(inst.bouncer.pid):
+            async with await self._console(inst) as conn:
+                await conn.execute("RELOAD")
+
     # ------------------------------------------------------------- test helpers
 
     def admin_console(self, service: Service) -> psycopg.Connection:
@@ -309,15 +359,13 @@ class PgBouncerBackend(Backend):
         cluster = PostgresCluster(self.pg_bin, directory, pg_port, SUPERUSER, self._run_as)
         bouncer = PgBouncerDaemon(self.pgbouncer_bin, directory, bouncer_port, self._run_as)
         tls = self._project_tls(service.project)
-        inst = _Instance(directory, cluster, bouncer, secrets.token_urlsafe(18), tls)
+        inst = _Instance(directory, cluster, bouncer, secrets.token_urlsafe(18), tls, {})
         # Registered before anything runs, so a failure part-way is cleaned up too.
         self._instances[_key(service)] = inst
         await cluster.init(tls)
         await cluster.start()
         await self._create_roles_and_databases(cluster, service)
-        users = "".join(auth_file_line(u.username, u.password) for u in service.users.values())
-        users += auth_file_line(ADMIN_USER, inst.admin_password)
-        write_file_atomic(bouncer.auth_file, users, self._run_as)
+        write_file_atomic(bouncer.auth_file, self._auth_file(inst, service), self._run_as)
         write_file_atomic(bouncer.ini, self._render_ini(inst, list(service.pools.values())), self._run_as)
         await bouncer.start()
 
@@ -326,7 +374,7 @@ class PgBouncerBackend(Backend):
         primary = service.primary_user.username
         async with await psycopg.AsyncConnection.connect(**cluster.conninfo(), autocommit=True) as conn:
             for user in service.users.values():
-                extra = " CREATEDB CREATEROLE REPLICATION" if user.username == primary else ""
+                extra = " CREATEDB CREATEROLE REPLICATION" if user.username == primary else (" REPLICATION" if user.replication else "")
                 await conn.execute(sql.SQL("CREATE ROLE {} LOGIN" + extra + " PASSWORD {}").format(sql.Identifier(user.username), sql.Literal(user.password)))
             cur = await conn.execute("SELECT datname FROM pg_database")
             existing = {row[0] for row in await cur.fetchall()}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import List, NamedTuple, Optional
 
-from .model import Service
+from .model import Service, ServiceUser
 from .pki import ProjectCas
 
 
@@ -22,7 +22,8 @@ class Backend:
     """Interface of a backend. Methods are coroutines so a backend may do real I/O.
 
     ``sync_pools`` is called after every accepted pool write, with the service's
-    lock held, and must make the backend's pools equal ``service.pools``.
+    lock held, and must make the backend's pools equal ``service.pools``. The
+    database and user methods are called the same way, after the model has the change.
     """
 
     name = "abstract"
@@ -37,6 +38,24 @@ class Backend:
         raise NotImplementedError
 
     async def stop(self) -> None:
+        raise NotImplementedError
+
+    async def create_database(self, service: Service, name: str) -> None:
+        """A database the API created: owned by the primary user, every user may use it."""
+        raise NotImplementedError
+
+    async def drop_database(self, service: Service, name: str) -> None:
+        raise NotImplementedError
+
+    async def create_user(self, service: Service, user: ServiceUser) -> None:
+        """A role that logs in with ``user.password``, on every database."""
+        raise NotImplementedError
+
+    async def alter_user(self, service: Service, user: ServiceUser) -> None:
+        """The role's password and REPLICATION as the model has them now."""
+        raise NotImplementedError
+
+    async def drop_user(self, service: Service, name: str) -> None:
         raise NotImplementedError
 
     def admin_conninfo(self, service: Service) -> Optional[dict]:
@@ -69,6 +88,21 @@ class MemoryBackend(Backend):
         return None
 
     async def stop(self) -> None:
+        return None
+
+    async def create_database(self, service: Service, name: str) -> None:
+        return None
+
+    async def drop_database(self, service: Service, name: str) -> None:
+        return None
+
+    async def create_user(self, service: Service, user: ServiceUser) -> None:
+        return None
+
+    async def alter_user(self, service: Service, user: ServiceUser) -> None:
+        return None
+
+    async def drop_user(self, service: Service, name: str) -> None:
         return None
 
     def project_ca(self, project: str) -> str:

@@ -10,7 +10,7 @@ from . import read_lag
 from .backends import Backend
 from .controls import Controls
 from .errors import ApiError, bad_request
-from .model import SERVICE_STATES, World
+from .model import SERVICE_STATES, Service, World
 from .options import Options
 from .validation import json_object
 
@@ -36,6 +36,7 @@ class ControlApi:
             web.delete(PREFIX + "/options", self.reset_options),
             web.put(PREFIX + "/latency", self.put_latency),
             web.put(PREFIX + "/projects/{project}/services/{service}", self.put_service),
+            web.put(PREFIX + "/projects/{project}/services/{service}/users/{username}", self.put_user),
         ]
 
     async def get_requests(self, request: web.Request) -> web.Response:
@@ -79,12 +80,31 @@ class ControlApi:
         self.controls.latency_ms = value
         return web.json_response({"latency_ms": value})
 
-    async def put_service(self, request: web.Request) -> web.Response:
-        """Change a service's state or plan, as Aiven's console would."""
+    def _seeded_service(self, request: web.Request) -> Service:
         project = self.world.projects.get(request.match_info["project"])
         service = project.services.get(request.match_info["service"]) if project else None
         if service is None:
             raise ApiError(404, "no such project or service in the seed")
+        return service
+
+    async def put_user(self, request: web.Request) -> web.Response:
+        """``{"password_overridden": true}``: the user's password changed inside PostgreSQL (ALTER ROLE), so the
+        API shows it as unknown (the overridden_password option) and its own password no longer logs in."""
+        service = self._seeded_service(request)
+        user = service.users.get(request.match_info["username"])
+        if user is None:
+            raise ApiError(404, "no such user in the service")
+        overridden = (await json_object(request)).get("password_overridden")
+        if not isinstance(overridden, bool):
+            raise bad_request("'password_overridden' must be true or false")
+        async with service.lock:
+            user.password_overridden = overridden
+            await self.backend.alter_user(service, user)
+        return web.json_response({"username": user.username, "password_overridden": user.password_overridden})
+
+    async def put_service(self, request: web.Request) -> web.Response:
+        """Change a service's state or plan, as Aiven's console would."""
+        service = self._seeded_service(request)
         body = await json_object(request)
         state = body.get("state", service.state)
         plan = body.get("plan", service.plan)

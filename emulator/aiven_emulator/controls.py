@@ -64,6 +64,9 @@ class FaultRule:
     rate: float
     drop: Optional[str]
     message: Optional[str]
+    # The request is served (the write commits), then answered ``status``: Aiven's "5xx, but it
+    # actually creates the database" (terraform-provider-aiven internal/schemautil/database.go).
+    after_commit: bool = False
     applied: int = 0
 
     def matches(self, method: str, path: str) -> bool:
@@ -83,6 +86,7 @@ class FaultRule:
             "rate": self.rate,
             "drop": self.drop,
             "message": self.message,
+            "after_commit": self.after_commit,
             "applied": self.applied,
         }
 
@@ -115,6 +119,9 @@ def parse_rule(raw: Any, where: str) -> FaultRule:
     status = _optional_int(raw, "status", where, 400, 599)
     if status is None and drop is None:
         raise bad_request(f"{where}: a rule needs a status or a drop")
+    after_commit = raw.get("after_commit", False)
+    if not isinstance(after_commit, bool) or (after_commit and (status is None or drop is not None)):
+        raise bad_request(f"{where}.after_commit: true or false; true needs a status and no drop")
     return FaultRule(
         method=method.upper() if method else None,
         path=path,
@@ -124,6 +131,7 @@ def parse_rule(raw: Any, where: str) -> FaultRule:
         rate=float(rate),
         drop=drop,
         message=raw.get("message"),
+        after_commit=after_commit,
     )
 
 

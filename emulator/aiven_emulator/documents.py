@@ -6,6 +6,7 @@ from typing import Any, Dict, List, Optional, Tuple
 from urllib.parse import quote
 
 from .backends import Endpoint
+from .database_rules import visible_databases
 from .model import Pool, Service, ServiceUser
 from .options import Options
 
@@ -31,10 +32,23 @@ class Renderer:
     def _password(self, user: ServiceUser) -> str:
         return REDACTED if self.redact else user.password
 
+    def _user_password(self, user: ServiceUser) -> Optional[str]:
+        """A user's password as its user document shows it: unknown after a change inside PostgreSQL, empty for a
+        while after a create or a reset (user_empty_password_reads)."""
+        if self.redact:
+            return REDACTED
+        if user.password_overridden:
+            return None if self.options.overridden_password == "null" else ""
+        return "" if user.empty_password_reads > 0 else user.password
+
     def pool(self, service: Service, pool: Pool, endpoint: Endpoint) -> Dict[str, Any]:
         user: Optional[ServiceUser]
         if pool.username:
-            user = service.users[pool.username]
+            # A pool can outlive its user (delete_user_with_pools "dangle"): the URI names the user, no password.
+            try:
+                user = service.users[pool.username]
+            except KeyError:
+                user = ServiceUser(pool.username, "")
         elif self.options.unpinned_uri_user == "primary":
             user = service.primary_user
         else:
@@ -56,7 +70,13 @@ class Renderer:
         return doc
 
     def user(self, user: ServiceUser) -> Dict[str, Any]:
-        return {"username": user.username, "password": self._password(user), "type": user.type}
+        return {
+            "username": user.username,
+            "password": self._user_password(user),
+            "type": user.type,
+            "access_control": {"pg_allow_replication": user.replication},
+            "password_updated_time": user.password_updated_time,
+        }
 
     def service(self, service: Service, endpoint: Endpoint) -> Dict[str, Any]:
         admin = service.primary_user
@@ -98,7 +118,7 @@ class Renderer:
                 "pgbouncer": _uri(admin, password, endpoint.host, endpoint.pgbouncer_port, "pgbouncer"),
             },
             "components": components(service, endpoint),
-            "databases": list(service.databases),
+            "databases": visible_databases(service),
             "users": [self.user(user) for user in service.users.values()],
             "connection_pools": [self.pool(service, pool, endpoint) for pool in service.pools.values()],
             "node_states": [{"name": f"{service.name}-1", "role": "master", "state": "running" if service.state != "POWEROFF" else "leaving"}],

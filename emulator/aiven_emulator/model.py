@@ -17,6 +17,9 @@ PERMISSIONS = ("read", "write", "secrets", "organization")
 SERVICE_STATES = ("POWEROFF", "REBALANCING", "REBUILDING", "RUNNING")
 
 
+DEFAULT_LOCALE = "en_US.UTF-8"
+
+
 def generate_password() -> str:
     # Aiven's generated service passwords carry an AVNS_ prefix; URL-safe characters
     # keep the connection URIs simple.
@@ -32,6 +35,19 @@ class ServiceUser:
     username: str
     password: str
     type: str = "normal"  # "primary" for the service's admin user; a created user reads "normal"
+    # access_control.pg_allow_replication; the admin user always has it (read as True for "primary").
+    allow_replication: bool = False
+    password_updated_time: str = field(default_factory=now_iso)
+    # Set as if the password was changed inside PostgreSQL: the API no longer knows it.
+    password_overridden: bool = False
+    # Read-after-write windows (user_create_404_reads, user_empty_password_reads): GETs of the
+    # user still to answer 404, and GETs still to show an empty password.
+    hidden_reads: int = 0
+    empty_password_reads: int = 0
+
+    @property
+    def replication(self) -> bool:
+        return self.allow_replication or self.type == "primary"
 
     def to_api(self) -> dict:
         return {"username": self.username, "password": self.password, "type": self.type}
@@ -66,6 +82,12 @@ class Service:
     # (monotonic time of a write, the pools after it), oldest first: what the read_lag option
     # shows to reads (read_lag.py). Empty while the option is off.
     pool_history: List[Tuple[float, Dict[str, "Pool"]]] = field(default_factory=list, repr=False, compare=False)
+    # (lc_collate, lc_ctype) of each database: fixed at creation, en_US.UTF-8 unless it said otherwise.
+    locales: Dict[str, Tuple[str, str]] = field(default_factory=dict, repr=False, compare=False)
+    # database_lag_reads: name -> [True if created (hidden) / False if deleted (still listed), list reads left].
+    database_lag: Dict[str, List] = field(default_factory=dict, repr=False, compare=False)
+    # user_delete_lag_reads: deleted users GET still answers, with the reads left.
+    deleted_users: Dict[str, Tuple["ServiceUser", int]] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def primary_user(self) -> ServiceUser:

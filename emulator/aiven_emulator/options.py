@@ -8,8 +8,8 @@ to check that clients cope with every plausible variant.
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, fields
-from typing import Any, Dict
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any, Dict, List
 
 from .errors import bad_request
 
@@ -68,6 +68,59 @@ class Options:
     # user holds organization:projects:write) or "members" (any member of the project).
     project_ca_access: str = "organization"
 
+    # -- databases and service users (../shared/contract/AIVEN_DATABASES_USERS.md) --
+    # Page size of GET .../db without maxItems. Unconfirmed: 10, so that a client that sends no
+    # maxItems and ignores "next" misses databases on any service with more than ten.
+    database_page_size: int = 10
+    # "next" on the last page of GET .../db: "absent", "null" or "empty" (""). Unconfirmed:
+    # "empty", the one that loops a client testing ``"next" in body`` or ``is not None``.
+    database_last_page_next: str = "empty"
+    # Whether /db items carry lc_collate/lc_ctype (the real API does for defaults; Terraform says
+    # "not all database resources return lc_* values").
+    database_list_locales: bool = True
+    # 400 "Invalid value for limit parameter: maximum allowed value is 250" for limit > 250, the
+    # 2026-06-25 incident (terraform-provider-aiven#2951); off: today's backend ignores limit=999.
+    database_reject_large_limit: bool = False
+    # GET .../db requests after a database create (delete) that still do not list it (still list it),
+    # and GET service shows the same. Confirmed to happen, frequency unknown: once by default.
+    database_lag_reads: int = 1
+    # Database names the API refuses to create or delete, by prefix: 403 "Service database 'X'
+    # cannot be deleted, reserved name pattern" (aiven-operator#190, the current rule is unknown).
+    reserved_database_prefixes: List[str] = field(default_factory=lambda: ["_aiven"])
+    # Database names POST .../db accepts (the spec has only maxLength 40; "doesn't accept emojis").
+    database_name_pattern: str = r"^[a-zA-Z0-9_][a-zA-Z0-9_-]{0,39}$"
+    # Usernames POST .../user accepts (the spec has only maxLength 64): Terraform's former rule.
+    username_pattern: str = r"^[a-zA-Z0-9_][a-zA-Z0-9_.-]{0,63}$"
+    # What deleting a database does to pools over it, and deleting a user to pools pinned to it:
+    # "dangle" (the pool stays, broken), "cascade" (the pool goes too) or "refuse" (409).
+    # Unconfirmed: "dangle", the silent breakage a client must warn about itself.
+    delete_database_with_pools: str = "dangle"
+    delete_user_with_pools: str = "dangle"
+    # Status of database and user writes (POST/DELETE .../db, POST/PUT/DELETE .../user) on a
+    # powered-off service. Unconfirmed: 503, which clients retry, like GET .../db.
+    poweroff_db_user_write_status: int = 503
+    # Status of DELETE of the primary user (the contract recommends 403; the real one is unknown).
+    primary_user_delete_status: int = 403
+    # GET .../user/{u} answers 404 this many times after the user was created (terraform#1982).
+    user_create_404_reads: int = 1
+    # GET .../user/{u} shows password "" this many times after a create or a reset (terraform 4.61.0).
+    user_empty_password_reads: int = 1
+    # GET .../user/{u} still answers a deleted user this many times (terraform's "delete did not propagate").
+    user_delete_lag_reads: int = 1
+    # The password POST .../user answers: "redacted" (write endpoints always redact, aiven-docs#1886),
+    # "empty" or "clear". Unconfirmed for PG: "redacted", never a value to keep.
+    user_create_password: str = "redacted"
+    # A password changed inside PostgreSQL reads as JSON null (the spec) or "" (the operator).
+    overridden_password: str = "null"
+    # A PUT .../user with a field of another operation (access_control with reset-credentials,
+    # new_password with set-access-control): "ignore" it silently (unconfirmed, the harder case) or "reject" (400).
+    user_mismatched_fields: str = "ignore"
+    # 400 for "authentication" (MySQL only) in a PG user create or modify; unconfirmed.
+    reject_pg_authentication: bool = True
+    # GET .../user/{u} by a read-only token: 403 (its permission list has no read_only; unconfirmed)
+    # or a redacted 200.
+    user_get_read_only_status: int = 403
+
     _choices = {
         "missing_database_status": (400, 403, 404),
         "poweroff_status": (409, 503),
@@ -76,6 +129,15 @@ class Options:
         "pool_uri_route": ("dynamic", "public"),
         "rate_limit_shape": ("window", "bucket"),
         "project_ca_access": ("organization", "members"),
+        "database_last_page_next": ("absent", "null", "empty"),
+        "delete_database_with_pools": ("dangle", "cascade", "refuse"),
+        "delete_user_with_pools": ("dangle", "cascade", "refuse"),
+        "poweroff_db_user_write_status": (409, 503),
+        "primary_user_delete_status": (400, 403, 409),
+        "user_create_password": ("redacted", "empty", "clear"),
+        "overridden_password": ("null", "empty"),
+        "user_mismatched_fields": ("ignore", "reject"),
+        "user_get_read_only_status": (200, 403),
     }
     # Inclusive bounds of the numeric options; NaN fails every comparison, so it is refused too.
     _ranges = {
@@ -84,6 +146,11 @@ class Options:
         "service_lag": (0.0, 3600.0),
         "backend_apply_delay": (0.0, 3600.0),
         "read_lag": (0.0, 3600.0),
+        "database_page_size": (1, 250),
+        "database_lag_reads": (0, 1000),
+        "user_create_404_reads": (0, 1000),
+        "user_empty_password_reads": (0, 1000),
+        "user_delete_lag_reads": (0, 1000),
     }
 
     def update(self, values: Dict[str, Any]) -> None:
@@ -97,8 +164,10 @@ class Options:
                 values[key] = value = float(value)
             if type(value) is not type(current):
                 raise bad_request(f"emulator option {key!r} must be of type {type(current).__name__}")
-            if key == "pool_name_pattern":
-                _check_pattern(value)
+            if key in ("pool_name_pattern", "database_name_pattern", "username_pattern"):
+                _check_pattern(key, value)
+            if key == "reserved_database_prefixes" and not all(isinstance(item, str) and item for item in value):
+                raise bad_request(f"emulator option {key!r} must be a list of non-empty strings")
             allowed = self._choices.get(key)
             if allowed and value not in allowed:
                 raise bad_request(f"emulator option {key!r} must be one of {list(allowed)}")
@@ -112,8 +181,8 @@ class Options:
         return asdict(self)
 
 
-def _check_pattern(value: str) -> None:
+def _check_pattern(key: str, value: str) -> None:
     try:
         re.compile(value)
     except re.error as exc:
-        raise bad_request(f"emulator option 'pool_name_pattern' is not a regular expression: {exc}") from None
+        raise bad_request(f"emulator option {key!r} is not a regular expression: {exc}") from None

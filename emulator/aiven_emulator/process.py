@@ -122,6 +122,10 @@ class EmulatorProcess:
     def set_service(self, project: str, service: str, **changes: Any) -> Any:
         return self._control("PUT", f"projects/{project}/services/{service}", changes)
 
+    def override_password(self, project: str, service: str, username: str, overridden: bool = True) -> Any:
+        """As if the user's password was changed inside PostgreSQL: the API stops knowing it."""
+        return self._control("PUT", f"projects/{project}/services/{service}/users/{username}", {"password_overridden": overridden})
+
     def set_options(self, **options: Any) -> Any:
         return self._control("PUT", "options", options)
 

@@ -51,7 +51,10 @@ def _users(raw: List[Any], where: str) -> Dict[str, ServiceUser]:
         name = item["username"]
         # The first user is the service's admin unless a type says otherwise.
         kind = item.get("type") or ("primary" if not users else "normal")
-        users[name] = ServiceUser(name, item.get("password") or generate_password(), kind)
+        replication = item.get("pg_allow_replication", False)
+        if not isinstance(replication, bool):
+            raise SeedError(f"{where}.users[{index}].pg_allow_replication: true or false")
+        users[name] = ServiceUser(name, item.get("password") or generate_password(), kind, allow_replication=replication)
     if not users:
         raise SeedError(f"{where}: a service needs at least one user")
     return users

@@ -51,6 +51,11 @@ def _string(body: Dict[str, Any], key: str, max_len: int, required: bool) -> Opt
     return value
 
 
+def string_field(body: Dict[str, Any], key: str, max_len: int, required: bool) -> Optional[str]:
+    """A string field of a body, 1 to ``max_len`` characters without control characters, or Aiven's 400."""
+    return _string(body, key, max_len, required)
+
+
 def _pool_mode(value: Any) -> Optional[str]:
     if value is not None and value not in POOL_MODES:
         raise bad_request(f"Invalid value for 'pool_mode': must be one of {', '.join(POOL_MODES)}")

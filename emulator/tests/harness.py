@@ -34,6 +34,8 @@ TEST_SEED = {
                 {"name": "pg-hobby", "plan": "hobbyist", "users": ["avnadmin"]},
                 {"name": "pg-off", "state": "POWEROFF", "users": ["avnadmin"]},
                 {"name": "pg-cycle", "databases": ["defaultdb"], "users": ["avnadmin"]},
+                # Databases and users are created and deleted here (test_databases_users.py, test_contract.py).
+                {"name": "pg-dbu", "databases": ["defaultdb"], "users": ["avnadmin"]},
             ],
         },
         {"name": OTHER_PROJECT, "services": [{"name": "pg-other", "users": ["avnadmin"]}]},

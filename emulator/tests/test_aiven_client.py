@@ -52,7 +52,30 @@ def test_databases_and_users(client: AivenClient):
     assert [d["database_name"] for d in listing["databases"]] == ["defaultdb", "appdb"]
     user = client.get_service_user(PROJECT, "pg-main", "app")
     # aiven-client does not ask for secrets: production answers the password redacted.
-    assert user == {"username": "app", "password": "<redacted>", "type": "normal"}
+    assert (user["username"], user["password"], user["type"]) == ("app", "<redacted>", "normal")
+    assert user["access_control"] == {"pg_allow_replication": False}
+
+
+def test_database_and_user_lifecycle_with_aiven_client(emulator, client: AivenClient):
+    # Without the read-after-write windows: aiven-client re-reads at once and has no retries of its own.
+    emulator.set_options(database_lag_reads=0, user_create_404_reads=0, user_empty_password_reads=0, user_delete_lag_reads=0)
+    try:
+        client.create_service_database(PROJECT, "pg-dbu", "avn_db")
+        assert "avn_db" in [d["database_name"] for d in client.list_databases(PROJECT, "pg-dbu")["databases"]]
+        created = client.create_service_user(PROJECT, "pg-dbu", "avn_user", extra_params={"access_control": {"pg_allow_replication": True}})
+        assert (created["type"], created["password"]) == ("normal", "<redacted>")
+        client.reset_service_user_password(PROJECT, "pg-dbu", "avn_user", "chosen-password")
+        client.set_service_user_access_control(PROJECT, "pg-dbu", "avn_user", {"pg_allow_replication": False})
+        assert client.get_service_user(PROJECT, "pg-dbu", "avn_user")["access_control"] == {"pg_allow_replication": False}
+        client.delete_service_user(PROJECT, "pg-dbu", "avn_user")
+        client.delete_service_database(PROJECT, "pg-dbu", "avn_db")
+        with pytest.raises(Error) as caught:
+            client.get_service_user(PROJECT, "pg-dbu", "avn_user")
+        assert caught.value.status == 404
+        assert "avn_db" not in [d["database_name"] for d in client.list_databases(PROJECT, "pg-dbu")["databases"]]
+    finally:
+        emulator.reset_options()
+        emulator.set_options(rate_limit=0)
 
 
 @pytest.mark.parametrize(
@@ -101,3 +124,29 @@ def test_avn_cli_lists_creates_and_deletes(emulator):
     assert deleted.returncode == 0, deleted.stderr
     listed = _avn(emulator, "service", "connection-pool-list", "--project", PROJECT, "pg-main", "--json")
     assert "cli-pool" not in [p["pool_name"] for p in json.loads(listed.stdout)]
+
+
+def test_avn_cli_databases_and_users(emulator):
+    emulator.set_options(database_lag_reads=0, user_create_404_reads=0, user_empty_password_reads=0, user_delete_lag_reads=0)
+    try:
+        service = ["--project", PROJECT, "pg-dbu"]
+        assert _avn(emulator, "service", "database-create", *service, "--dbname", "cli_db").returncode == 0
+        listed = _avn(emulator, "service", "database-list", *service, "--json")
+        assert listed.returncode == 0, listed.stderr
+        assert "cli_db" in json.loads(listed.stdout)  # avn prints the names only
+        created = _avn(emulator, "service", "user-create", *service, "--username", "cli_user")
+        assert created.returncode == 0, created.stderr
+        reset = _avn(emulator, "service", "user-password-reset", *service, "--username", "cli_user", "--new-password", "cli-password-1")
+        assert reset.returncode == 0, reset.stderr
+        users = _avn(emulator, "service", "user-list", *service, "--json")
+        assert {"avnadmin": "primary", "cli_user": "normal"} == {u["username"]: u["type"] for u in json.loads(users.stdout)}
+        got = _avn(emulator, "service", "user-get", *service, "--username", "cli_user", "--json")
+        assert got.returncode == 0, got.stderr
+        assert json.loads(got.stdout)["password"] == "<redacted>"  # avn asks for no secrets
+        assert _avn(emulator, "service", "user-delete", *service, "--username", "cli_user").returncode == 0
+        assert _avn(emulator, "service", "database-delete", *service, "--dbname", "cli_db").returncode == 0
+        refused = _avn(emulator, "service", "user-delete", *service, "--username", "avnadmin")
+        assert refused.returncode != 0 and "primary" in refused.stderr
+    finally:
+        emulator.reset_options()
+        emulator.set_options(rate_limit=0)

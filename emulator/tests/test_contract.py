@@ -9,14 +9,26 @@ import pytest
 from harness import PROJECT, READONLY_TOKEN, Api
 from openapi_schema_validator import OAS30Validator
 
+CONTRACT_DIR = os.path.join(os.path.dirname(__file__), "..", "aiven_emulator", "contract")
 # A copy of ../shared/contract/aiven-openapi-pools.json, kept in the repo so a lone clone tests too.
-CONTRACT = os.path.join(os.path.dirname(__file__), "..", "aiven_emulator", "contract", "aiven-openapi-pools.json")
+CONTRACT = os.path.join(CONTRACT_DIR, "aiven-openapi-pools.json")
+# The database and user operations of the same OpenAPI document (its "info" says where from).
+DATABASES_USERS_CONTRACT = os.path.join(CONTRACT_DIR, "aiven-openapi-databases-users.json")
+
+
+def _load(path: str) -> dict:
+    with open(path, encoding="utf-8") as handle:
+        return json.load(handle)
 
 
 def _load_contract() -> dict:
-    path = os.environ.get("AIVEN_OPENAPI_CONTRACT", CONTRACT)
-    with open(path, encoding="utf-8") as handle:
-        return json.load(handle)
+    spec = _load(os.environ.get("AIVEN_OPENAPI_CONTRACT", CONTRACT))
+    extra = _load(DATABASES_USERS_CONTRACT)
+    for path, methods in extra["paths"].items():
+        spec["paths"].setdefault(path, {}).update(methods)
+    for kind, items in extra["components"].items():
+        spec["components"].setdefault(kind, {}).update(items)
+    return spec
 
 
 SPEC = _load_contract()
@@ -57,12 +69,17 @@ def check(response, method: str, path: str, status: int) -> dict:
 SERVICE = "/project/{project}/service/{service_name}"
 POOLS = SERVICE + "/connection_pool"
 POOL = POOLS + "/{pool_name}"
+DBS = SERVICE + "/db"
+DB = DBS + "/{dbname}"
+USERS = SERVICE + "/user"
+USER = USERS + "/{service_username}"
 
 
 def test_contract_lists_the_routes_we_serve():
     assert set(OPERATIONS) == {
         ("GET", SERVICE), ("POST", POOLS), ("PUT", POOL), ("DELETE", POOL),
-        ("GET", SERVICE + "/db"), ("GET", SERVICE + "/user/{service_username}"),
+        ("GET", DBS), ("POST", DBS), ("DELETE", DB),
+        ("POST", USERS), ("GET", USER), ("PUT", USER), ("DELETE", USER),
     }
 
 
@@ -205,3 +222,56 @@ def test_unpin_with_null_username(api: Api):
     # Unpinned URIs carry the primary user by default (configurable: see test_options).
     assert pool["connection_uri"].startswith("postgres://avnadmin:")
     check(api.call("DELETE", base + "/pinned"), "DELETE", POOL, 200)
+
+
+def test_database_and_user_lifecycle_replies_match_the_schemas(emulator, api: Api):
+    base = f"/project/{PROJECT}/service/pg-dbu"
+    check(api.call("POST", base + "/db", {"database": "contractdb", "lc_collate": "C", "lc_ctype": "C"}), "POST", DBS, 200)
+    listed = check(api.call("GET", base + "/db", params={"maxItems": 250}), "GET", DBS, 200)
+    check(api.call("DELETE", base + "/db/contractdb"), "DELETE", DB, 200)
+    emulator.set_options(user_create_404_reads=0)
+    try:
+        created = check(api.call("POST", base + "/user", {"username": "contract_user", "access_control": {"pg_allow_replication": True}}),
+                        "POST", USERS, 200)["user"]
+        check(api.call("GET", base + "/user/contract_user"), "GET", USER, 200)
+    finally:
+        emulator.set_options(user_create_404_reads=1)
+    assert (created["type"], created["access_control"]) == ("normal", {"pg_allow_replication": True})
+    for body in ({"operation": "reset-credentials", "new_password": "a-new-password"}, {"operation": "reset-credentials"},
+                 {"operation": "set-access-control", "access_control": {"pg_allow_replication": False}}):
+        reply = check(api.call("PUT", base + "/user/contract_user", body), "PUT", USER, 200)
+        assert "contract_user" in [user["username"] for user in reply["service"]["users"]]
+    check(api.call("DELETE", base + "/user/contract_user"), "DELETE", USER, 200)
+    assert listed["databases"]
+
+
+@pytest.mark.parametrize(
+    "method, path, template, body, status, text",
+    [
+        ("POST", "/db", DBS, {}, 400, "database"),
+        ("POST", "/db", DBS, {"database": "d" * 41}, 400, "database"),
+        ("POST", "/db", DBS, {"database": "x", "lc_collate": "c" * 129}, 400, "lc_collate"),
+        ("POST", "/db", DBS, {"database": "defaultdb"}, 409, "already exists"),
+        ("POST", "/db", DBS, {"database": "_aiven_x"}, 403, "reserved name pattern"),
+        ("DELETE", "/db/ghost", DB, None, 404, "ghost"),
+        ("POST", "/user", USERS, {}, 400, "username"),
+        ("POST", "/user", USERS, {"username": "u" * 65}, 400, "username"),
+        ("POST", "/user", USERS, {"username": "avnadmin"}, 409, "already exists"),
+        ("GET", "/user/ghost", USER, None, 404, "ghost"),
+        ("PUT", "/user/avnadmin", USER, {}, 400, "operation"),
+        ("PUT", "/user/avnadmin", USER, {"operation": "rotate"}, 400, "operation"),
+        ("PUT", "/user/avnadmin", USER, {"operation": "reset-credentials", "new_password": "short"}, 400, "new_password"),
+        ("PUT", "/user/ghost", USER, {"operation": "reset-credentials"}, 404, "ghost"),
+        ("DELETE", "/user/avnadmin", USER, None, 403, "primary"),
+        ("DELETE", "/user/ghost", USER, None, 404, "ghost"),
+    ],
+)
+def test_database_and_user_errors_have_aivens_shape(api: Api, method, path, template, body, status, text):
+    reply = check(api.call(method, f"/project/{PROJECT}/service/pg-dbu" + path, body), method, template, status)
+    assert text in reply["message"]
+
+
+def test_database_and_user_writes_on_an_unknown_service(api: Api):
+    base = f"/project/{PROJECT}/service/nope"
+    assert "Service nope does not exist" in check(api.call("POST", base + "/db", {"database": "x"}), "POST", DBS, 404)["message"]
+    assert "Service nope does not exist" in check(api.call("POST", base + "/user", {"username": "x"}), "POST", USERS, 404)["message"]

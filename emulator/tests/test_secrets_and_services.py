@@ -125,7 +125,7 @@ def test_service_list_holds_each_service_as_get_service_renders_it(emulator, api
     listing = reply.json()
     OAS30Validator(_list_schema()).validate(listing)
     by_name = {service["service_name"]: service for service in listing["services"]}
-    assert set(by_name) == {"pg-main", "pg-hobby", "pg-off", "pg-cycle"}
+    assert set(by_name) == {"pg-main", "pg-hobby", "pg-off", "pg-cycle", "pg-dbu"}
     for name, listed in by_name.items():
         assert listed == api.service(name)
     first = emulator.requests_log()["log"][0]
@@ -155,7 +155,7 @@ def test_aiven_client_reads_services_and_the_list(emulator):
     client = AivenClient(base_url=emulator.url)
     client.set_auth_token(TOKEN)
     services = client.get_services(PROJECT)
-    assert sorted(service["service_name"] for service in services) == ["pg-cycle", "pg-hobby", "pg-main", "pg-off"]
+    assert sorted(service["service_name"] for service in services) == ["pg-cycle", "pg-dbu", "pg-hobby", "pg-main", "pg-off"]
     assert client.get_service(PROJECT, "pg-main") in services
     outsider = AivenClient(base_url=emulator.url)
     outsider.set_auth_token(OUTSIDER_TOKEN)
