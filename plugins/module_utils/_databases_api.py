@@ -70,16 +70,16 @@ def list_databases(client: AivenClient, project: str, service: str, page_size: i
 
 
 def create_database(client: AivenClient, project: str, service: str, body: dict[str, str]) -> bool:
-    """Create a database. True when created; False when answered 409 "already exists" (the caller re-reads to know why).
+    """Create a database. True when this call created it; False when it existed before (409 "already exists" on a first try).
 
-    The 409 comes when an earlier attempt of this request created the database and its reply was lost
-    (``maybe_applied``), or when another writer created it after the service was read.
+    A 409 after an attempt whose reply was lost (``maybe_applied``: a 5xx after the commit, a dropped connection) is that
+    attempt's doing: True. On a first try it was there already, made by another writer or hidden by a lagging list.
     """
     try:
         client.request("POST", _segments(project, service), body)
     except AivenApiError as err:
         if err.already_exists:
-            return False
+            return err.maybe_applied
         raise
     return True
 

@@ -150,8 +150,12 @@ notes:
     400 pages stops the run with an error rather than looping.
   - A powered-off service cannot list its databases (Aiven answers 503); the module fails at once naming it, instead of
     spending its retries.
-  - A create whose reply was lost is sent again by the client's retries and answered 409 "already exists"; the module then
-    reads the list again and counts the database as created.
+  - A create whose reply was lost is sent again by the client's retries and answered 409 "already exists"; that counts as
+    this run's create. A 409 on a first try means the database was there already (another writer, or a list that lagged
+    behind): a warning, no change, and its locales are checked.
+  - Aiven's database list lags behind writes. After its writes the module reads each service's list again, waiting 1, 2, 4,
+    8 and 15 s between reads (30 s at most), until it shows them, so that the next run sees them and makes no write; a list
+    that still does not show them fails the run, naming the databases.
   - Ownership and grants of a database are PostgreSQL's, not the API's; manage them with C(community.postgresql).
 seealso:
   - module: dbpools.aiven.aiven_connection_pool
@@ -290,6 +294,7 @@ not_attempted:
   elements: dict
 """
 
+import time
 from collections.abc import Mapping
 from typing import Any, NoReturn
 
@@ -319,8 +324,12 @@ from ansible_collections.dbpools.aiven.plugins.module_utils._declaration_rules i
 )
 from ansible_collections.dbpools.aiven.plugins.module_utils._module_args import given_arguments
 from ansible_collections.dbpools.aiven.plugins.module_utils._project_tokens import ProjectClients
+from ansible_collections.dbpools.aiven.plugins.module_utils._read_lag import READ_LAG_TOTAL, read_until_shown
 from ansible_collections.dbpools.aiven.plugins.module_utils._service_document import ReplyError
 from ansible_collections.dbpools.aiven.plugins.module_utils._text import MESSAGE_MAX, listed, printable, shown
+
+# The wait between reads of a list that does not show this run's writes yet (tests replace it).
+SLEEP = time.sleep
 
 DATABASE_OPTIONS = {
     "database_name": {"type": "str", "required": True, "aliases": ["name"]},
@@ -513,39 +522,82 @@ def read_databases(module: AivenModule, client: AivenClient, declared: Declared)
 
 
 def apply(module: AivenModule, clients: ProjectClients, changes: list[DatabaseChange]) -> list[DatabaseChange]:
-    """Make the writes in order; the ones the API applied. A failure stops the run naming what was and was not applied."""
+    """Make the writes, service by service, each service's read back until it shows them; the ones this run made.
+
+    A failure stops the run naming what was and was not applied.
+    """
     applied: list[DatabaseChange] = []
-    for position, change in enumerate(changes):
-        client = clients.client(change.project)
-        try:
-            if change.action == "create":
-                if not create_database(client, change.project, change.service_name, change.body):
-                    confirm_existing(module, client, change, applied, changes[position + 1:])
-            elif not delete_database(client, change.project, change.service_name, change.database_name):
-                module.warn(printable(f"{change.label}: already deleted, by another writer, before this run's delete", MESSAGE_MAX))
+    position = 0
+    while position < len(changes):
+        service = (changes[position].project, changes[position].service_name)
+        end = position
+        while end < len(changes) and (changes[end].project, changes[end].service_name) == service:
+            end += 1
+        client = clients.client(service[0])
+        made: list[DatabaseChange] = []
+        existing: list[DatabaseChange] = []
+        for index in range(position, end):
+            change = changes[index]
+            try:
+                if change.action == "create":
+                    ours = create_database(client, change.project, change.service_name, change.body)
+                else:
+                    ours = delete_database(client, change.project, change.service_name, change.database_name)
+            except AivenApiError as err:
+                fail_during_writes(module, f"{change.label}: {change.action} failed: {err}", err.failure(), applied + made, changes[index + 1:])
+            if ours:
+                made.append(change)
                 continue
-        except AivenApiError as err:
-            fail_during_writes(module, f"{change.label}: {change.action} failed: {err}", err.failure(), applied, changes[position + 1:])
-        applied.append(change)
+            # There already when the service was read (the list lagged) or made by another writer since: not this run's change.
+            what = "already exists" if change.action == "create" else "already deleted"
+            module.warn(printable(f"{change.label}: {what} (another writer, or the database list lagged behind); no change by this run",
+                                  MESSAGE_MAX))
+            if change.action == "create":
+                existing.append(change)  # its locales are checked when read back
+        read_back(module, client, made + existing, made, applied, changes[end:])
+        applied.extend(made)
+        position = end
     return applied
 
 
-def confirm_existing(module: AivenModule, client: AivenClient, change: DatabaseChange, applied: list[DatabaseChange],
-                     rest: list[DatabaseChange]) -> None:
-    """After a create answered 409 "already exists": the database is read back; it counts as created when it is there as declared."""
+def read_back(module: AivenModule, client: AivenClient, changes: list[DatabaseChange], made: list[DatabaseChange],
+              applied: list[DatabaseChange], rest: list[DatabaseChange]) -> None:
+    """Read the service's list again until it shows every change (the list lags behind writes), with a bounded backoff.
+
+    A created database must show with the declared locales: one that was already there with others fails the run.
+    """
+    if not changes:
+        return
+    project, service = changes[0].project, changes[0].service_name
+    current: dict[str, dict[str, str]] = {}
+
+    def read() -> None:
+        current.clear()
+        current.update(current_databases(list_databases(client, project, service)))
+
+    def all_shown() -> bool:
+        return all((change.database_name in current) == (change.action == "create") for change in changes)
+
     try:
-        current = current_databases(list_databases(client, change.project, change.service_name))
+        settled = read_until_shown(read, all_shown, SLEEP)
     except (AivenApiError, ReplyError) as err:
         failure = err.failure() if isinstance(err, AivenApiError) else local_failure(str(err), status=200, attempts=1)
-        fail_during_writes(module, f"{change.label}: create answered 409 already exists, and the list could not be read back: {err}",
-                           failure, applied, rest)
-    has = current.get(change.database_name)
-    declared = {locale: change.body[locale] for locale in LOCALES if locale in change.body}
-    if has is None or any(has[locale] != value for locale, value in declared.items()):
-        what = "is not in the database list" if has is None else f"exists with other locales ({shown(has)})"
-        message = f"{change.label}: create answered 409 already exists, and the database {what}; run again to re-read it"
-        fail_during_writes(module, message, local_failure(message, status=409, attempts=1), applied, rest)
-    change.after = dict(has)
+        fail_during_writes(module, f"{project}/{service}: the database list could not be read back after the writes: {err}",
+                           failure, applied + made, rest)
+    if not settled:
+        missing = [change.label for change in changes if (change.database_name in current) != (change.action == "create")]
+        message = (f"{project}/{service}: the database list still does not show {listed(missing)} after {READ_LAG_TOTAL:g} s; "
+                   "run again to re-read it")
+        fail_during_writes(module, message, local_failure(message, status=200, attempts=1), applied + made, rest)
+    for change in changes:
+        has = current.get(change.database_name)
+        if change.action != "create" or has is None:
+            continue
+        declared = {locale: change.body[locale] for locale in LOCALES if locale in change.body}
+        if any(has.get(locale) != value for locale, value in declared.items()):
+            message = f"{change.label}: exists with other locales ({shown(has)}) than declared; it was not created by this run"
+            fail_during_writes(module, message, local_failure(message, status=409, attempts=1), applied + made, rest)
+        change.after = dict(has)
 
 
 def fail_during_writes(module: AivenModule, message: str, failure: dict, applied: list[DatabaseChange], rest: list[DatabaseChange]) -> NoReturn:

@@ -43,6 +43,17 @@ class FakeDatabasesApi(StubServer):
             self.page_size = 250
             self.omit_locales = False
             self.commit_then_fail = False
+            # List lag: the next lag_reads list reads after a create (delete) still leave out (show) that database;
+            # ``hidden`` are the names lagging now.
+            self.lag_reads = 0
+            self.hidden: set[str] = set()
+            self._lagging = 0
+
+    def hide(self, name: str) -> None:
+        """Leave ``name`` out of the next ``lag_reads`` list reads, as the API's list lags behind a create."""
+        if self.lag_reads > 0:
+            self.hidden.add(name)
+            self._lagging = self.lag_reads
 
     def add_service(self, project: str, service: str, state: str = "RUNNING", pools: dict[str, str] | None = None,
                     databases: dict[str, dict[str, str]] | None = None) -> None:
@@ -102,7 +113,13 @@ class FakeDatabasesApi(StubServer):
             return error(400, "Invalid value for maxItems parameter: must be between 1 and 250")
         size = min(size, self.page_size)
         after = query.get("after", [""])[-1]
-        names = [name for name in sorted(service["databases"]) if name > after]
+        if not after and self.hidden:
+            # A read of the whole list (its first page) uses up one read of the lag.
+            if self._lagging > 0:
+                self._lagging -= 1
+            else:
+                self.hidden.clear()
+        names = [name for name in sorted(service["databases"]) if name > after and name not in self.hidden]
         page = names[:size]
         items = []
         for name in page:
@@ -122,6 +139,7 @@ class FakeDatabasesApi(StubServer):
         if name in service["databases"]:
             return error(409, f"Database '{name}' already exists")
         service["databases"][name] = {key: body.get(key) or DEFAULT_LOCALE for key in ("lc_collate", "lc_ctype")}
+        self.hide(name)
         if self.commit_then_fail:
             self.commit_then_fail = False
             return error(500, "Internal server error")

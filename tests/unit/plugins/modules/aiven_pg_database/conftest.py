@@ -40,3 +40,11 @@ def run(db_api, capsys):
         return run_against(aiven_pg_database.main, db_api, capsys, TOKEN, **args)
 
     return runner
+
+
+@pytest.fixture(autouse=True)
+def waits(monkeypatch) -> list[float]:
+    """The module's waits between reads of a lagging list, recorded instead of slept."""
+    slept: list[float] = []
+    monkeypatch.setattr(aiven_pg_database, "SLEEP", slept.append)
+    return slept

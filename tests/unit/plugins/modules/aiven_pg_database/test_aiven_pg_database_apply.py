@@ -19,7 +19,7 @@ def test_single_form_creates_then_changes_nothing(db_api, run) -> None:
     assert first["database"] == {"project": "proj", "service_name": "pg", "database_name": "appdb", **DEFAULTS}
     assert db_api.writes() == [DB]
     # Only the name is sent when no locale is declared: the API's defaults apply.
-    assert db_api.requests[-1].json() == {"database": "appdb"}
+    assert [item.json() for item in db_api.requests if item.method == "POST"] == [{"database": "appdb"}]
 
     db_api.requests.clear()
     second = run(project="proj", service_name="pg", database_name="appdb")
@@ -33,7 +33,7 @@ def test_single_form_creates_then_changes_nothing(db_api, run) -> None:
 def test_declared_locales_are_sent_and_returned(db_api, run) -> None:
     result = run(project="proj", service_name="pg", databases=[{"database_name": "search", **C_LOCALE}])
     assert result["changed"] is True
-    assert db_api.requests[-1].json() == {"database": "search", **C_LOCALE}
+    assert [item.json() for item in db_api.requests if item.method == "POST"] == [{"database": "search", **C_LOCALE}]
     assert result["databases"] == [{"project": "proj", "service_name": "pg", "database_name": "search", **C_LOCALE}]
     again = run(project="proj", service_name="pg", databases=[{"database_name": "search", **C_LOCALE}])
     assert again["changed"] is False
