@@ -152,7 +152,7 @@ notes:
     spending its retries.
   - A create whose reply was lost is sent again by the client's retries and answered 409 "already exists"; that counts as
     this run's create. A 409 on a first try means the database was there already (another writer, or a list that lagged
-    behind): a warning, no change, and its locales are checked.
+    behind), which is a warning and no change, and its locales are checked.
   - Aiven's database list lags behind writes. After its writes the module reads each service's list again, waiting 1, 2, 4,
     8 and 15 s between reads (30 s at most), until it shows them, so that the next run sees them and makes no write; a list
     that still does not show them fails the run, naming the databases.
