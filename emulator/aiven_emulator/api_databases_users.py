@@ -194,4 +194,3 @@ def _restore(service: Service, saved: Dict[str, object]) -> None:
             current.__dict__.update(user.__dict__)
     service.deleted_users = saved["deleted_users"]  # type: ignore[assignment]
     service.pools = saved["pools"]  # type: ignore[assignment]
-

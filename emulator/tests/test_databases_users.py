@@ -195,7 +195,7 @@ def test_the_windows_and_the_create_reply_are_switches(emulator, api: Api):
     emulator.set_options(user_create_404_reads=2, user_empty_password_reads=0, user_create_password="clear")
     created = api.call("POST", BASE + "/user", {"username": "switched"}).json()["user"]
     try:
-        assert [_user(api, "switched").status_code for _ in range(3)] == [404, 404, 200]
+        assert [_user(api, "switched").status_code for _attempt in range(3)] == [404, 404, 200]
         assert _user(api, "switched").json()["user"]["password"] == created["password"] != ""
         emulator.set_options(user_create_password="empty")
         assert api.call("POST", BASE + "/user", {"username": "switched_2"}).json()["user"]["password"] == ""
