@@ -140,8 +140,8 @@ options:
         after a create or a reset the module reads again until the password shows, for about 3 minutes at most.
       - A password that cannot be read (the API answers it V(null), empty or C(<redacted>)) fails the task, naming the user
         and why; it is never returned empty. In check mode, users that would be created or get a new password have none yet.
-      - A password given in O(password) is a C(no_log) value, so Ansible shows it as C(********) wherever it appears, in
-        RV(users) too; you have it already.
+      - A password given in O(password) is a C(no_log) value, which Ansible hides wherever it appears, in RV(users) too
+        (as C(VALUE_SPECIFIED_IN_NO_LOG_PARAMETER)); you have it already.
     type: bool
     default: false
   services:
