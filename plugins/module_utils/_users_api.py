@@ -23,7 +23,7 @@ from typing import Any
 from urllib.parse import quote
 
 from ansible_collections.dbpools.aiven.plugins.module_utils._api import AivenApiError, AivenClient
-from ansible_collections.dbpools.aiven.plugins.module_utils._read_lag import READ_LAG_DELAYS
+from ansible_collections.dbpools.aiven.plugins.module_utils._read_lag import READ_LAG_DELAYS, READ_LAG_TOTAL
 from ansible_collections.dbpools.aiven.plugins.module_utils._users_planning import REDACTED, readable_password
 
 # Seconds to wait before each read again of a password after a create or reset: about 3 minutes in all,
@@ -123,6 +123,23 @@ def read_settled(client: AivenClient, project: str, service: str, username: str,
             if not waits:
                 raise Unreadable(f"its password was still empty after {sum(delays):.0f} s of reading it again", last)
         sleep(waits.pop(0))
+
+
+def read_listed(client: AivenClient, project: str, service: str, username: str, sleep: Callable[[float], None]) -> dict[str, Any]:
+    """A user the service document lists, read with include_secrets=true: a 404 is a new user not shown yet, read again (bounded)."""
+    for delay in READ_LAG_DELAYS:
+        try:
+            return get_user(client, project, service, username, include_secrets=True)
+        except AivenApiError as err:
+            if not err.not_found or err.service_missing:
+                raise
+        sleep(delay)
+    try:
+        return get_user(client, project, service, username, include_secrets=True)
+    except AivenApiError as err:
+        if not err.not_found or err.service_missing:
+            raise
+        raise Unreadable(f"the service lists the user, but the API still answers 404 for it after {READ_LAG_TOTAL:.0f} s") from None
 
 
 def read_gone(client: AivenClient, project: str, service: str, username: str, sleep: Callable[[float], None]) -> bool:

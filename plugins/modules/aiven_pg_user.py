@@ -370,8 +370,8 @@ from ansible_collections.dbpools.aiven.plugins.module_utils._users_api import (
     Unreadable,
     create_user,
     delete_user,
-    get_user,
     read_gone,
+    read_listed,
     read_settled,
     reset_password,
     set_replication,
@@ -613,7 +613,10 @@ def read_password(module: AivenModule, client: AivenClient, declared: Declared, 
     """The password of an existing user as the API answers it with include_secrets=true (maybe no password: null, "", <redacted>)."""
     label = f"{declared.label}/{printable(username)}"
     try:
-        return get_user(client, declared.project, declared.service_name, username, include_secrets=True).get("password")
+        return read_listed(client, declared.project, declared.service_name, username, SLEEP).get("password")
+    except Unreadable as err:
+        message = f"{label}: {err}; run again later"
+        module.fail_json(msg=printable(message, MESSAGE_MAX), failure=local_failure(message, status=404, attempts=1))
     except AivenApiError as err:
         module.fail_json(msg=printable(f"{label}: cannot read the user: {err}", MESSAGE_MAX), failure=err.failure())
 

@@ -149,3 +149,25 @@ def test_a_set_password_is_returned_masked_as_every_no_log_value(user_api, run) 
     # Ansible hides every value of a no_log option wherever it appears, the result included.
     assert result["user"]["password"] == "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"
     assert SECRET not in json.dumps(result)
+
+
+def test_a_listed_user_that_still_answers_404_is_read_again_for_its_password(user_api, run, sleeps) -> None:
+    # Created by an earlier run without include_secrets: the document lists it before GET …/user/U shows it.
+    user_api.create_404_reads = 2
+    run(project="proj", service_name="pg", username="app")
+    user_api.requests.clear()
+    result = run(project="proj", service_name="pg", username="app", include_secrets=True)
+    assert result.get("failed") is not True, result.get("msg")
+    assert result["user"]["password"] == user_api.users("proj", "pg")["app"].password
+    assert user_api.calls() == [SERVICE, USER, USER, USER]
+    assert sleeps == [1.0, 2.0]
+
+
+def test_a_listed_user_that_never_shows_fails_before_any_write(user_api, run, sleeps) -> None:
+    user_api.create_404_reads = 1000
+    run(project="proj", service_name="pg", username="app")
+    result = run(project="proj", service_name="pg", users=[{"username": "app"}, {"username": "other"}], include_secrets=True)
+    assert result["failed"] is True and not result.get("changed")
+    assert "proj/pg/app: the service lists the user, but the API still answers 404 for it after 30 s" in result["msg"]
+    assert sum(sleeps) == 30.0
+    assert "other" not in user_api.users("proj", "pg")
