@@ -126,20 +126,29 @@ def read_settled(client: AivenClient, project: str, service: str, username: str,
 
 
 def read_listed(client: AivenClient, project: str, service: str, username: str, sleep: Callable[[float], None]) -> dict[str, Any]:
-    """A user the service document lists, read with include_secrets=true: a 404 is a new user not shown yet, read again (bounded)."""
-    for delay in READ_LAG_DELAYS:
+    """A user the service document lists, read with include_secrets=true, to compare or return its password.
+
+    A user created or reset shortly before (by an earlier run that did not read it) may still answer 404 or an empty
+    password: read again, bounded (READ_LAG_TOTAL). The last reply is returned even when its password is still empty
+    (changed inside PostgreSQL, it stays so): the caller judges. Raises Unreadable when the user never showed.
+    """
+    last: dict[str, Any] | None = None
+    for delay in (*READ_LAG_DELAYS, None):
         try:
-            return get_user(client, project, service, username, include_secrets=True)
+            last = get_user(client, project, service, username, include_secrets=True)
         except AivenApiError as err:
             if not err.not_found or err.service_missing:
                 raise
+        else:
+            password = last.get("password")
+            if readable_password(password) is not None or password == REDACTED:
+                return last
+        if delay is None:
+            break
         sleep(delay)
-    try:
-        return get_user(client, project, service, username, include_secrets=True)
-    except AivenApiError as err:
-        if not err.not_found or err.service_missing:
-            raise
-        raise Unreadable(f"the service lists the user, but the API still answers 404 for it after {READ_LAG_TOTAL:.0f} s") from None
+    if last is None:
+        raise Unreadable(f"the service lists the user, but the API still answers 404 for it after {READ_LAG_TOTAL:.0f} s")
+    return last
 
 
 def read_gone(client: AivenClient, project: str, service: str, username: str, sleep: Callable[[float], None]) -> bool:

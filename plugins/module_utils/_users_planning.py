@@ -44,8 +44,8 @@ def why_unreadable(value: Any) -> str:
     if value == REDACTED:
         return "the API answered it <redacted>: the token may not read secrets (it needs service:secrets:read or service:users:write)"
     if value is None or value == "":
-        return ("the API answered it empty: the password was changed inside PostgreSQL (Aiven no longer knows it), "
-                "or it is still being set")
+        return ("the API answered it empty, also when read again: the password was changed inside PostgreSQL (Aiven no "
+                "longer knows it), or it is still being set")
     return f"the API answered a {type(value).__name__}, not a string"
 
 

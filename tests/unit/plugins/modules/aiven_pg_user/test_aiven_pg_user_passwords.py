@@ -171,3 +171,22 @@ def test_a_listed_user_that_never_shows_fails_before_any_write(user_api, run, sl
     assert "proj/pg/app: the service lists the user, but the API still answers 404 for it after 30 s" in result["msg"]
     assert sum(sleeps) == 30.0
     assert "other" not in user_api.users("proj", "pg")
+
+
+def test_the_empty_window_of_a_user_an_earlier_run_created_is_read_through(user_api, run, sleeps) -> None:
+    user_api.empty_password_reads = 2
+    run(project="proj", service_name="pg", username="app")
+    result = run(project="proj", service_name="pg", username="app", include_secrets=True)
+    assert result.get("failed") is not True, result.get("msg")
+    assert result["changed"] is False
+    assert result["user"]["password"] == user_api.users("proj", "pg")["app"].password
+    assert sleeps == [1.0, 2.0]
+
+
+def test_a_password_empty_for_good_is_read_again_only_for_a_bounded_time(user_api, run, sleeps) -> None:
+    user_api.add_service("proj", "pg", users={"app": False})
+    user_api.users("proj", "pg")["app"].overridden = True
+    result = run(project="proj", service_name="pg", username="app", include_secrets=True)
+    assert result["failed"] is True and "answered it empty, also when read again" in result["msg"]
+    assert sum(sleeps) == 30.0
+    assert user_api.writes() == []
