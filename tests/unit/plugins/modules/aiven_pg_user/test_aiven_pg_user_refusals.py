@@ -8,8 +8,8 @@ from __future__ import annotations
 def test_the_admin_user_is_known_by_its_type_and_never_deleted(user_api, run) -> None:
     # The admin user renamed at service creation, and a normal user that happens to be called avnadmin.
     user_api.add_service("proj", "pg", admin="root-admin", users={"avnadmin": False})
-    result = run(project="proj", service_name="pg", users=[{"username": "avnadmin", "state": "absent"},
-                                                            {"username": "root-admin", "state": "absent"}])
+    both = [{"username": "avnadmin", "state": "absent"}, {"username": "root-admin", "state": "absent"}]
+    result = run(project="proj", service_name="pg", users=both)
     assert result["failed"] is True and not result.get("changed")
     assert result["failure"]["problems"] == [
         "proj/pg/root-admin: the user is the service's admin user (type primary), which is never deleted; remove state: absent for it"]
