@@ -483,6 +483,14 @@ def given_passwords(raw: Mapping[str, Any]) -> set[str]:
     return found
 
 
+class UserModule(AivenModule):
+    """AivenModule that masks every given password from the start, before Ansible's own checks can fail showing the arguments."""
+
+    def _load_params(self) -> None:
+        super()._load_params()
+        self.no_log_values.update(given_passwords(self.params))
+
+
 class Declared:
     """One service's declaration: its identity, its users and whether pinned pools may lose theirs."""
 
@@ -758,13 +766,12 @@ def declared_present(states: dict[str, ServiceState], changes: list[UserChange],
 
 
 def main() -> None:
-    module = AivenModule(
+    module = UserModule(
         argument_spec=safe_argument_spec(),
         mutually_exclusive=[("username", "users", "services")],
         required_one_of=[("username", "users", "services")],
         supports_check_mode=True,
     )
-    module.no_log_values.update(given_passwords(given_arguments()))
     params = module.params
     declared, problems = declarations(params)
     if problems:

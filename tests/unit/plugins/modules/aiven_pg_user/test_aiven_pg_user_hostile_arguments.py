@@ -78,6 +78,13 @@ def test_an_item_that_is_no_dict_keeps_the_token_and_passwords_masked(user_api, 
     assert TOKEN not in json.dumps(result) and "Hidden-pass-9" not in json.dumps(result)
 
 
+def test_passwords_stay_masked_when_ansibles_own_checks_fail(user_api, run) -> None:
+    # The lists taken as they are (an item is no dict), then the forms are refused by Ansible itself, showing the arguments.
+    result = run(project="proj", service_name="pg", username="a", users=["x", {"username": "b", "password": "Hidden-pass-9"}])
+    assert result["failed"] is True and "mutually exclusive" in result["msg"]
+    assert "Hidden-pass-9" not in json.dumps(result)
+
+
 def test_odd_names_the_rules_allow_are_sent_url_quoted(user_api, run) -> None:
     result = run(project="proj", service_name="pg", username="a/b?c")
     assert result.get("failed") is not True, result.get("msg")
