@@ -295,10 +295,7 @@ not_attempted:
 """
 
 import time
-from collections.abc import Mapping
 from typing import Any, NoReturn
-
-from ansible.module_utils.common.validation import check_type_dict
 
 from ansible_collections.dbpools.aiven.plugins.module_utils._ansible_module import AivenModule, project_clients
 from ansible_collections.dbpools.aiven.plugins.module_utils._api import AivenApiError, AivenClient, local_failure
@@ -315,13 +312,9 @@ from ansible_collections.dbpools.aiven.plugins.module_utils._databases_planning 
     pools_by_database,
     powered_off_problem,
 )
-from ansible_collections.dbpools.aiven.plugins.module_utils._declaration_rules import (
-    STATES,
-    identity_problems,
-    item_project,
-    service_label,
-    services_project_problem,
-)
+from ansible_collections.dbpools.aiven.plugins.module_utils._declaration_rules import STATES
+from ansible_collections.dbpools.aiven.plugins.module_utils._item_forms import Declared, fail_with_problems, lists_taken_as_given
+from ansible_collections.dbpools.aiven.plugins.module_utils._item_forms import declarations as item_declarations
 from ansible_collections.dbpools.aiven.plugins.module_utils._module_args import given_arguments
 from ansible_collections.dbpools.aiven.plugins.module_utils._project_tokens import ProjectClients
 from ansible_collections.dbpools.aiven.plugins.module_utils._read_lag import READ_LAG_TOTAL, read_until_shown
@@ -366,53 +359,10 @@ def argument_spec() -> dict:
     return spec
 
 
-def _is_dict(item: object) -> bool:
-    """A dict, or a string Ansible turns into one."""
-    if isinstance(item, str):
-        try:
-            item = check_type_dict(item)
-        except (TypeError, ValueError):
-            return False
-    return isinstance(item, Mapping)
-
-
-def _all_dicts(items: object) -> bool:
-    return isinstance(items, list) and all(_is_dict(item) for item in items)
-
-
 def safe_argument_spec() -> dict:
-    """The argument spec, with databases or services taken as they are when an item is no dict.
-
-    ansible-core gives up collecting the no_log values when an item of a list of sub-options
-    is no dict, and its failure would then show api_token in the result's invocation. Taken
-    as they are, such values reach the module's own checks, which name the item.
-    """
-    spec = argument_spec()
-    raw = given_arguments()  # {} where the module is only introspected (ansible-test validate-modules)
-    if raw.get("databases") is not None and not _all_dicts(raw["databases"]):
-        spec["databases"] = {"type": "raw"}
-    services = raw.get("services")
-    if services is not None and not (_all_dicts(services) and all(
-            not isinstance(item, Mapping) or item.get("databases") is None or _all_dicts(item["databases"]) for item in services)):
-        spec["services"] = {"type": "raw"}
-    return spec
-
-
-class Declared:
-    """One service's declaration: its identity, its databases and whether pools may lose theirs."""
-
-    def __init__(self, project: Any, service_name: Any, databases: Any, allow_in_use: bool, where: str | None, option: str) -> None:
-        self.project = project
-        self.service_name = service_name
-        self.databases = databases
-        self.allow_in_use = allow_in_use
-        # How messages name the list (None: the single form, whose options are named alone) and allow_in_use.
-        self.where = where
-        self.option = option
-
-    @property
-    def label(self) -> str:
-        return service_label(self.project, self.service_name)
+    """The argument spec, with databases or services taken as they are when an item is no dict (see lists_taken_as_given)."""
+    # {} where the module is only introspected (ansible-test validate-modules).
+    return lists_taken_as_given(argument_spec(), given_arguments(), "databases")
 
 
 def _form_problems(params: dict) -> list[str]:
@@ -434,54 +384,10 @@ def _form_problems(params: dict) -> list[str]:
     return problems
 
 
-def _services_shape_problem(services: object) -> str | None:
-    """Why services taken as it is (see safe_argument_spec) is no list of dicts with lists of dicts."""
-    if not isinstance(services, list):
-        return f"services must be a list, got {shown(services)}"
-    for index, item in enumerate(services):
-        if not isinstance(item, Mapping):
-            return f"services[{index}] must be a dictionary, got {shown(item)}"
-        if not isinstance(item.get("databases", []), (list, type(None))):
-            return f"services[{index}].databases must be a list, got {shown(item['databases'])}"
-    return None
-
-
 def declarations(params: dict) -> tuple[list[Declared], list[str]]:
     """The three forms as one list of service declarations, and every rule they break (checked before any request)."""
-    problems = _form_problems(params)
-    if problems:
-        return [], problems
-    if params["services"] is not None:
-        problem = _services_shape_problem(params["services"]) or services_project_problem(params["services"], params["project"])
-        if problem:
-            return [], [problem]
-        declared = [Declared(item_project(item, params["project"]), item.get("service_name"), item.get("databases") or [],
-                             bool(item.get("allow_in_use")), "databases", f"services[{index}].allow_in_use")
-                    for index, item in enumerate(params["services"])]
-    elif params["databases"] is not None:
-        declared = [Declared(params["project"], params["service_name"], params["databases"], params["allow_in_use"], "databases", "allow_in_use")]
-    else:
-        entry = {key: params[key] for key in ("database_name", "state") + LOCALES}
-        declared = [Declared(params["project"], params["service_name"], [entry], params["allow_in_use"], None, "allow_in_use")]
-    seen: dict[tuple[Any, Any], int] = {}
-    for index, item in enumerate(declared):
-        identity = identity_problems(item.project, item.service_name)
-        where = f"services[{index}]: " if params["services"] is not None else ""
-        if identity:
-            problems.extend(f"{where}{problem}" for problem in identity)
-            continue
-        key = (item.project, item.service_name)
-        if key in seen:
-            problems.append(f"{item.label}: declared more than once (services[{seen[key]}] and services[{index}]); "
-                            "declare each service once with all its databases")
-            continue
-        seen[key] = index
-        problems.extend(declared_problems(item.databases, item.where, item.label))
-    return declared, problems
-
-
-def fail_with_problems(module: AivenModule, problems: list[str], what: str = "nothing was changed") -> NoReturn:
-    module.fail_json(msg=printable("; ".join(problems) + f"; {what}", MESSAGE_MAX), failure={"problems": problems})
+    single = {key: params[key] for key in ("database_name", "state") + LOCALES}
+    return item_declarations(params, "databases", _form_problems(params), single, declared_problems)
 
 
 class ServiceState:
@@ -615,7 +521,7 @@ def declared_present(states: dict[str, ServiceState], changes: list[DatabaseChan
     result = []
     for state in states.values():
         declared = state.declared
-        for entry in declared.databases:
+        for entry in declared.items:
             name = entry["database_name"]
             locales = state.current.get(name) or created.get((declared.project, declared.service_name, name))
             if database_state(entry) == "present" and locales:
@@ -644,7 +550,7 @@ def main() -> None:
                 states[item.label] = state
         changes: list[DatabaseChange] = []
         for state in states.values():
-            plan = plan_service(state.declared.project, state.declared.service_name, state.current, state.declared.databases,
+            plan = plan_service(state.declared.project, state.declared.service_name, state.current, state.declared.items,
                                 state.pools_using, state.declared.allow_in_use, state.declared.option)
             changes.extend(plan.changes)
             problems.extend(plan.problems)

@@ -350,18 +350,12 @@ import time
 from collections.abc import Mapping
 from typing import Any, NoReturn
 
-from ansible.module_utils.common.validation import check_type_dict
-
 from ansible_collections.dbpools.aiven.plugins.module_utils._ansible_module import AivenModule, project_clients
 from ansible_collections.dbpools.aiven.plugins.module_utils._api import AivenApiError, AivenClient, local_failure
 from ansible_collections.dbpools.aiven.plugins.module_utils._connection_options import common_argument_spec
-from ansible_collections.dbpools.aiven.plugins.module_utils._declaration_rules import (
-    STATES,
-    identity_problems,
-    item_project,
-    service_label,
-    services_project_problem,
-)
+from ansible_collections.dbpools.aiven.plugins.module_utils._declaration_rules import STATES
+from ansible_collections.dbpools.aiven.plugins.module_utils._item_forms import Declared, fail_with_problems, lists_taken_as_given
+from ansible_collections.dbpools.aiven.plugins.module_utils._item_forms import declarations as item_declarations
 from ansible_collections.dbpools.aiven.plugins.module_utils._module_args import given_arguments
 from ansible_collections.dbpools.aiven.plugins.module_utils._project_tokens import ProjectClients
 from ansible_collections.dbpools.aiven.plugins.module_utils._service_document import ReplyError
@@ -436,37 +430,11 @@ def argument_spec() -> dict:
     return spec
 
 
-def _is_dict(item: object) -> bool:
-    """A dict, or a string Ansible turns into one."""
-    if isinstance(item, str):
-        try:
-            item = check_type_dict(item)
-        except (TypeError, ValueError):
-            return False
-    return isinstance(item, Mapping)
-
-
-def _all_dicts(items: object) -> bool:
-    return isinstance(items, list) and all(_is_dict(item) for item in items)
-
-
 def safe_argument_spec() -> dict:
-    """The argument spec, with users or services taken as they are when an item is no dict.
-
-    ansible-core gives up collecting the no_log values when an item of a list of sub-options
-    is no dict, and its failure would then show api_token (and the passwords) in the result's
-    invocation. Taken as they are, such values reach the module's own checks, which name the item;
-    given_passwords() masks the passwords then.
-    """
-    spec = argument_spec()
-    raw = given_arguments()  # {} where the module is only introspected (ansible-test validate-modules)
-    if raw.get("users") is not None and not _all_dicts(raw["users"]):
-        spec["users"] = {"type": "raw"}
-    services = raw.get("services")
-    if services is not None and not (_all_dicts(services) and all(
-            not isinstance(item, Mapping) or item.get("users") is None or _all_dicts(item["users"]) for item in services)):
-        spec["services"] = {"type": "raw"}
-    return spec
+    """The argument spec, with users or services taken as they are when an item is no dict (see lists_taken_as_given);
+    given_passwords() masks the passwords then."""
+    # {} where the module is only introspected (ansible-test validate-modules).
+    return lists_taken_as_given(argument_spec(), given_arguments(), "users")
 
 
 def given_passwords(raw: Mapping[str, Any]) -> set[str]:
@@ -489,23 +457,6 @@ class UserModule(AivenModule):
     def _load_params(self) -> None:
         super()._load_params()
         self.no_log_values.update(given_passwords(self.params))
-
-
-class Declared:
-    """One service's declaration: its identity, its users and whether pinned pools may lose theirs."""
-
-    def __init__(self, project: Any, service_name: Any, users: Any, allow_in_use: bool, where: str | None, option: str) -> None:
-        self.project = project
-        self.service_name = service_name
-        self.users = users
-        self.allow_in_use = allow_in_use
-        # How messages name the list (None: the single form, whose options are named alone) and allow_in_use.
-        self.where = where
-        self.option = option
-
-    @property
-    def label(self) -> str:
-        return service_label(self.project, self.service_name)
 
 
 def _beside_user_list(params: dict) -> list[str]:
@@ -535,54 +486,10 @@ def _form_problems(params: dict) -> list[str]:
     return problems
 
 
-def _services_shape_problem(services: object) -> str | None:
-    """Why services taken as it is (see safe_argument_spec) is no list of dicts with lists of dicts; items are never shown."""
-    if not isinstance(services, list):
-        return f"services must be a list, got a {type(services).__name__}"
-    for index, item in enumerate(services):
-        if not isinstance(item, Mapping):
-            return f"services[{index}] must be a dictionary, got a {type(item).__name__}"
-        if not isinstance(item.get("users", []), (list, type(None))):
-            return f"services[{index}].users must be a list, got a {type(item['users']).__name__}"
-    return None
-
-
 def declarations(params: dict) -> tuple[list[Declared], list[str]]:
     """The three forms as one list of service declarations, and every rule they break (checked before any request)."""
-    problems = _form_problems(params)
-    if problems:
-        return [], problems
-    if params["services"] is not None:
-        problem = _services_shape_problem(params["services"]) or services_project_problem(params["services"], params["project"])
-        if problem:
-            return [], [problem]
-        declared = [Declared(item_project(item, params["project"]), item.get("service_name"), item.get("users") or [],
-                             bool(item.get("allow_in_use")), "users", f"services[{index}].allow_in_use")
-                    for index, item in enumerate(params["services"])]
-    elif params["users"] is not None:
-        declared = [Declared(params["project"], params["service_name"], params["users"], params["allow_in_use"], "users", "allow_in_use")]
-    else:
-        entry = {key: params[key] for key in USER_KEYS}
-        declared = [Declared(params["project"], params["service_name"], [entry], params["allow_in_use"], None, "allow_in_use")]
-    seen: dict[tuple[Any, Any], int] = {}
-    for index, item in enumerate(declared):
-        identity = identity_problems(item.project, item.service_name)
-        where = f"services[{index}]: " if params["services"] is not None else ""
-        if identity:
-            problems.extend(f"{where}{problem}" for problem in identity)
-            continue
-        key = (item.project, item.service_name)
-        if key in seen:
-            problems.append(f"{item.label}: declared more than once (services[{seen[key]}] and services[{index}]); "
-                            "declare each service once with all its users")
-            continue
-        seen[key] = index
-        problems.extend(declared_problems(item.users, item.where, item.label))
-    return declared, problems
-
-
-def fail_with_problems(module: AivenModule, problems: list[str], what: str = "nothing was changed") -> NoReturn:
-    module.fail_json(msg=printable("; ".join(problems) + f"; {what}", MESSAGE_MAX), failure={"problems": problems})
+    single = {key: params[key] for key in USER_KEYS}
+    return item_declarations(params, "users", _form_problems(params), single, declared_problems)
 
 
 class ServiceState:
@@ -609,7 +516,7 @@ def read_service(module: AivenModule, client: AivenClient, declared: Declared, i
     except ReplyError as err:
         message = f"{label}: the service document is not what the Aiven API promises: {err}"
         module.fail_json(msg=printable(message, MESSAGE_MAX), failure=local_failure(message, status=200, attempts=1))
-    wanted = [entry["username"] for entry in declared.users if entry["username"] in current and needs_password_read(entry, include_secrets)]
+    wanted = [entry["username"] for entry in declared.items if entry["username"] in current and needs_password_read(entry, include_secrets)]
     if wanted and document.get("state") == "POWEROFF":
         problems.append(f"{label}: the service is powered off (state POWEROFF), so its users' passwords cannot be read; power it on first")
         wanted = []
@@ -635,7 +542,7 @@ def unreadable_problems(states: dict[str, ServiceState], changes: list[UserChang
     problems = []
     for state in states.values():
         declared = state.declared
-        for entry in declared.users:
+        for entry in declared.items:
             name = entry["username"]
             if user_state(entry) != "present" or name not in state.read.passwords or (declared.project, declared.service_name, name) in renewed:
                 continue
@@ -750,7 +657,7 @@ def declared_present(states: dict[str, ServiceState], changes: list[UserChange],
     result = []
     for state in states.values():
         declared = state.declared
-        for entry in declared.users:
+        for entry in declared.items:
             name = entry["username"]
             key = (declared.project, declared.service_name, name)
             has = state.read.current.get(name)
@@ -787,7 +694,7 @@ def main() -> None:
                 states[item.label] = state
         changes: list[UserChange] = []
         for state in states.values():
-            plan = plan_service(state.declared.project, state.declared.service_name, state.read, state.declared.users,
+            plan = plan_service(state.declared.project, state.declared.service_name, state.read, state.declared.items,
                                 state.declared.allow_in_use, state.declared.option)
             changes.extend(plan.changes)
             problems.extend(plan.problems)

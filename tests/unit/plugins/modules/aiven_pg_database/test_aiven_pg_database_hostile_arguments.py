@@ -31,7 +31,7 @@ REFUSED = [
     ("list-not-list", dict(SERVICE, databases={"database_name": "a"}), "databases"),
     ("locale-beside-list", dict(SERVICE, databases=[], lc_collate="C"), "lc_collate go inside each item of databases"),
     ("services-with-service_name", {"project": "proj", "service_name": "pg", "services": []}, "with services, service_name go inside"),
-    ("services-item-not-dict", {"project": "proj", "services": ["pg"]}, "services[0] must be a dictionary, got 'pg'"),
+    ("services-item-not-dict", {"project": "proj", "services": ["pg"]}, "services[0] must be a dictionary, got a str"),
     ("services-twice", {"project": "proj", "services": [{"service_name": "pg"}, {"service_name": "pg"}]},
      "proj/pg: declared more than once (services[0] and services[1])"),
     ("services-empty-project", {"project": "proj", "services": [{"project": "", "service_name": "pg"}]}, "project must not be empty"),
