@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ansible_collections.dbpools.aiven.plugins.module_utils._declaration_rules import STATES, text_problem
+from ansible_collections.dbpools.aiven.plugins.module_utils._declaration_rules import STATES, list_problems, text_problem
 from ansible_collections.dbpools.aiven.plugins.module_utils._service_document import ReplyError
 from ansible_collections.dbpools.aiven.plugins.module_utils._text import listed, printable, shown
 
@@ -78,24 +78,8 @@ def entry_problems(entry: Any, index: int, where: str | None, service: str) -> l
 
 
 def declared_problems(entries: Any, where: str | None, service: str) -> list[str]:
-    """Every rule a service's declared databases break: each entry's, then names declared twice.
-
-    ``where`` names the list for an entry without a usable name (``databases[2]``); None for the single form.
-    """
-    if not isinstance(entries, (list, tuple)):
-        return [f"{service}: {where or 'databases'} must be a list, got {shown(entries)}"]
-    problems: list[str] = []
-    for index, entry in enumerate(entries):
-        problems.extend(entry_problems(entry, index, where, service))
-    seen: set[str] = set()
-    for entry in entries:
-        name = entry.get("database_name") if isinstance(entry, Mapping) else None
-        if not isinstance(name, str):
-            continue  # reported above
-        if name in seen:
-            problems.append(f"{service}/{name}: declared more than once; declare each database once")
-        seen.add(name)
-    return problems
+    """Every rule a service's declared databases break: each entry's, then names declared twice."""
+    return list_problems(entries, where, service, "databases", "database_name", entry_problems)
 
 
 def _locale_of(item: Mapping[str, Any], locale: str, index: int) -> str:

@@ -10,10 +10,10 @@ function returns why a value breaks its rule, or None when it keeps it.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from ansible_collections.dbpools.aiven.plugins.module_utils._text import shown, unusable_character
+from ansible_collections.dbpools.aiven.plugins.module_utils._text import printable, shown, unusable_character
 
 POOL_MODES = ("session", "transaction", "statement")
 STATES = ("present", "absent")
@@ -249,4 +249,28 @@ def services_problems(services: Sequence[Mapping[str, Any]]) -> list[str]:
             continue
         first_index[(project, service)] = index
         problems.extend(desired_problems(item.get("pools"), item.get("list_name", "pools"), service=label))
+    return problems
+
+
+def list_problems(entries: Any, where: str | None, service: str, list_key: str, name_key: str,
+                  entry_problems: Callable[[Any, int, str | None, str], list[str]]) -> list[str]:
+    """Every rule a service's declared items break: each entry's (``entry_problems``), then names declared twice.
+
+    ``where`` names the list for an entry without a usable name (``databases[2]``); None for the single form.
+    Values are never shown whole (an item may hold a password); names are shown printable.
+    """
+    if not isinstance(entries, (list, tuple)):
+        return [f"{service}: {where or list_key} must be a list, got a {type(entries).__name__}"]
+    problems: list[str] = []
+    for index, entry in enumerate(entries):
+        problems.extend(entry_problems(entry, index, where, service))
+    seen: set[str] = set()
+    noun = list_key[:-1]  # databases -> database, users -> user
+    for entry in entries:
+        name = entry.get(name_key) if isinstance(entry, Mapping) else None
+        if not isinstance(name, str):
+            continue  # reported above
+        if name in seen:
+            problems.append(f"{service}/{printable(name)}: declared more than once; declare each {noun} once")
+        seen.add(name)
     return problems

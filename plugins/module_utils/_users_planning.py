@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ansible_collections.dbpools.aiven.plugins.module_utils._declaration_rules import STATES, USERNAME_MAX, text_problem
+from ansible_collections.dbpools.aiven.plugins.module_utils._declaration_rules import STATES, USERNAME_MAX, list_problems, text_problem
 from ansible_collections.dbpools.aiven.plugins.module_utils._service_document import ReplyError
 from ansible_collections.dbpools.aiven.plugins.module_utils._text import listed, printable, shown, unusable_character
 
@@ -172,24 +172,8 @@ def entry_problems(entry: Any, index: int, where: str | None, service: str) -> l
 
 
 def declared_problems(entries: Any, where: str | None, service: str) -> list[str]:
-    """Every rule a service's declared users break: each entry's, then names declared twice.
-
-    ``where`` names the list for an entry without a usable name (``users[2]``); None for the single form.
-    """
-    if not isinstance(entries, (list, tuple)):
-        return [f"{service}: {where or 'users'} must be a list, got a {type(entries).__name__}"]
-    problems: list[str] = []
-    for index, entry in enumerate(entries):
-        problems.extend(entry_problems(entry, index, where, service))
-    seen: set[str] = set()
-    for entry in entries:
-        name = entry.get("username") if isinstance(entry, Mapping) else None
-        if not isinstance(name, str):
-            continue  # reported above
-        if name in seen:
-            problems.append(f"{service}/{printable(name)}: declared more than once; declare each user once")
-        seen.add(name)
-    return problems
+    """Every rule a service's declared users break: each entry's, then names declared twice."""
+    return list_problems(entries, where, service, "users", "username", entry_problems)
 
 
 def current_users(document: Mapping[str, Any]) -> dict[str, CurrentUser]:

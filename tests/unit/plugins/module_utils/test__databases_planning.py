@@ -112,7 +112,7 @@ def test_declared_problems_name_database_and_service() -> None:
         "proj/pg: databases[3] must be a dictionary, got 'x'",
         "proj/pg/b: declared more than once; declare each database once",
     ]
-    assert declared_problems("nope", "databases", "proj/pg") == ["proj/pg: databases must be a list, got 'nope'"]
+    assert declared_problems("nope", "databases", "proj/pg") == ["proj/pg: databases must be a list, got a str"]
 
 
 def test_diff_of_a_create_and_a_delete() -> None:

@@ -162,3 +162,17 @@ def test_validate_rejects_duplicates() -> None:
 
 def test_plan_error_is_value_error() -> None:
     assert issubclass(PlanError, ValueError)
+
+
+def test_list_problems_names_each_entry_then_names_declared_twice_printable_and_never_shows_a_value() -> None:
+    def entry_problems(entry, index, where, service):
+        return [] if isinstance(entry, dict) else [f"{service}: {where}[{index}] is no dict"]
+
+    entries = [{"name": "a"}, 5, {"name": "a"}, {"name": "b\x1b"}, {"name": "b\x1b"}]
+    assert _rules.list_problems(entries, "things", "proj/pg", "things", "name", entry_problems) == [
+        "proj/pg: things[1] is no dict",
+        "proj/pg/a: declared more than once; declare each thing once",
+        "proj/pg/b\\x1b: declared more than once; declare each thing once",
+    ]
+    assert _rules.list_problems("p4ssw0rd", None, "proj/pg", "things", "name", entry_problems) == [
+        "proj/pg: things must be a list, got a str"]
