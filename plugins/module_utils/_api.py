@@ -594,8 +594,16 @@ class AivenClient:
         A 404 for the pool on the first attempt means another writer deleted it first.
         After an attempt whose reply was lost, a 404 is that attempt's doing: True.
         """
+        return self.delete(["project", project, "service", service, "connection_pool", pool_name])
+
+    def delete(self, segments: list[str]) -> bool:
+        """DELETE what ``segments`` name in a service (a pool, a database, a user). True when this call deleted it;
+        False when it was already gone: a 404 on the first attempt, another writer's doing. A missing service raises.
+
+        After an attempt whose reply was lost, a 404 is that attempt's doing: True.
+        """
         try:
-            self.request("DELETE", ["project", project, "service", service, "connection_pool", pool_name])
+            self.request("DELETE", segments)
         except AivenApiError as err:
             if not err.not_found or err.service_missing:
                 raise

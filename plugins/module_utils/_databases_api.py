@@ -89,10 +89,4 @@ def delete_database(client: AivenClient, project: str, service: str, database: s
 
     After an attempt whose reply was lost, a 404 is that attempt's doing: True.
     """
-    try:
-        client.request("DELETE", _segments(project, service, database))
-    except AivenApiError as err:
-        if not err.not_found or err.service_missing:
-            raise
-        return err.maybe_applied
-    return True
+    return client.delete(_segments(project, service, database))

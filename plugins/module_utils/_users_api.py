@@ -79,13 +79,7 @@ def delete_user(client: AivenClient, project: str, service: str, username: str) 
 
     After an attempt whose reply was lost, a 404 is that attempt's doing: True.
     """
-    try:
-        client.request("DELETE", _segments(project, service, username))
-    except AivenApiError as err:
-        if not err.not_found or err.service_missing:
-            raise
-        return err.maybe_applied
-    return True
+    return client.delete(_segments(project, service, username))
 
 
 class Unreadable(Exception):
