@@ -671,6 +671,7 @@ from ansible_collections.dbpools.aiven.plugins.module_utils._engine import Engin
 from ansible_collections.dbpools.aiven.plugins.module_utils._flat_definitions import FlatDeclaration, Names, grouped, problems_message
 from ansible_collections.dbpools.aiven.plugins.module_utils._module_args import given_arguments
 from ansible_collections.dbpools.aiven.plugins.module_utils._pool_results import public_pool
+from ansible_collections.dbpools.aiven.plugins.module_utils._prerequisites import change_entries
 from ansible_collections.dbpools.aiven.plugins.module_utils._purge_limit import DEFAULT as PURGE_MAX_DELETIONS_DEFAULT
 from ansible_collections.dbpools.aiven.plugins.module_utils._purge_limit import PurgeLimit, value_problem
 from ansible_collections.dbpools.aiven.plugins.module_utils._run_report import change_lines, drift_message, report, role_result, summary
@@ -717,6 +718,9 @@ def argument_spec() -> dict:
             },
         },
         definitions={"type": "dict"},
+        # Lists by name like definitions; checked by _prerequisite_definitions, which names each entry as the caller does.
+        database_definitions={"type": "dict"},
+        user_definitions={"type": "dict"},
         # Raw: their own checks name them as variable_names says.
         purge_services={"type": "raw"},
         allow_empty_services={"type": "raw"},
@@ -794,7 +798,8 @@ def check_options(module: AnsibleModule) -> list[dict[str, Any]] | None:
     """Every option of the form given checked before any request; the definitions' services, grouped once, else None."""
     params = module.params
     groups = None
-    only_with_definitions = [key for key in ("purge_services", "allow_empty_services") if params[key] is not None]
+    only_with_definitions = [key for key in ("purge_services", "allow_empty_services", "database_definitions", "user_definitions")
+                             if params[key] is not None]
     names = params["variable_names"] or {}
     only_with_definitions += [f"variable_names.{key}" for key in DEFINITIONS_NAMES if names.get(key) is not None]
     if only_with_definitions and params["definitions"] is None:
@@ -860,7 +865,7 @@ def check_services_options(module: AnsibleModule) -> None:
 
 def flat_declaration(params: dict) -> FlatDeclaration:
     return FlatDeclaration(params["definitions"], params["project"], params["purge_services"], params["allow_empty_services"],
-                           Names.given(params["variable_names"]))
+                           Names.given(params["variable_names"]), params["database_definitions"], params["user_definitions"])
 
 
 def check_definitions_options(module: AnsibleModule) -> list[dict[str, Any]]:
@@ -897,7 +902,7 @@ def declarations(params: dict, groups: list[dict[str, Any]] | None = None) -> li
         allow_empty_option = Names.given(params["variable_names"]).allow_empty_services
         return [ServiceDeclaration(item["project"], item["service_name"], item["pools"], purge=item["purge"], allow_empty=item["allow_empty"],
                                    allow_empty_hint=f"add {purge_item(item, params['project'])} to {allow_empty_option}",
-                                   origins=item["origins"])
+                                   origins=item["origins"], databases=item["databases"], users=item["users"])
                 for item in groups]
     if params["services"] is not None:
         return [ServiceDeclaration(item_project(item, params["project"]), item["service_name"], item.get("pools") or [],
@@ -922,6 +927,11 @@ def declared_pools(result: EngineResult, include_secrets: bool) -> list[dict[str
             if pool_state(entry) == "present" and entry["pool_name"] in by_name:
                 pools.append(public_pool(declaration.project, declaration.service_name, by_name[entry["pool_name"]], include_secrets))
     return pools
+
+
+def declares_prerequisites(declared: list[ServiceDeclaration]) -> bool:
+    """Whether any database or user is declared beside the pools: then the summary counts their writes."""
+    return any(declaration.databases or declaration.users for declaration in declared)
 
 
 def warn_all(module: AnsibleModule, warnings: list[str]) -> None:
@@ -955,22 +965,29 @@ def main() -> None:
             details["set_aside"] = [item.entry() for item in engine.set_aside]
         if params["role_result"]:
             # What was applied before the failure, for the role to publish and print.
-            details.update(change_lines=change_lines(err.applied, len(declared), False),
-                           **role_result([], err.applied, summary(len(declared), 0, err.applied), None,
-                                         [item.entry() for item in engine.set_aside]))
-        module.fail_json(msg=printable(err.message, MESSAGE_MAX), changed=bool(err.applied), **details)
+            made = details.get("database_changes", []) + details.get("user_changes", [])
+            details.update(change_lines=change_lines(err.applied, len(declared), False, made),
+                           **role_result([], err.applied, summary(len(declared), 0, err.applied, made if declares_prerequisites(declared) else None),
+                                         None, [item.entry() for item in engine.set_aside], details.get("database_changes"),
+                                         details.get("user_changes")))
+        module.fail_json(msg=printable(err.message, MESSAGE_MAX), changed=bool(err.applied or err.prerequisites), **details)
     finally:
         client.close()
     warn_all(module, engine.warnings)
 
     pools = declared_pools(result, params["include_secrets"])
+    database_changes, user_changes = change_entries(result.prerequisites)
+    made = database_changes + user_changes
     # Whether the changes were made or only predicted: a check_mode keyword around a role is invisible to its tasks.
     output: dict[str, Any] = {"changed": result.changed, "changes": result.changes, "connection_pools": pools,
                               "check_mode": module.check_mode, "changed_by_others": result.changed_by_others,
-                              "undeclared_pools": result.undeclared_pools, "summary": summary(len(result.services), len(pools), result.changes),
-                              "change_lines": change_lines(result.changes, len(result.services), module.check_mode)}
+                              "undeclared_pools": result.undeclared_pools,
+                              "summary": summary(len(result.services), len(pools), result.changes, made if declares_prerequisites(declared) else None),
+                              "change_lines": change_lines(result.changes, len(result.services), module.check_mode, made)}
+    if params["definitions"] is not None:
+        output.update(database_changes=database_changes, user_changes=user_changes)
     if module.check_mode:
-        output["report"] = report(result.changes, result.undeclared_pools)
+        output["report"] = report(result.changes, result.undeclared_pools, made)
     if params["pool_name"] is not None:
         output["connection_pool"] = next((pool for pool in pools if pool["pool_name"] == params["pool_name"]), {})
     if module._diff:
@@ -978,7 +995,7 @@ def main() -> None:
     output["set_aside"] = [item.entry() for item in result.set_aside]
     if params["role_result"]:
         output.update(role_result(output.pop("connection_pools"), output["changes"], output["summary"], output.get("report"),
-                                  output["set_aside"]))
+                                  output["set_aside"], database_changes, user_changes))
         if params["definitions"] is not None:
             # The definitions are the caller's (the role's variables); echoed back in invocation they would double
             # a result that grows with the estate. Their count stands in for them.
