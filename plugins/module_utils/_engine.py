@@ -656,30 +656,29 @@ class PoolEngine:
                             prerequisites=self._prerequisites_applied())
         made = [service for service in services if service.prerequisites and service.prerequisites.applied()]
         for project, members in _by_project(made).items():
-            names = [service.declaration.service_name for service in members]
-            read: dict[str, dict[str, Any]] = {}
-
-            def read_again(project: str = project, names: Sequence[str] = names, read: dict[str, dict[str, Any]] = read) -> None:
-                read.update(self.reader.documents(project, names))
-
-            def shown(members: Sequence[_Service] = members, read: dict[str, dict[str, Any]] = read) -> bool:
-                return all(not cast(_prerequisites.ServicePrerequisites, service.prerequisites).unshown(read.get(service.declaration.service_name, {}))
-                           for service in members)
-
             try:
-                if not read_until_shown(read_again, shown, self._sleep):
-                    unshown = [done for service in members for done in cast(_prerequisites.ServicePrerequisites, service.prerequisites).unshown(
-                        read.get(service.declaration.service_name, {}))]
-                    raise ReadError(f"the service read back does not show {listed([_prerequisites.described(done.change) for done in unshown])} "
-                                    f"after {READ_LAG_TOTAL:g} s of reading again; no pool was written (run again once it does)")
-                for service in members:
-                    service.document = read[service.declaration.service_name]
-                    service.current = pools_of(service.label, service.document)
-                    service.changes = self._replan(service)
+                self._read_back_prerequisites(project, members)
             except ReadError as err:
                 raise SyncError(f"the writes to {', '.join(service.label for service in members)} were applied ({listed(self._applied_texts())}), "
                                 f"but reading the services back failed: {err.message}", failure=err.failure,
                                 prerequisites=self._prerequisites_applied()) from None
+
+    def _read_back_prerequisites(self, project: str, members: Sequence[_Service]) -> None:
+        """Read the services of ``project`` until they show their new databases and users (bounded), then plan their pools again."""
+        names = [service.declaration.service_name for service in members]
+        read: dict[str, dict[str, Any]] = {}
+
+        def unshown() -> list[_prerequisites.Write]:
+            return [done for service in members
+                    for done in cast(_prerequisites.ServicePrerequisites, service.prerequisites).unshown(read.get(service.declaration.service_name, {}))]
+
+        if not read_until_shown(lambda: read.update(self.reader.documents(project, names)), lambda: not unshown(), self._sleep):
+            raise ReadError(f"the service read back does not show {listed([_prerequisites.described(done.change) for done in unshown()])} "
+                            f"after {READ_LAG_TOTAL:g} s of reading again; no pool was written (run again once it does)")
+        for service in members:
+            service.document = read[service.declaration.service_name]
+            service.current = pools_of(service.label, service.document)
+            service.changes = self._replan(service)
 
     def _converge(self, services: Sequence[_Service]) -> None:
         """Write, read back, check, re-plan; until nothing is left to do, for at most MAX_ROUNDS rounds."""

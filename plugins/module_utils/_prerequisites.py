@@ -142,10 +142,10 @@ class ServicePrerequisites:
         creates = [change for change in self.changes if change.action == "create"]
         if not creates:
             return document
-        databases = list(names_listed(document.get("databases")) or []) + [change.database_name for change in creates
-                                                                            if isinstance(change, DatabaseChange)]
-        users = list(document.get("users") or []) + [{"username": change.username, "type": "normal"} for change in creates
-                                                      if isinstance(change, UserChange)]
+        databases = list(names_listed(document.get("databases")) or [])
+        databases += [change.database_name for change in creates if isinstance(change, DatabaseChange)]
+        users = list(document.get("users") or [])
+        users += [{"username": change.username, "type": "normal"} for change in creates if isinstance(change, UserChange)]
         return dict(document, databases=databases, users=users)
 
     def start_writes(self) -> list[Write]:
