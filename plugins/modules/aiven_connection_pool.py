@@ -171,6 +171,39 @@ options:
             type: str
             choices: [present, absent]
             default: present
+      databases:
+        description:
+          - The databases the pools of this service need, created before any pool is written when missing (as
+            O(database_definitions) does).
+        type: list
+        elements: dict
+        default: []
+        suboptions:
+          database_name:
+            description: Name of the database, 1 to 40 characters.
+            type: str
+            required: true
+          lc_collate:
+            description: Collation of a database to create; one that exists with another is a problem, never changed.
+            type: str
+          lc_ctype:
+            description: Character classification of a database to create, as O(services[].databases[].lc_collate).
+            type: str
+      users:
+        description:
+          - The service users the pools of this service need, created before any pool is written when missing (as
+            O(user_definitions) does).
+        type: list
+        elements: dict
+        default: []
+        suboptions:
+          username:
+            description: Name of the user, 1 to 64 characters.
+            type: str
+            required: true
+          pg_allow_replication:
+            description: Whether the user may replicate; set where it differs.
+            type: bool
   definitions:
     description:
       - The pools of many services as flat lists, one entry per pool, each naming its service (the declaration shape of
@@ -632,16 +665,16 @@ summary:
   description:
     - The number of declared services (those O(select) keeps), of pools in RV(connection_pools), and of writes per action
       in RV(changes).
-    - When O(database_definitions) or O(user_definitions) declare any, also C(databases_created), C(users_created) and
+    - When O(database_definitions), O(user_definitions) or O(services[].databases) and O(services[].users) declare any, also C(databases_created), C(users_created) and
       C(users_updated) (RV(database_changes), RV(user_changes)).
   returned: success; with O(role_result=true) also a failure after the declaration was checked
   type: dict
   sample: {services: 1, pools: 2, created: 1, updated: 1, deleted: 0}
 database_changes:
   description:
-    - With O(definitions), the databases of O(database_definitions) created (in check mode, that would be created),
+    - With O(definitions) or O(services), the databases of O(database_definitions) or O(services[].databases) created (in check mode, that would be created),
       each with its locales after the create.
-  returned: with O(definitions), on success and on a failure after a database was created
+  returned: with O(definitions) or O(services), on success and on a failure after a database was created
   type: list
   elements: dict
   sample:
@@ -649,9 +682,9 @@ database_changes:
        after: {lc_collate: en_US.UTF-8, lc_ctype: en_US.UTF-8}}
 user_changes:
   description:
-    - With O(definitions), the users of O(user_definitions) created or whose C(pg_allow_replication) was set (in check
+    - With O(definitions) or O(services), the users of O(user_definitions) or O(services[].users) created or whose C(pg_allow_replication) was set (in check
       mode, that would be), each with its type and flag before and after. Never a password.
-  returned: with O(definitions), on success and on a failure after a user was created or changed
+  returned: with O(definitions) or O(services), on success and on a failure after a user was created or changed
   type: list
   elements: dict
   sample:
@@ -724,6 +757,7 @@ from ansible_collections.dbpools.aiven.plugins.module_utils._ansible_module impo
 from ansible_collections.dbpools.aiven.plugins.module_utils._availability import CHOICES as UNAVAILABLE_CHOICES
 from ansible_collections.dbpools.aiven.plugins.module_utils._availability import FAIL, fails_after, failure_details, failure_message
 from ansible_collections.dbpools.aiven.plugins.module_utils._connection_options import common_argument_spec
+from ansible_collections.dbpools.aiven.plugins.module_utils._databases_planning import declared_problems as databases_problems
 from ansible_collections.dbpools.aiven.plugins.module_utils._declaration_rules import (
     CONCURRENCY_DEFAULT,
     POOL_MODES,
@@ -744,6 +778,7 @@ from ansible_collections.dbpools.aiven.plugins.module_utils._purge_limit import 
 from ansible_collections.dbpools.aiven.plugins.module_utils._run_report import change_lines, drift_message, report, role_result, summary
 from ansible_collections.dbpools.aiven.plugins.module_utils._selection import Selection, parsed
 from ansible_collections.dbpools.aiven.plugins.module_utils._text import MESSAGE_MAX, printable, shown
+from ansible_collections.dbpools.aiven.plugins.module_utils._users_planning import declared_problems as users_problems
 
 SETTING_OPTIONS = {
     "database_name": {"type": "str"},
@@ -753,6 +788,11 @@ SETTING_OPTIONS = {
 }
 POOL_ITEM_OPTIONS = dict(SETTING_OPTIONS, pool_name={"type": "str", "required": True, "aliases": ["name"]},
                          state={"type": "str", "choices": list(STATES), "default": "present"})
+# The databases and users of a service of services (the rules of aiven_pg_database and aiven_pg_user, no state).
+DATABASE_ITEM_OPTIONS = {"database_name": {"type": "str", "required": True}, "lc_collate": {"type": "str"}, "lc_ctype": {"type": "str"}}
+USER_ITEM_OPTIONS = {"username": {"type": "str", "required": True}, "pg_allow_replication": {"type": "bool"}}
+# The lists of an item of services.
+SERVICE_LISTS = ("pools", "databases", "users")
 # The options that declare one service: with services, they go inside each item.
 SERVICE_LEVEL = ("service_name", "pool_name", "pools") + tuple(SETTING_OPTIONS)
 # The options of the definitions form besides definitions itself.
@@ -782,6 +822,8 @@ def argument_spec() -> dict:
                 "purge": {"type": "bool", "default": False},
                 "allow_empty": {"type": "bool", "default": False},
                 "pools": {"type": "list", "elements": "dict", "default": [], "options": POOL_ITEM_OPTIONS},
+                "databases": {"type": "list", "elements": "dict", "default": [], "options": DATABASE_ITEM_OPTIONS},
+                "users": {"type": "list", "elements": "dict", "default": [], "options": USER_ITEM_OPTIONS},
             },
         },
         definitions={"type": "dict"},
@@ -825,7 +867,8 @@ def items_are_dicts(items: object) -> bool:
 def _services_are_dicts(services: object) -> bool:
     if not items_are_dicts(services) or not isinstance(services, list):
         return False
-    return all(not isinstance(item, Mapping) or item.get("pools") is None or items_are_dicts(item["pools"]) for item in services)
+    return all(not isinstance(item, Mapping) or item.get(key) is None or items_are_dicts(item[key])
+               for item in services for key in SERVICE_LISTS)
 
 
 def safe_argument_spec() -> dict:
@@ -852,12 +895,13 @@ def _shape_problem(services: object) -> str | None:
     for index, item in enumerate(services):
         if not isinstance(item, Mapping):
             return f"services[{index}] must be a dictionary, got {shown(item)}"
-        pools = item.get("pools")
-        if pools is not None and not isinstance(pools, list):
-            return f"services[{index}].pools must be a list, got {shown(pools)}"
-        for position, entry in enumerate(pools or []):
-            if not isinstance(entry, Mapping):
-                return f"services[{index}].pools[{position}] must be a dictionary, got {shown(entry)}"
+        for key in SERVICE_LISTS:
+            entries = item.get(key)
+            if entries is not None and not isinstance(entries, list):
+                return f"services[{index}].{key} must be a list, got {shown(entries)}"
+            for position, entry in enumerate(entries or []):
+                if not isinstance(entry, Mapping):
+                    return f"services[{index}].{key}[{position}] must be a dictionary, got {shown(entry)}"
     return None
 
 
@@ -928,6 +972,13 @@ def check_services_options(module: AnsibleModule) -> None:
     problem = services_project_problem(params["services"], params["project"])
     if problem:
         module.fail_json(msg=problem)
+    problems = []
+    for index, item in enumerate(params["services"]):
+        label = f"{item_project(item, params['project'])}/{printable(str(item['service_name']))}"
+        problems += databases_problems(item.get("databases") or [], f"services[{index}].databases", label)
+        problems += users_problems(item.get("users") or [], f"services[{index}].users", label)
+    if problems:
+        module.fail_json(msg=printable("; ".join(problems) + "; nothing was changed", MESSAGE_MAX), failure={"problems": problems})
 
 
 def flat_declaration(params: dict) -> FlatDeclaration:
@@ -973,7 +1024,8 @@ def declarations(params: dict, groups: list[dict[str, Any]] | None = None) -> li
                 for item in groups]
     if params["services"] is not None:
         return [ServiceDeclaration(item_project(item, params["project"]), item["service_name"], item.get("pools") or [],
-                                   purge=bool(item.get("purge")), allow_empty=bool(item.get("allow_empty")))
+                                   purge=bool(item.get("purge")), allow_empty=bool(item.get("allow_empty")),
+                                   databases=item.get("databases") or [], users=item.get("users") or [])
                 for item in params["services"]]
     if params["pools"] is not None:
         return [ServiceDeclaration(params["project"], params["service_name"], params["pools"],
@@ -1051,7 +1103,7 @@ def main() -> None:
                               "undeclared_pools": result.undeclared_pools,
                               "summary": summary(len(result.services), len(pools), result.changes, made if declares_prerequisites(declared) else None),
                               "change_lines": change_lines(result.changes, len(result.services), module.check_mode, made)}
-    if params["definitions"] is not None:
+    if params["definitions"] is not None or params["services"] is not None:
         output.update(database_changes=database_changes, user_changes=user_changes)
     if module.check_mode:
         output["report"] = report(result.changes, result.undeclared_pools, made)
