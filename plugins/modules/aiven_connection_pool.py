@@ -665,8 +665,9 @@ summary:
   description:
     - The number of declared services (those O(select) keeps), of pools in RV(connection_pools), and of writes per action
       in RV(changes).
-    - When O(database_definitions), O(user_definitions) or O(services[].databases) and O(services[].users) declare any, also C(databases_created), C(users_created) and
-      C(users_updated) (RV(database_changes), RV(user_changes)).
+    - When databases or users are declared (O(database_definitions), O(user_definitions), O(services[].databases),
+      O(services[].users)), also C(databases_created), C(users_created) and C(users_updated) (RV(database_changes),
+      RV(user_changes)).
   returned: success; with O(role_result=true) also a failure after the declaration was checked
   type: dict
   sample: {services: 1, pools: 2, created: 1, updated: 1, deleted: 0}
