@@ -315,6 +315,7 @@ from ansible_collections.dbpools.aiven.plugins.module_utils._databases_planning 
 from ansible_collections.dbpools.aiven.plugins.module_utils._declaration_rules import STATES
 from ansible_collections.dbpools.aiven.plugins.module_utils._item_forms import Declared, fail_with_problems, lists_taken_as_given
 from ansible_collections.dbpools.aiven.plugins.module_utils._item_forms import declarations as item_declarations
+from ansible_collections.dbpools.aiven.plugins.module_utils._item_reading import service_documents
 from ansible_collections.dbpools.aiven.plugins.module_utils._module_args import given_arguments
 from ansible_collections.dbpools.aiven.plugins.module_utils._project_tokens import ProjectClients
 from ansible_collections.dbpools.aiven.plugins.module_utils._read_lag import READ_LAG_TOTAL, read_until_shown
@@ -399,16 +400,9 @@ class ServiceState:
         self.pools_using = pools_using
 
 
-def read_service(module: AivenModule, client: AivenClient, declared: Declared, problems: list[str]) -> ServiceState | None:
-    """The service's document, then its database list; a missing or powered-off service is a problem (None), any other failure fails."""
+def read_service(module: AivenModule, client: AivenClient, declared: Declared, document: dict[str, Any], problems: list[str]) -> ServiceState | None:
+    """The service as its document (read for its project) and its database list say; a powered-off service is a problem (None)."""
     label = declared.label
-    try:
-        document = client.get_service(declared.project, declared.service_name)
-    except AivenApiError as err:
-        if err.not_found:
-            problems.append(f"{label}: the service does not exist (HTTP 404); check project and service_name")
-            return None
-        module.fail_json(msg=printable(f"{label}: cannot read the service: {err}", MESSAGE_MAX), failure=err.failure())
     powered_off = powered_off_problem(label, document)
     if powered_off:
         problems.append(powered_off)
@@ -544,8 +538,9 @@ def main() -> None:
     try:
         states: dict[str, ServiceState] = {}
         problems = []
+        documents = service_documents(module, clients, declared, problems)
         for item in declared:
-            state = read_service(module, clients.client(item.project), item, problems)
+            state = read_service(module, clients.client(item.project), item, documents[item.label], problems) if item.label in documents else None
             if state is not None:
                 states[item.label] = state
         changes: list[DatabaseChange] = []

@@ -356,6 +356,7 @@ from ansible_collections.dbpools.aiven.plugins.module_utils._connection_options 
 from ansible_collections.dbpools.aiven.plugins.module_utils._declaration_rules import STATES
 from ansible_collections.dbpools.aiven.plugins.module_utils._item_forms import Declared, fail_with_problems, lists_taken_as_given
 from ansible_collections.dbpools.aiven.plugins.module_utils._item_forms import declarations as item_declarations
+from ansible_collections.dbpools.aiven.plugins.module_utils._item_reading import service_documents
 from ansible_collections.dbpools.aiven.plugins.module_utils._module_args import given_arguments
 from ansible_collections.dbpools.aiven.plugins.module_utils._project_tokens import ProjectClients
 from ansible_collections.dbpools.aiven.plugins.module_utils._service_document import ReplyError
@@ -500,17 +501,10 @@ class ServiceState:
         self.read = read
 
 
-def read_service(module: AivenModule, client: AivenClient, declared: Declared, include_secrets: bool,
-                 problems: list[str]) -> ServiceState | None:
-    """The service's document (its users and pools), then the passwords the plan needs; a missing service is a problem (None)."""
+def read_service(module: AivenModule, client: AivenClient, declared: Declared, document: dict[str, Any], include_secrets: bool,
+                 problems: list[str]) -> ServiceState:
+    """The service as its document (read for its project: its users and pools) says, with the passwords the plan needs."""
     label = declared.label
-    try:
-        document = client.get_service(declared.project, declared.service_name)
-    except AivenApiError as err:
-        if err.not_found:
-            problems.append(f"{label}: the service does not exist (HTTP 404); check project and service_name")
-            return None
-        module.fail_json(msg=printable(f"{label}: cannot read the service: {err}", MESSAGE_MAX), failure=err.failure())
     try:
         current = current_users(document)
     except ReplyError as err:
@@ -688,10 +682,10 @@ def main() -> None:
     try:
         states: dict[str, ServiceState] = {}
         problems = []
+        documents = service_documents(module, clients, declared, problems)
         for item in declared:
-            state = read_service(module, clients.client(item.project), item, include_secrets, problems)
-            if state is not None:
-                states[item.label] = state
+            if item.label in documents:
+                states[item.label] = read_service(module, clients.client(item.project), item, documents[item.label], include_secrets, problems)
         changes: list[UserChange] = []
         for state in states.values():
             plan = plan_service(state.declared.project, state.declared.service_name, state.read, state.declared.items,

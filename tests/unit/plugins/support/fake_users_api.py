@@ -96,6 +96,9 @@ class FakeUsersApi(StubServer):
     def _answer(self, recorded: Recorded) -> Reply:
         target = urlsplit(recorded.path)
         segments = [unquote(segment) for segment in target.path.split("/")[1:]]
+        if segments[:2] == ["v1", "project"] and segments[3:] == ["service"] and recorded.method == "GET":
+            # The project's service list: each document as GET service renders it.
+            return (200, {}, {"services": [self._document(name, service) for (project, name), service in self.services.items() if project == segments[2]]})
         if segments[:2] != ["v1", "project"] or len(segments) < 5 or segments[3] != "service":
             return error(404, "Not found")
         service = self.services.get((segments[2], segments[4]))

@@ -62,6 +62,16 @@ def test_services_form_reads_each_service_and_writes_what_differs(db_api, run) -
     assert db_api.databases("other", "pg-b")["b"] == {"lc_collate": "C", "lc_ctype": DEFAULT_LOCALE}
 
 
+def test_services_of_one_project_are_read_with_one_request_then_their_lists(db_api, run) -> None:
+    db_api.add_service("proj", "pg-b")
+    result = run(project="proj", services=[{"service_name": "pg", "databases": [{"database_name": "a"}]},
+                                           {"service_name": "pg-b", "databases": [{"database_name": "defaultdb"}]}])
+    assert [(c["service_name"], c["action"]) for c in result["changes"]] == [("pg", "create")]
+    # One read of the project's documents, then each service's database list (the locales are only there).
+    reads = [call.split("?")[0] for call in db_api.calls() if call.startswith("GET")]
+    assert reads[:3] == ["GET /v1/project/proj/service", "GET /v1/project/proj/service/pg/db", "GET /v1/project/proj/service/pg-b/db"]
+
+
 def test_check_mode_predicts_without_writing(db_api, run) -> None:
     db_api.add_service("proj", "pg", databases={"defaultdb": DEFAULTS, "legacy": DEFAULTS})
     result = run(project="proj", service_name="pg", _ansible_check_mode=True,

@@ -55,7 +55,7 @@ def test_an_error_reading_the_service_fails_with_its_status(user_api, run) -> No
     user_api.script("GET", "/v1/project/proj/service/pg", error(403, "Not a project member\x1b[2J"))
     result = run(project="proj", service_name="pg", username="app")
     assert result["failed"] is True and result["failure"]["status"] == 403
-    assert "proj/pg: cannot read the service" in result["msg"] and "\x1b" not in result["msg"]
+    assert result["msg"].startswith("cannot read service proj/pg: ") and "\x1b" not in result["msg"]
 
 
 def test_a_service_document_without_users_is_refused_not_taken_as_empty(user_api, run) -> None:

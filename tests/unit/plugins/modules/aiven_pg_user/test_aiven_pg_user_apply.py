@@ -84,6 +84,16 @@ def test_services_form_reads_each_service_once_and_writes_what_differs(user_api,
     assert [call for call in user_api.calls() if call.startswith("GET")] == [SERVICE, "GET /v1/project/other/service/pg-b"]
 
 
+def test_services_of_one_project_are_read_with_one_request(user_api, run) -> None:
+    user_api.add_service("proj", "pg-b", users={"b": False})
+    user_api.add_service("proj", "pg-c")
+    result = run(project="proj", services=[{"service_name": "pg", "users": [{"username": "a"}]},
+                                           {"service_name": "pg-b", "users": [{"username": "b"}]}])
+    assert [(c["service_name"], c["action"]) for c in result["changes"]] == [("pg", "create")]
+    # The project's service list holds both documents; reading each service alone would take two.
+    assert [call for call in user_api.calls() if call.startswith("GET")] == ["GET /v1/project/proj/service"]
+
+
 def test_a_delete_is_read_until_gone(user_api, run, sleeps) -> None:
     user_api.add_service("proj", "pg", users={"old": False})
     user_api.delete_lag_reads = 2

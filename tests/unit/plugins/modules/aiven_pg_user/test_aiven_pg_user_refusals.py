@@ -54,7 +54,8 @@ def test_every_problem_of_every_service_is_reported_before_any_write(user_api, r
     assert result["failed"] is True
     problems = result["failure"]["problems"]
     assert len(problems) == 3
-    assert problems[0] == "proj/missing: the service does not exist (HTTP 404); check project and service_name"
+    # The project is read once (its service list), which names the services it has.
+    assert problems[0] == "proj/missing: the service does not exist in project proj (services: pg, pg2); check project and service_name"
     assert problems[1].startswith("proj/pg/avnadmin: the user is the service's admin user")
     assert problems[2].startswith("proj/pg2/pinned: connection pools of the service are pinned")
     assert user_api.writes() == []
