@@ -82,7 +82,8 @@ def test_several_services_of_a_project_are_read_in_one_request() -> None:
 
 def test_the_database_list_is_read_when_a_declared_database_is_missing_from_the_document() -> None:
     client = fresh()
-    client.add_listed_service("proj", "svc", databases=["defaultdb", "appdb"], users=["app"], pools=[{"pool_name": "app", "database": "appdb", "username": "app"}])
+    client.add_listed_service("proj", "svc", databases=["defaultdb", "appdb"], users=["app"],
+                              pools=[{"pool_name": "app", "database": "appdb", "username": "app"}])
     client.unlisted.add(("proj", "svc", "appdb"))
     result = engine(client).run([declaration(pools=[])])
     assert reads(client) == [("GET", "svc"), ("GET /db", "svc")]
