@@ -195,3 +195,24 @@ def test_a_powered_off_service_with_nothing_to_create_is_no_problem() -> None:
                               pools=[{"pool_name": "app", "database": "appdb", "username": "app"}])
     result = engine(client).run([declaration()])
     assert result.changed is False and client.writes() == []
+
+
+def test_a_refused_database_list_fails_before_any_write_naming_the_service() -> None:
+    client = fresh()
+
+    def refused(project: str, service: str) -> list:
+        raise AivenApiError(403, "Forbidden", method="GET", path="/v1/project/proj/service/svc/db")
+
+    client.list_databases = refused  # type: ignore[method-assign]
+    with pytest.raises(SyncError) as raised:
+        engine(client).run([declaration()])
+    assert raised.value.message.startswith("cannot read the databases of proj/svc: ")
+    assert raised.value.failure["status"] == 403
+    assert client.writes() == []
+
+
+def test_a_service_with_only_databases_and_users_declared_is_read_and_gets_them() -> None:
+    client = fresh()
+    result = engine(client).run([declaration(pools=[])])
+    assert client.kinds() == ["prerequisite", "prerequisite"]
+    assert result.changes == [] and result.changed is True

@@ -163,3 +163,16 @@ def test_a_declaration_problem_names_the_list_and_index(api, capsys) -> None:
     assert "connection_pools_users[0]: proj/pg1/app: pg_allow_replication must be a boolean, got 'yes'" in result["msg"]
     assert api.calls() == []
 
+
+
+def test_purge_all_leaves_the_pools_of_a_service_declared_only_by_its_databases(api, capsys) -> None:
+    api.add_listed_service("proj", "pg2", plan="startup-4", databases=["defaultdb", "appdb"])
+    api.add_pool("proj", "pg2", "kept")
+    databases = {"connection_pools_databases": [{"service_name": "pg2", "database_name": "appdb"}]}
+    result = run(api, capsys, **declared(database_definitions=databases, user_definitions=None, definitions={
+        "connection_pools_definitions": [{"service_name": "pg1", "pool_name": "app", "database_name": "defaultdb"}]}),
+                 purge_services="all")
+    assert result.get("failed") is not True, result.get("msg")
+    assert "kept" in api.stored_pools("proj", "pg2")
+    assert not any(call.startswith("DELETE") for call in api.calls())
+    assert result["summary"]["services"] == 2 and result["summary"]["deleted"] == 0
