@@ -383,7 +383,8 @@ class PoolEngine:
         problems += self._plan_all(services)
         problems += limit_problems(purge_limit, ((service.label, service.changes, service.purgeable) for service in services))
         if problems:
-            raise declaration_error(problems)
+            # Once each: a powered-off service is found by the plan of its databases and users and by its pools' checks.
+            raise declaration_error(list(dict.fromkeys(problems)))
         changing = [service for service in services if service.changes or service.prerequisite_changes]
         if check_mode or not changing:
             for service in services:

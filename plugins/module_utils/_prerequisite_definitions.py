@@ -88,8 +88,9 @@ def add_definitions(groups: dict[tuple[str, str], dict[str, Any]], lists: Mappin
                 problems.extend(f"{label}: {problem}" for problem in identity)
                 continue
             settings = {key: entry[key] for key in (kind.name_key,) + kind.settings if entry.get(key) is not None}
-            # The rules name the item project/service/name; the entry's label names it as the caller wrote it.
-            rules = kind.rules(settings, index, source, f"{project}/{printable(entry['service_name'])}")
+            # The rules name the item project/service/name; the entry's label names it as the caller wrote it
+            # (not given to the rules too: a name they refuse would be labelled by the list and index twice).
+            rules = kind.rules(settings, index, None, f"{project}/{printable(entry['service_name'])}")
             if rules:
                 problems.extend(f"{source}[{index}]: {problem}" for problem in rules)
                 continue

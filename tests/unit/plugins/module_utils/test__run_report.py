@@ -146,3 +146,67 @@ def test_drift_message_names_every_difference_once_by_kind() -> None:
 def test_drift_message_leaves_out_kinds_without_differences() -> None:
     assert _run_report.drift_message({"missing": [], "undeclared": [], "differing": ["p/s/x"]}) == (
         "drift: 1 difference from the declaration; differing (exist with other settings): p/s/x")
+
+
+# --- the databases and users declared beside the pools ------------------------------------
+
+
+def database(action: str, name: str, service: str = "svc") -> dict[str, Any]:
+    return {"project": "proj", "service_name": service, "database_name": name, "action": action, "before": None,
+            "after": {"lc_collate": "C", "lc_ctype": "C"}}
+
+
+def service_user(action: str, name: str, service: str = "svc", before: bool | None = None, after: bool = False) -> dict[str, Any]:
+    return {"project": "proj", "service_name": service, "username": name, "action": action,
+            "before": None if before is None else {"type": "normal", "pg_allow_replication": before},
+            "after": {"type": "normal", "pg_allow_replication": after}, "password_change": None}
+
+
+def test_change_lines_name_the_databases_and_users_first_on_their_service_line_and_count_them_last() -> None:
+    made = [database("create", "appdb"), database("create", "other"), service_user("create", "app"),
+            service_user("update", "rep", before=False, after=True), database("create", "solo", service="alone")]
+    assert _run_report.change_lines([change("create", "app")], 2, check_mode=False, prerequisites=made) == [
+        "proj/svc: create database 2 (appdb, other), create user 1 (app), update user 1 (rep: pg_allow_replication false -> true), "
+        "create 1 (app)",
+        # A service with only a database to create has its line too.
+        "proj/alone: create database 1 (solo)",
+        "total: 2 services, create 1, update 0, delete 0, create database 3, create user 1, update user 1",
+    ]
+
+
+def test_change_lines_with_only_databases_or_users_are_a_change_and_say_would_in_check_mode() -> None:
+    assert _run_report.change_lines([], 1, check_mode=True, prerequisites=[service_user("create", "app\x1b")]) == [
+        "proj/svc: would create user 1 (app\\x1b)", "total: 1 service, would create 0, update 0, delete 0, create user 1"]
+
+
+def test_an_update_of_a_user_without_a_field_that_differs_names_the_user_alone() -> None:
+    same = service_user("update", "rep", before=True, after=True)
+    assert _run_report.change_lines([], 1, check_mode=False, prerequisites=[same])[0] == "proj/svc: update user 1 (rep)"
+
+
+def test_summary_counts_the_databases_and_users_only_when_some_are_declared() -> None:
+    changes = [change("create", "a")]
+    made = [database("create", "d"), service_user("create", "u"), service_user("create", "v"), service_user("update", "w", before=False, after=True)]
+    assert _run_report.summary(1, 1, changes, made) == {"services": 1, "pools": 1, "created": 1, "updated": 0, "deleted": 0,
+                                                        "databases_created": 1, "users_created": 2, "users_updated": 1}
+    # Declared, nothing to do: the keys are there, at 0.
+    assert _run_report.summary(1, 1, changes, []) == {"services": 1, "pools": 1, "created": 1, "updated": 0, "deleted": 0,
+                                                      "databases_created": 0, "users_created": 0, "users_updated": 0}
+    # None declared: the summary of a pools-only run.
+    assert set(_run_report.summary(1, 1, changes)) == {"services", "pools", "created", "updated", "deleted"}
+
+
+def test_report_labels_the_databases_and_users_by_kind() -> None:
+    made = [database("create", "appdb"), service_user("create", "app"), service_user("update", "rep", before=False, after=True)]
+    assert _run_report.report([change("create", "pool")], [], made) == {
+        "missing": ["proj/svc database appdb", "proj/svc user app", "proj/svc/pool"],
+        "undeclared": [],
+        "differing": ["proj/svc user rep"],
+    }
+
+
+def test_role_result_holds_the_database_and_user_changes() -> None:
+    made_databases, made_users = [database("create", "appdb")], [service_user("create", "app")]
+    counts = {"services": 1, "pools": 0, "created": 0, "updated": 0, "deleted": 0}
+    shaped = _run_report.role_result([], [], counts, None, None, made_databases, made_users)
+    assert shaped["database_changes"] == made_databases and shaped["user_changes"] == made_users

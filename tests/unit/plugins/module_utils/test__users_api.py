@@ -49,6 +49,18 @@ def test_create_answers_false_for_a_user_that_exists(api, client) -> None:
     assert create_user(client, "proj", "pg", "new", True) is False
 
 
+def test_create_retried_after_a_lost_reply_is_true_and_the_user_exists(api) -> None:
+    # The first attempt created the user and its reply was lost (500); the retry's 409 is that attempt's doing.
+    api.commit_then_fail = True
+    retrying = AivenClient(TOKEN, api_url=api.url, max_retries=1, timeout=5, sleep=lambda seconds: None)
+    try:
+        assert create_user(retrying, "proj", "pg", "new", None) is True
+    finally:
+        retrying.close()
+    assert api.writes() == ["POST /v1/project/proj/service/pg/user"] * 2
+    assert "new" in api.users("proj", "pg")
+
+
 def test_reset_and_access_control_send_one_operation_each(api, client) -> None:
     reset_password(client, "proj", "pg", "app", None)
     assert api.requests[-1].json() == {"operation": "reset-credentials"}
