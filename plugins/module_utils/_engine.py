@@ -170,6 +170,7 @@ class _Service:
         self.after: dict[str, dict[str, Any] | None] = {}   # pool -> after its last write (None: deleted)
         self.pools: list[dict[str, Any]] = []     # the pools after the run (predicted in check mode)
         self.aside = False                        # set aside (option unavailable): no write, no further check
+        self.refused = False                      # a problem that says all there is to say about it was reported
         self.prerequisites = (_prerequisites.ServicePrerequisites(declaration.project, declaration.service_name, declaration.databases,
                                                                   declaration.users)
                               if declaration.databases or declaration.users else None)
@@ -383,8 +384,7 @@ class PoolEngine:
         problems += self._plan_all(services)
         problems += limit_problems(purge_limit, ((service.label, service.changes, service.purgeable) for service in services))
         if problems:
-            # Once each: a powered-off service is found by the plan of its databases and users and by its pools' checks.
-            raise declaration_error(list(dict.fromkeys(problems)))
+            raise declaration_error(problems)
         changing = [service for service in services if service.changes or service.prerequisite_changes]
         if check_mode or not changing:
             for service in services:
@@ -509,7 +509,7 @@ class PoolEngine:
         """Plan every service that was read; every problem of the plans against the service documents."""
         problems: list[str] = []
         for service in services:
-            if service.document is None or service.aside:
+            if service.document is None or service.aside or service.refused:
                 continue
             declaration = service.declaration
             # Purge deletes what this first plan shows (check mode shows the same), nothing found later.
@@ -548,18 +548,19 @@ class PoolEngine:
         problems: list[str] = []
         for service in declaring:
             prerequisites, document = cast(_prerequisites.ServicePrerequisites, service.prerequisites), cast(dict, service.document)
-            powered_off = _service_checks.powered_off_problem(service.label, document)
-            if powered_off and prerequisites.needs_database_list(document):
-                # Its /db list answers 503: what the databases need cannot be known until it is powered on.
-                if not self._sets_aside(service, POWERED_OFF, powered_off):
-                    problems.append(powered_off)
-                continue
-            try:
-                problems += prerequisites.plan(document, lists.get(id(service)))
-            except _service_document.ReplyError as err:
-                raise SyncError(f"{service.label}: unexpected reply from the API: {err}") from None
-            if prerequisites.changes and powered_off and not self._sets_aside(service, POWERED_OFF, powered_off):
-                problems.append(powered_off)
+            powered_off = document.get("state") == "POWEROFF"
+            # Its /db list answers 503: what the databases need cannot be known until it is powered on.
+            if not (powered_off and prerequisites.needs_database_list(document)):
+                try:
+                    problems += prerequisites.plan(document, lists.get(id(service)))
+                except _service_document.ReplyError as err:
+                    raise SyncError(f"{service.label}: unexpected reply from the API: {err}") from None
+                if not (powered_off and prerequisites.changes):
+                    continue
+            message = _prerequisites.powered_off_problem(service.label)
+            if not self._sets_aside(service, POWERED_OFF, message):
+                problems.append(message)
+                service.refused = True  # said once: its pools are not checked against a service that is off
         return problems
 
     def _database_list(self, service: _Service) -> list[Any]:

@@ -40,6 +40,11 @@ class PrerequisitesApi(Protocol):
     def set_replication(self, project: str, service: str, username: str, value: bool) -> None: ...
 
 
+def powered_off_problem(label: str) -> str:
+    """Why a powered-off service's databases and users cannot be made (nor its pools, which need them)."""
+    return f"{label}: the service is powered off (state POWEROFF); power it on before creating its databases and users and changing its pools"
+
+
 def kind_of(change: Change) -> str:
     return "database" if isinstance(change, DatabaseChange) else "user"
 

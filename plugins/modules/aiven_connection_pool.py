@@ -792,6 +792,8 @@ POOL_ITEM_OPTIONS = dict(SETTING_OPTIONS, pool_name={"type": "str", "required": 
 # The databases and users of a service of services (the rules of aiven_pg_database and aiven_pg_user, no state).
 DATABASE_ITEM_OPTIONS = {"database_name": {"type": "str", "required": True}, "lc_collate": {"type": "str"}, "lc_ctype": {"type": "str"}}
 USER_ITEM_OPTIONS = {"username": {"type": "str", "required": True}, "pg_allow_replication": {"type": "bool"}}
+# The options of flat lists by name, whose entries invocation counts rather than echoes with role_result.
+DEFINITION_LISTS = ("definitions", "database_definitions", "user_definitions")
 # The lists of an item of services.
 SERVICE_LISTS = ("pools", "databases", "users")
 # The options that declare one service: with services, they go inside each item.
@@ -1049,6 +1051,13 @@ def declared_pools(result: EngineResult, include_secrets: bool) -> list[dict[str
     return pools
 
 
+def entry_counts(lists: dict[str, Any] | None) -> dict[str, str] | None:
+    """``{list name: "N entries"}``: what invocation shows of a definitions option instead of its entries."""
+    if lists is None:
+        return None
+    return {name: f"{len(entries) if isinstance(entries, list) else 0} entries" for name, entries in lists.items()}
+
+
 def declares_prerequisites(declared: list[ServiceDeclaration]) -> bool:
     """Whether any database or user is declared beside the pools: then the summary counts their writes."""
     return any(declaration.databases or declaration.users for declaration in declared)
@@ -1119,8 +1128,7 @@ def main() -> None:
         if params["definitions"] is not None:
             # The definitions are the caller's (the role's variables); echoed back in invocation they would double
             # a result that grows with the estate. Their count stands in for them.
-            output["invocation"] = {"module_args": dict(params, definitions={name: f"{len(entries) if isinstance(entries, list) else 0} entries"
-                                                                             for name, entries in params["definitions"].items()})}
+            output["invocation"] = {"module_args": dict(params, **{option: entry_counts(params[option]) for option in DEFINITION_LISTS})}
     drift = drift_message(output["report"]) if params["fail_on_drift"] and module.check_mode else None
     if drift:
         module.fail_json(msg=drift, **output)

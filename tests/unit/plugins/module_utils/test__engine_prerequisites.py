@@ -174,6 +174,7 @@ def test_a_powered_off_service_with_a_database_to_create_is_a_problem_named_once
     message = raised.value.message
     assert message.startswith("1 problem(s) in the declaration, nothing was changed: proj/svc: the service is powered off")
     assert message.count("powered off") == 1
+    assert message.endswith("power it on before creating its databases and users and changing its pools")
 
 
 def test_a_powered_off_service_is_set_aside_with_unavailable_skip() -> None:
