@@ -199,7 +199,7 @@ def test_a_create_answered_already_exists_on_its_first_try_is_another_writers_an
     api = Api(app=False)
     for done in prerequisites.writes:
         _prerequisites.write(api, done)
-    database, app_user, _ = prerequisites.writes
+    database, app_user = prerequisites.writes[:2]
     assert (database.applied, database.existed) == (False, True)
     assert (app_user.applied, app_user.existed) == (False, True)
     assert [_prerequisites.name_of(change) for change in prerequisites.applied()] == ["rep"]

@@ -45,7 +45,10 @@ def run(api: FakePrerequisitesApi, capsys: Any, **args: Any) -> dict[str, Any]:
 
 
 def declared(**args: Any) -> dict[str, Any]:
-    return dict({"definitions": DEFINITIONS, "database_definitions": DATABASES, "user_definitions": USERS}, **args)
+    """The three lists of the module's definitions form, some replaced by ``args``."""
+    options = {"definitions": DEFINITIONS, "database_definitions": DATABASES, "user_definitions": USERS}
+    options.update(args)
+    return options
 
 
 @pytest.mark.parametrize("form", [{"service_name": "pg1", "pool_name": "app", "database_name": "appdb"},
@@ -164,14 +167,12 @@ def test_a_declaration_problem_names_the_list_and_index(api, capsys) -> None:
     assert api.calls() == []
 
 
-
 def test_purge_all_leaves_the_pools_of_a_service_declared_only_by_its_databases(api, capsys) -> None:
     api.add_listed_service("proj", "pg2", plan="startup-4", databases=["defaultdb", "appdb"])
     api.add_pool("proj", "pg2", "kept")
     databases = {"connection_pools_databases": [{"service_name": "pg2", "database_name": "appdb"}]}
-    result = run(api, capsys, **declared(database_definitions=databases, user_definitions=None, definitions={
-        "connection_pools_definitions": [{"service_name": "pg1", "pool_name": "app", "database_name": "defaultdb"}]}),
-                 purge_services="all")
+    pools = {"connection_pools_definitions": [{"service_name": "pg1", "pool_name": "app", "database_name": "defaultdb"}]}
+    result = run(api, capsys, **declared(database_definitions=databases, user_definitions=None, definitions=pools), purge_services="all")
     assert result.get("failed") is not True, result.get("msg")
     assert "kept" in api.stored_pools("proj", "pg2")
     assert not any(call.startswith("DELETE") for call in api.calls())
