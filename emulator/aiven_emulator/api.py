@@ -9,7 +9,7 @@ from typing import AsyncIterator
 
 from aiohttp import web
 
-from . import read_lag, rules
+from . import database_rules, read_lag, rules
 from .api_databases_users import DatabaseUserApi
 from .backends import Backend
 from .delayed_sync import DelayedSyncs
@@ -89,11 +89,15 @@ class AivenApi:
         project = self._project(request)
         renderer = self._renderer(request)
         documents = [renderer.service(self._as_read(service), self.backend.endpoint(service)) for service in project.services.values()]
+        for service in project.services.values():
+            database_rules.count_list_read(service)
         return web.json_response({"services": documents})
 
     async def get_service(self, request: web.Request) -> web.Response:
         service = self._service(request)
         document = self._renderer(request).service(self._as_read(service), self.backend.endpoint(service))
+        # Its databases list lags as the /db list does, and catches up with the reads the same way.
+        database_rules.count_list_read(service)
         return web.json_response({"service": document})
 
     def as_read(self, service: Service) -> Service:

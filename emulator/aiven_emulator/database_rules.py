@@ -46,7 +46,8 @@ def visible_databases(service: Service) -> List[str]:
 
 
 def count_list_read(service: Service) -> None:
-    """One GET .../db happened: every lagging database is one read closer to showing as it is."""
+    """One read that lists the databases happened (GET .../db, GET service, the project's service list): every lagging
+    database is one read closer to showing as it is."""
     for name in list(service.database_lag):
         entry = service.database_lag[name]
         entry[1] -= 1

@@ -81,8 +81,8 @@ class Options:
     # 400 "Invalid value for limit parameter: maximum allowed value is 250" for limit > 250, the
     # 2026-06-25 incident (terraform-provider-aiven#2951); off: today's backend ignores limit=999.
     database_reject_large_limit: bool = False
-    # GET .../db requests after a database create (delete) that still do not list it (still list it),
-    # and GET service shows the same. Confirmed to happen, frequency unknown: once by default.
+    # Reads that list a service's databases (GET .../db, GET service, the service list) after a database create
+    # (delete) that still do not list it (still list it). Confirmed to happen, frequency unknown: once by default.
     database_lag_reads: int = 1
     # Database names the API refuses to create or delete, by prefix: 403 "Service database 'X'
     # cannot be deleted, reserved name pattern" (aiven-operator#190, the current rule is unknown).

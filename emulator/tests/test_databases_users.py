@@ -88,7 +88,6 @@ def test_limit_999_is_ignored_unless_the_2026_06_25_incident_is_replayed(emulato
 def test_a_new_database_shows_after_one_list_read_with_fixed_locales(api: Api):
     assert api.call("POST", BASE + "/db", {"database": "lagging", "lc_collate": "C", "lc_ctype": "C.UTF-8"}).json() == {"message": "created"}
     try:
-        assert "lagging" not in api.service("pg-dbu")["databases"]  # GET service shows the list's view, counts no read
         assert "lagging" not in _all_names(api)  # database_lag_reads: 1
         listed = {item["database_name"]: item for item in api.call("GET", BASE + "/db").json()["databases"]}
         assert (listed["lagging"]["lc_collate"], listed["lagging"]["lc_ctype"]) == ("C", "C.UTF-8")
@@ -99,6 +98,16 @@ def test_a_new_database_shows_after_one_list_read_with_fixed_locales(api: Api):
         api.call("DELETE", BASE + "/db/lagging")
     assert "lagging" in _all_names(api)  # a deleted database is still listed once
     assert "lagging" not in _all_names(api)
+
+
+def test_the_service_document_lags_as_the_list_and_its_reads_count_too(api: Api):
+    assert api.call("POST", BASE + "/db", {"database": "doc-lag"}).json() == {"message": "created"}
+    try:
+        assert "doc-lag" not in api.service("pg-dbu")["databases"]  # database_lag_reads: 1, this read counts
+        assert "doc-lag" in api.service("pg-dbu")["databases"]
+        assert "doc-lag" in _all_names(api)
+    finally:
+        api.call("DELETE", BASE + "/db/doc-lag")
 
 
 @pytest.mark.parametrize("body, field", [

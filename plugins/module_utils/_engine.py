@@ -20,7 +20,14 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, cast
 
-from ansible_collections.dbpools.aiven.plugins.module_utils import _declaration_rules, _pool_results, _pools_planning, _service_checks, _service_document
+from ansible_collections.dbpools.aiven.plugins.module_utils import (
+    _declaration_rules,
+    _pool_results,
+    _pools_planning,
+    _prerequisites,
+    _service_checks,
+    _service_document,
+)
 from ansible_collections.dbpools.aiven.plugins.module_utils._api import AivenApiError, PoolsApi
 from ansible_collections.dbpools.aiven.plugins.module_utils._availability import FAIL, NOT_FOUND, NOT_RUNNING, POWERED_OFF, SetAside, service_gone, sets_aside
 from ansible_collections.dbpools.aiven.plugins.module_utils._purge_limit import PurgeLimit, limit_problems
@@ -43,7 +50,8 @@ class SyncError(Exception):
     """A run that could not finish; says what was applied before it stopped."""
 
     def __init__(self, message: str, failure: dict | None = None, applied: list | None = None,
-                 failed_changes: list | None = None, not_attempted: list | None = None) -> None:
+                 failed_changes: list | None = None, not_attempted: list | None = None,
+                 prerequisites: Sequence[_prerequisites.Change] = ()) -> None:
         super().__init__(message)
         self.message = message
         self.failure = failure or {}
@@ -51,6 +59,8 @@ class SyncError(Exception):
         # Not "failed": Ansible's own result key of that name would overwrite it.
         self.failed_changes = failed_changes or []
         self.not_attempted = not_attempted or []
+        # The databases and users created or changed before the failure.
+        self.prerequisites = list(prerequisites)
 
     def details(self) -> dict[str, Any]:
         """Extra fail_json keys: only those that say something."""
@@ -59,6 +69,8 @@ class SyncError(Exception):
             details["failure"] = self.failure
         if self.applied or self.failed_changes:
             details.update(applied=self.applied, failed_changes=self.failed_changes, not_attempted=self.not_attempted)
+        if self.prerequisites:
+            details["database_changes"], details["user_changes"] = _prerequisites.change_entries(self.prerequisites)
         return details
 
 
@@ -82,6 +94,9 @@ class ServiceDeclaration:
     allow_empty_hint: str = "set allow_empty: true"
     # How messages about a pool name the entry it came from (pool_name -> label); a pool not in it is named project/service/pool.
     origins: Mapping[str, str] = field(default_factory=dict)
+    # The databases and users the pools need, created before them (entries of aiven_pg_database's and aiven_pg_user's rules).
+    databases: Sequence[Mapping[str, Any]] = ()
+    users: Sequence[Mapping[str, Any]] = ()
 
     @property
     def label(self) -> str:
@@ -154,6 +169,14 @@ class _Service:
         self.before: dict[str, dict[str, Any] | None] = {}  # pool -> settings before the run's first write to it
         self.after: dict[str, dict[str, Any] | None] = {}   # pool -> after its last write (None: deleted)
         self.pools: list[dict[str, Any]] = []     # the pools after the run (predicted in check mode)
+        self.aside = False                        # set aside (option unavailable): no write, no further check
+        self.prerequisites = (_prerequisites.ServicePrerequisites(declaration.project, declaration.service_name, declaration.databases,
+                                                                  declaration.users)
+                              if declaration.databases or declaration.users else None)
+
+    @property
+    def prerequisite_changes(self) -> list[_prerequisites.Change]:
+        return self.prerequisites.changes if self.prerequisites else []
 
     @property
     def label(self) -> str:
@@ -205,10 +228,11 @@ class EngineResult:
     undeclared_pools: list[dict[str, str]] = field(default_factory=list)   # per service, the pools of its first read it does not declare
     set_aside: list[SetAside] = field(default_factory=list)   # unavailable services left unchanged (option unavailable)
     applied: list[dict[str, Any]] = field(default_factory=list)  # the writes made, as SyncError.applied lists them
+    prerequisites: list[_prerequisites.Change] = field(default_factory=list)  # the databases and users created or changed
 
     @property
     def changed(self) -> bool:
-        return bool(self.changes)
+        return bool(self.changes or self.prerequisites)
 
 
 def _write(client: PoolsApi, outcome: Outcome) -> None:
@@ -322,6 +346,8 @@ class PoolEngine:
                 warnings.append(f"purge left pool(s) {listed(sorted(service.left))} of {service.label}: they appeared during this "
                                 "run, after the plan it showed; the next run deletes them if they are still undeclared")
             warnings.extend(_by_others_warning(service.label, entry) for entry in service.by_others)
+            if service.prerequisites:
+                warnings.extend(service.prerequisites.existed_warnings())
         warnings.extend(item.warning() for item in self._set_aside)
         return warnings
 
@@ -353,17 +379,24 @@ class PoolEngine:
         self._services = services = [_Service(declaration) for declaration in declarations]
         self._unavailable, self._set_aside = unavailable, []
         problems = self._read_all(services)
+        problems += self._plan_prerequisites(services)
         problems += self._plan_all(services)
         problems += limit_problems(purge_limit, ((service.label, service.changes, service.purgeable) for service in services))
         if problems:
             raise declaration_error(problems)
-        changing = [service for service in services if service.changes]
+        changing = [service for service in services if service.changes or service.prerequisite_changes]
         if check_mode or not changing:
             for service in services:
                 service.pools = _pools_planning.predict(service.current, service.changes)
             return self._result(services, predicted=True)
         changing = [service for service in changing if self._wait_until_writable(service, wait, wait_timeout)]
-        self._converge(changing)
+        try:
+            # Databases and users first: the pools' creates name them.
+            self._apply_prerequisites(changing)
+            self._converge([service for service in changing if service.changes])
+        except SyncError as err:
+            err.prerequisites = err.prerequisites or self._prerequisites_applied()
+            raise
         for service in services:
             if not service.applied:
                 service.pools = service.current
@@ -372,6 +405,7 @@ class PoolEngine:
     def _result(self, services: Sequence[_Service], predicted: bool) -> EngineResult:
         changes: list[dict[str, Any]] = []
         diff: list[dict[str, str]] = []
+        made: list[_prerequisites.Change] = []
         for service in services:
             declaration = service.declaration
             if predicted:
@@ -380,13 +414,16 @@ class PoolEngine:
             else:
                 done = [self._as_read_back(service, outcome.change) for outcome in service.applied]
                 touched = {name: (before, service.after[name]) for name, before in service.before.items()}
+            prerequisites = service.prerequisite_changes if predicted else (service.prerequisites.applied() if service.prerequisites else [])
+            made.extend(prerequisites)
+            diff.extend(_prerequisites.diff_entries(prerequisites))
             changes.extend(_pool_results.change_entry(declaration.project, declaration.service_name, change) for change in done)
             diff.extend(_pool_results.diff_entry(f"{service.label}/{name}", before, after) for name, (before, after) in touched.items())
         return EngineResult([ServiceResult(service.declaration, service.pools) for service in services], changes, diff,
                             [entry for service in services for entry in service.by_others],
                             [entry for service in services
                              for entry in undeclared_pools(service.declaration.project, service.declaration.service_name, service.undeclared)],
-                            list(self._set_aside), [] if predicted else self._summaries())
+                            list(self._set_aside), [] if predicted else self._summaries(), made)
 
     @staticmethod
     def _as_read_back(service: _Service, change: _pools_planning.Change) -> _pools_planning.Change:
@@ -412,11 +449,7 @@ class PoolEngine:
             except ReadError as err:
                 return err
 
-        if len(grouped) > 1 and self.concurrency > 1:
-            with ThreadPoolExecutor(max_workers=min(self.concurrency, len(grouped))) as executor:
-                fetched = dict(zip(grouped, executor.map(fetch, grouped)))
-        else:
-            fetched = {project: fetch(project) for project in grouped}
+        fetched = dict(zip(grouped, self._at_once(fetch, list(grouped))))
         problems: list[str] = []
         for project, members in grouped.items():
             problems += self._read_project(project, members, fetched[project])
@@ -475,7 +508,7 @@ class PoolEngine:
         """Plan every service that was read; every problem of the plans against the service documents."""
         problems: list[str] = []
         for service in services:
-            if service.document is None:
+            if service.document is None or service.aside:
                 continue
             declaration = service.declaration
             # Purge deletes what this first plan shows (check mode shows the same), nothing found later.
@@ -496,12 +529,51 @@ class PoolEngine:
             powered_off = _service_checks.powered_off_problem(service.label, service.document)
             if service.changes and powered_off and self._sets_aside(service, POWERED_OFF, powered_off):
                 continue
-            problems += _service_checks.document_problems(service.label, service.document, service.changes, declaration.origins)
+            # The databases and users this run creates count as there: the pools' creates come after them.
+            document = service.prerequisites.planned_document(service.document) if service.prerequisites else service.document
+            problems += _service_checks.document_problems(service.label, document, service.changes, declaration.origins)
             if declaration.purge and not declaration.allow_empty:
                 emptying = _service_checks.emptying_problem(service.label, service.current, service.changes, declaration.allow_empty_hint)
                 if emptying:
                     problems.append(emptying)
         return problems
+
+    def _plan_prerequisites(self, services: Sequence[_Service]) -> list[str]:
+        """Plan the declared databases and users of every service read; the /db lists it needs are read at once."""
+        declaring = [service for service in services if service.prerequisites and service.document is not None and not service.aside]
+        listing = [service for service in declaring if cast(_prerequisites.ServicePrerequisites, service.prerequisites).needs_database_list(
+            cast(dict, service.document)) and service.document and service.document.get("state") != "POWEROFF"]
+        lists = dict(zip(map(id, listing), self._at_once(self._database_list, listing)))
+        problems: list[str] = []
+        for service in declaring:
+            prerequisites, document = cast(_prerequisites.ServicePrerequisites, service.prerequisites), cast(dict, service.document)
+            powered_off = _service_checks.powered_off_problem(service.label, document)
+            if powered_off and prerequisites.needs_database_list(document):
+                # Its /db list answers 503: what the databases need cannot be known until it is powered on.
+                if not self._sets_aside(service, POWERED_OFF, powered_off):
+                    problems.append(powered_off)
+                continue
+            try:
+                problems += prerequisites.plan(document, lists.get(id(service)))
+            except _service_document.ReplyError as err:
+                raise SyncError(f"{service.label}: unexpected reply from the API: {err}") from None
+            if prerequisites.changes and powered_off and not self._sets_aside(service, POWERED_OFF, powered_off):
+                problems.append(powered_off)
+        return problems
+
+    def _database_list(self, service: _Service) -> list[Any]:
+        declaration = service.declaration
+        try:
+            return cast(_prerequisites.PrerequisitesApi, self.client).list_databases(declaration.project, declaration.service_name)
+        except AivenApiError as err:
+            raise SyncError(f"cannot read the databases of {service.label}: {err}", failure=err.failure()) from None
+
+    def _at_once(self, work: Callable[[Any], Any], items: Sequence[Any]) -> list[Any]:
+        """``work`` on every item, at most ``concurrency`` at a time; results in the order of ``items``."""
+        if len(items) > 1 and self.concurrency > 1:
+            with ThreadPoolExecutor(max_workers=min(self.concurrency, len(items))) as executor:
+                return list(executor.map(work, items))
+        return [work(item) for item in items]
 
     def _sets_aside(self, service: _Service, reason: str, message: str) -> bool:
         """Set ``service`` aside (no write to it) when the caller said so; False when its unavailability fails the run."""
@@ -510,6 +582,9 @@ class PoolEngine:
         declaration = service.declaration
         self._set_aside.append(SetAside(declaration.project, declaration.service_name, reason, message))
         service.changes = []
+        service.aside = True
+        if service.prerequisites:
+            service.prerequisites.changes = []
         return True
 
     def _replan(self, service: _Service) -> list[_pools_planning.Change]:
@@ -559,6 +634,52 @@ class PoolEngine:
 
     # --- writing ------------------------------------------------------------------------------
 
+    def _apply_prerequisites(self, services: Sequence[_Service]) -> None:
+        """Create (or change) the declared databases and users, then read the services back until they show them.
+
+        Every write is made (at most ``concurrency`` at a time) before a refusal fails the run, so that the failure says
+        all that was applied; no pool is written after one. The pools are planned again on the document read back.
+        """
+        writes = [done for service in services if service.prerequisites for done in service.prerequisites.start_writes()]
+        if not writes:
+            return
+        self._at_once(partial(_prerequisites.write, cast(_prerequisites.PrerequisitesApi, self.client)), writes)
+        refused = [done for done in writes if done.error is not None]
+        if refused:
+            error = cast(AivenApiError, refused[0].error)
+            message = f"cannot {_prerequisites.described(refused[0].change)}: {error}"
+            done_texts = self._applied_texts()
+            if done_texts:
+                message += f"; applied before the failure: {listed(done_texts)}"
+            message += "; no pool was written (the pools wait for the databases and users they use)"
+            raise SyncError(message, failure=error.failure(), failed_changes=[done.summary() for done in refused],
+                            prerequisites=self._prerequisites_applied())
+        made = [service for service in services if service.prerequisites and service.prerequisites.applied()]
+        for project, members in _by_project(made).items():
+            try:
+                self._read_back_prerequisites(project, members)
+            except ReadError as err:
+                raise SyncError(f"the writes to {', '.join(service.label for service in members)} were applied ({listed(self._applied_texts())}), "
+                                f"but reading the services back failed: {err.message}", failure=err.failure,
+                                prerequisites=self._prerequisites_applied()) from None
+
+    def _read_back_prerequisites(self, project: str, members: Sequence[_Service]) -> None:
+        """Read the services of ``project`` until they show their new databases and users (bounded), then plan their pools again."""
+        names = [service.declaration.service_name for service in members]
+        read: dict[str, dict[str, Any]] = {}
+
+        def unshown() -> list[_prerequisites.Write]:
+            return [done for service in members
+                    for done in cast(_prerequisites.ServicePrerequisites, service.prerequisites).unshown(read.get(service.declaration.service_name, {}))]
+
+        if not read_until_shown(lambda: read.update(self.reader.documents(project, names)), lambda: not unshown(), self._sleep):
+            raise ReadError(f"the service read back does not show {listed([_prerequisites.described(done.change) for done in unshown()])} "
+                            f"after {READ_LAG_TOTAL:g} s of reading again; no pool was written (run again once it does)")
+        for service in members:
+            service.document = read[service.declaration.service_name]
+            service.current = pools_of(service.label, service.document)
+            service.changes = self._replan(service)
+
     def _converge(self, services: Sequence[_Service]) -> None:
         """Write, read back, check, re-plan; until nothing is left to do, for at most MAX_ROUNDS rounds."""
         pending = [service for service in services if service.changes]
@@ -606,8 +727,12 @@ class PoolEngine:
     def _summaries(self) -> list[dict[str, Any]]:
         return [outcome.summary() for service in self._services for outcome in service.applied]
 
+    def _prerequisites_applied(self) -> list[_prerequisites.Change]:
+        return [change for service in self._services if service.prerequisites for change in service.prerequisites.applied()]
+
     def _applied_texts(self) -> list[str]:
-        return [outcome.described() for service in self._services for outcome in service.applied]
+        return ([_prerequisites.described(change) for change in self._prerequisites_applied()]
+                + [outcome.described() for service in self._services for outcome in service.applied])
 
     def _check_conflicts(self, mine: Sequence[Outcome], service: _Service, outcomes: Sequence[Outcome]) -> None:
         """A conflict the read does not explain was the API refusing the write: its answer stands."""

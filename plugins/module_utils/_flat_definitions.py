@@ -25,6 +25,7 @@ from ansible_collections.dbpools.aiven.plugins.module_utils._declaration_rules i
     service_problem,
     text_problem,
 )
+from ansible_collections.dbpools.aiven.plugins.module_utils._prerequisite_definitions import DATABASES, USERS, add_definitions
 from ansible_collections.dbpools.aiven.plugins.module_utils._text import printable, shown
 
 IDENTITY_KEYS = ("project", "service_name", "pool_name")
@@ -63,6 +64,9 @@ class FlatDeclaration:
     purge_services: Any = None
     allow_empty_services: Any = None
     names: Names = field(default_factory=Names)
+    # The databases and users the pools need, as lists by name like ``lists`` (see _prerequisite_definitions).
+    databases: Mapping[str, Any] | None = None
+    users: Mapping[str, Any] | None = None
 
 
 def _text(value: Any) -> bool:
@@ -172,7 +176,8 @@ def _purge_keys(items: Any, declared: list[tuple[str, str]], names: Names, proje
 
 
 def _service(project: str, service_name: str) -> dict[str, Any]:
-    return {"project": project, "service_name": service_name, "purge": False, "allow_empty": False, "pools": [], "origins": Origins()}
+    return {"project": project, "service_name": service_name, "purge": False, "allow_empty": False, "pools": [], "origins": Origins(),
+            "databases": [], "users": []}
 
 
 def grouped(declaration: FlatDeclaration) -> tuple[list[dict[str, Any]], list[str]]:
@@ -224,6 +229,9 @@ def grouped(declaration: FlatDeclaration) -> tuple[list[dict[str, Any]], list[st
             group["origins"].add(entry["pool_name"], source, index, identity)
     for key in _purge_keys(declaration.purge_services, list(groups), names, default_project, problems):
         groups.setdefault(key, _service(*key))["purge"] = True
+    # After the purge's "all": a service declared only by its databases or users keeps its pools.
+    problems += add_definitions(groups, declaration.databases, DATABASES, default_project, names.project, _service)
+    problems += add_definitions(groups, declaration.users, USERS, default_project, names.project, _service)
     for key in _service_keys(declaration.allow_empty_services, names.allow_empty_services, default_project, names.project, problems):
         # Only for services of the call: a service named only here has nothing a purge could empty.
         if key in groups:

@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ansible_collections.dbpools.aiven.plugins.module_utils import _databases_api, _users_api
 from ansible_collections.dbpools.aiven.plugins.module_utils._api import AivenClient
 from ansible_collections.dbpools.aiven.plugins.module_utils._connection_options import (
     NO_TOKEN,
@@ -132,7 +133,7 @@ def project_tokens(params: Mapping[str, Any], raw: Mapping[str, Any], environ: M
 class ProjectClients:
     """The API clients of a run by project: one per distinct token, each naming where its token came from.
 
-    The requests of ``PoolsApi`` go to the client of their project.
+    The requests of ``PoolsApi`` and ``_prerequisites.PrerequisitesApi`` go to the client of their project.
     """
 
     def __init__(self, tokens: ProjectTokens, projects: Iterable[str], make: Callable[[str, dict[str, str]], AivenClient]) -> None:
@@ -169,3 +170,15 @@ class ProjectClients:
 
     def delete_pool(self, project: str, service: str, pool_name: str) -> bool:
         return self.client(project).delete_pool(project, service, pool_name)
+
+    def list_databases(self, project: str, service: str) -> list[Any]:
+        return _databases_api.list_databases(self.client(project), project, service)
+
+    def create_database(self, project: str, service: str, body: dict[str, str]) -> bool:
+        return _databases_api.create_database(self.client(project), project, service, body)
+
+    def create_user(self, project: str, service: str, username: str, replication: bool | None) -> bool:
+        return _users_api.create_user(self.client(project), project, service, username, replication)
+
+    def set_replication(self, project: str, service: str, username: str, value: bool) -> None:
+        _users_api.set_replication(self.client(project), project, service, username, value)

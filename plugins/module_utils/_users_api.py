@@ -49,7 +49,11 @@ def get_user(client: AivenClient, project: str, service: str, username: str, inc
 
 
 def create_user(client: AivenClient, project: str, service: str, username: str, replication: bool | None) -> bool:
-    """Create a user (``access_control`` sent only when declared). True when created; False when answered 409 "already exists"."""
+    """Create a user (``access_control`` sent only when declared). True when this call created it; False when it existed before.
+
+    As for databases, a 409 "already exists" after an attempt whose reply was lost (``maybe_applied``) is that attempt's
+    doing: True. On a first try it was there already.
+    """
     body: dict[str, Any] = {"username": username}
     if replication is not None:
         body["access_control"] = {"pg_allow_replication": replication}
@@ -57,7 +61,7 @@ def create_user(client: AivenClient, project: str, service: str, username: str, 
         client.request("POST", _segments(project, service), body)
     except AivenApiError as err:
         if err.already_exists:
-            return False
+            return err.maybe_applied
         raise
     return True
 

@@ -39,8 +39,10 @@ def problems_of(definitions: Any, project: str | None = "prod", purge: Any = Non
     return problems
 
 
-def service(project: str, service_name: str, pools: list, purge: bool = False, allow_empty: bool = False) -> dict[str, Any]:
-    return {"project": project, "service_name": service_name, "purge": purge, "allow_empty": allow_empty, "pools": pools}
+def service(project: str, service_name: str, pools: list, purge: bool = False, allow_empty: bool = False,
+            databases: list | None = None, users: list | None = None) -> dict[str, Any]:
+    return {"project": project, "service_name": service_name, "purge": purge, "allow_empty": allow_empty, "pools": pools,
+            "databases": databases or [], "users": users or []}
 
 
 def test_groups_by_service_in_first_seen_order_and_keeps_pool_order() -> None:
@@ -235,5 +237,5 @@ def test_any_input_gives_services_or_problems(definitions: Any, project: Any, pu
     # Problems are printable text: the NUL of a name is shown escaped.
     assert all(isinstance(problem, str) and "\x00" not in problem for problem in problems)
     for item in services:
-        assert set(item) == {"project", "service_name", "purge", "allow_empty", "pools", "origins"}
+        assert set(item) == {"project", "service_name", "purge", "allow_empty", "pools", "origins", "databases", "users"}
         assert set(item["origins"]) == {pool["pool_name"] for pool in item["pools"]}

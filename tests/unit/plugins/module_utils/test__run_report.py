@@ -122,7 +122,8 @@ def test_role_result_holds_the_pools_by_name_and_the_report_only_when_given() ->
     counts = {"services": 2, "pools": 2, "created": 0, "updated": 0, "deleted": 0}
     shaped = _run_report.role_result(pools, [], counts, None)
     assert shaped == {"pools": pools, "changes": [], "summary": counts,
-                      "by_name": {"proj/svc/a": pools[0], "other/svc/a": pools[1]}, "set_aside": []}
+                      "by_name": {"proj/svc/a": pools[0], "other/svc/a": pools[1]}, "set_aside": [],
+                      "database_changes": [], "user_changes": []}
     aside = [{"project": "proj", "service_name": "off", "reason": "powered_off", "message": "proj/off is powered off"}]
     assert _run_report.role_result(pools, [], counts, None, aside)["set_aside"] == aside
     checked = _run_report.role_result(pools, [], counts, {"missing": [], "undeclared": [], "differing": []})
