@@ -1,8 +1,8 @@
 """Every molecule scenario of the role connection_pools passes against the emulator, on ansible-core 2.19 and 2.17, and prints no secret.
 
 Molecule is the role's one harness: cold, converged, report-only, purge and check-mode runs, a selection, a
-purge's limit, unavailable services set aside, a token per project and drift checks, with the API requests
-each makes counted from the emulator's request log in the scenarios' verify steps.
+purge's limit, unavailable services set aside, a token per project, drift checks and the databases and users declared
+beside the pools, with the API requests each makes counted from the emulator's request log in the scenarios' verify steps.
 """
 
 from __future__ import annotations
@@ -45,7 +45,8 @@ def molecule_env(collections_root: str, emulator: EmulatorProcess, token: str, c
 
 
 def test_scenarios_found() -> None:
-    assert {"default", "check_diff", "purge", "messages", "selection", "unavailable", "tokens", "drift"} <= set(scenarios())
+    assert {"default", "check_diff", "purge", "messages", "selection", "unavailable", "tokens", "drift",
+            "prerequisites"} <= set(scenarios())
 
 
 @pytest.mark.parametrize("core", sorted(CORES))

@@ -41,6 +41,7 @@ class Scenario:
     what: str = ""
     large: bool = False      # on the LARGE workload (many projects)
     once: bool = False       # measured in the first round only (slow, or judged against a bound rather than baseline)
+    prerequisites: bool = False  # role only: connection_pools_databases and connection_pools_users declared too
 
     @property
     def workload(self) -> str:
@@ -57,6 +58,9 @@ SCENARIOS = [
     Scenario("role_converged", "role", APPLIED, what="the role again, nothing to change"),
     Scenario("role_check", "role", APPLIED, check=True, read_only=True,
              what="the role with --check, every pool_size changed"),
+    # The databases and users each service's pools use, declared beside them (all exist: nothing to write).
+    Scenario("role_converged_prerequisites", "role", APPLIED, read_only=True, prerequisites=True,
+             what="the role again with the databases and users declared, nothing to change"),
     Scenario("role_cold_limited", "role", EMPTY, limited=True, once=True,
              what="the role on empty services under the emulator's rate limit (its own workload)"),
     Scenario("loop_cold", "loop", EMPTY, once=True, what="one module call per pool, empty services"),
@@ -205,11 +209,12 @@ class Bench:
             project = workload.PROJECT if size.projects == 1 else ""
             # The declaration where users keep it, in the inventory's group_vars (ansible-core 2.19 loads a 10,000-pool
             # `-e @file` three times slower than the same group_vars file: a cost of -e, not of the role).
-            for name, listed in (("inventory", pools), ("inventory-resized", workload.resized(pools))):
+            for name, listed, extra in (("inventory", pools, {}), ("inventory-resized", workload.resized(pools), {}),
+                                        ("inventory-prerequisites", pools, workload.prerequisites(pools))):
                 os.makedirs(self._path(os.path.join(f"{key}-{name}", "group_vars")), exist_ok=True)
                 self._write_json(os.path.join(f"{key}-{name}", "hosts.yml"), self._inventory)
                 self._write_json(os.path.join(f"{key}-{name}", "group_vars", "aiven_pools.json"),
-                                 {"connection_pools_project": project, "connection_pools_definitions": listed})
+                                 {"connection_pools_project": project, "connection_pools_definitions": listed, **extra})
             with open(self._path(f"{key}-pools.tsv"), "w", encoding="utf-8") as handle:
                 for pool in pools:
                     handle.write("\t".join(str(pool[column]) for column in (
@@ -241,7 +246,7 @@ class Bench:
         if scenario.needs == APPLIED and self.state != APPLIED:
             if self.state != EMPTY:
                 self.start(key)
-            code = self._execute(self._command("role", key, check=False), f"{scenario.name}-setup")
+            code = self._execute(self._command("role", key), f"{scenario.name}-setup")
             if code != 0:
                 raise ScenarioFailed(f"setup (the role on empty services) exited {code}")
             self.state = APPLIED
@@ -269,11 +274,12 @@ class Bench:
             "AIVEN_CONFIG_DIR": self._path("avn-config"),  # no user config of avn
         })
 
-    def _command(self, tool: str, key: str, check: bool) -> List[str]:
+    def _command(self, tool: str, key: str, check: bool = False, prerequisites: bool = False) -> List[str]:
         if tool == "avn":
             return ["bash", AVN_LOOP, workload.PROJECT, self._path(f"{key}-pools.tsv")]
         playbook = {"role": APPLY_PLAYBOOK, "loop": LOOP_PLAYBOOK}.get(tool, BASELINE_PLAYBOOK)
-        inventory = self._path("inventory.yml" if tool == "baseline" else f"{key}-inventory{'-resized' if check else ''}")
+        variant = "-resized" if check else "-prerequisites" if prerequisites else ""
+        inventory = self._path("inventory.yml" if tool == "baseline" else f"{key}-inventory{variant}")
         command = [os.path.join(BIN, "ansible-playbook"), "-i", inventory, playbook]
         if tool.startswith("baseline"):
             command += ["-e", "@" + self._path(f"{key}-baseline-vars.json")]
@@ -299,7 +305,7 @@ class Bench:
     def _timed(self, scenario: Scenario, measurement: Measurement, key: str) -> int:
         """Runs the scenario's tool; fills in seconds, requests and peak memory; returns its exit code."""
         assert self.emulator is not None
-        command = self._command(scenario.tool, key, scenario.check)
+        command = self._command(scenario.tool, key, scenario.check, scenario.prerequisites)
         if scenario.limited:
             # Setting options (none changed, unless the command line set some) refills every user's allowance:
             # the run starts from a full one. The reply is every option: the limit in force.

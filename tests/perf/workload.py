@@ -60,6 +60,19 @@ def definitions(pools: int, services: int, projects: int = 1) -> List[Dict[str, 
     } for index in range(pools)]
 
 
+def prerequisites(pools: List[Dict[str, Any]]) -> Dict[str, List[Dict[str, Any]]]:
+    """The role's connection_pools_databases and connection_pools_users for ``pools``: per service, each database and user
+    its pools use, once, in first-use order. The seed gives every service all of them, so declaring them writes nothing."""
+    databases: Dict[tuple, Dict[str, Any]] = {}
+    users: Dict[tuple, Dict[str, Any]] = {}
+    for pool in pools:
+        service = {key: pool[key] for key in ("project", "service_name") if key in pool}
+        databases.setdefault((pool.get("project"), pool["service_name"], pool["database_name"]),
+                             dict(service, database_name=pool["database_name"]))
+        users.setdefault((pool.get("project"), pool["service_name"], pool["username"]), dict(service, username=pool["username"]))
+    return {"connection_pools_databases": list(databases.values()), "connection_pools_users": list(users.values())}
+
+
 def resized(pools: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
     """The same pools with every pool_size changed: what role_check previews."""
     return [dict(pool, pool_size=pool["pool_size"] + 1) for pool in pools]
