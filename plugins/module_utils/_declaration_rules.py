@@ -10,7 +10,7 @@ function returns why a value breaks its rule, or None when it keeps it.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from ansible_collections.dbpools.aiven.plugins.module_utils._text import printable, shown, unusable_character
@@ -274,3 +274,24 @@ def list_problems(entries: Any, where: str | None, service: str, list_key: str, 
             problems.append(f"{service}/{printable(name)}: declared more than once; declare each {noun} once")
         seen.add(name)
     return problems
+
+
+def named_lists_entries(lists: Mapping[str, Any] | None, problems: list[str], show_items: bool = True) -> Iterator[tuple[str, int, Mapping[str, Any]]]:
+    """``(list name printable, index, entry)`` of each dictionary of flat lists by name (the definitions forms).
+
+    A list that is no list, or an item that is no dictionary, goes to ``problems`` instead, named by its place;
+    ``show_items``: whether such an item is shown too (not where it may be a secret).
+    """
+    for name, entries in (lists or {}).items():
+        source = printable(str(name))
+        if entries is None:
+            continue
+        if not isinstance(entries, (list, tuple)):
+            problems.append(f"{source} must be a list of dictionaries, got {type(entries).__name__}")
+            continue
+        for index, entry in enumerate(entries):
+            if isinstance(entry, Mapping):
+                yield source, index, entry
+            else:
+                problems.append(f"{source}[{index}] must be a dictionary, got {type(entry).__name__}" + (f": {shown(entry)}" if show_items else ""))
+

@@ -21,6 +21,7 @@ from ansible_collections.dbpools.aiven.plugins.module_utils._declaration_rules i
     PROJECT_MAX,
     SERVICE_MAX,
     entry_problems,
+    named_lists_entries,
     project_problem,
     service_problem,
     text_problem,
@@ -193,40 +194,30 @@ def grouped(declaration: FlatDeclaration) -> tuple[list[dict[str, Any]], list[st
         problems.append(project_problem(declaration.project, option=f"{names.project} (the default project)") or "")
     groups: dict[tuple[str, str], dict[str, Any]] = {}
     declared_by: dict[tuple[str, str, str], str] = {}
-    for name, entries in declaration.lists.items():
-        source = printable(str(name))
-        if entries is None:
+    for source, index, entry in named_lists_entries(declaration.lists, problems):
+        entry_problems = _identity_problems(entry)
+        problems.extend(f"{_describe(source, index, entry)}: {problem}" for problem in entry_problems)
+        if entry_problems:
             continue
-        if not isinstance(entries, (list, tuple)):
-            problems.append(f"{source} must be a list of dictionaries, got {type(entries).__name__}")
+        project = entry.get("project") or default_project
+        if not project:
+            problems.append(f"{_describe(source, index, entry)}: no project; set project on the entry or {names.project} (the default project)")
             continue
-        for index, entry in enumerate(entries):
-            if not isinstance(entry, Mapping):
-                problems.append(f"{source}[{index}] must be a dictionary, got {type(entry).__name__}: {shown(entry)}")
-                continue
-            entry_problems = _identity_problems(entry)
-            problems.extend(f"{_describe(source, index, entry)}: {problem}" for problem in entry_problems)
-            if entry_problems:
-                continue
-            project = entry.get("project") or default_project
-            if not project:
-                problems.append(f"{_describe(source, index, entry)}: no project; set project on the entry or {names.project} (the default project)")
-                continue
-            # Named with the project it resolved to: the messages name the pool in full.
-            identity = {"project": project, "service_name": entry["service_name"], "pool_name": entry["pool_name"]}
-            settings_problems = _settings_problems(entry, index, source)
-            problems.extend(f"{_describe(source, index, identity)}: {problem}" for problem in settings_problems)
-            if settings_problems:
-                continue
-            pool_key = (project, entry["service_name"], entry["pool_name"])
-            if pool_key in declared_by:
-                problems.append(f"{_describe(source, index, entry)}: pool {printable(pool_key[2])} of {project}/{printable(pool_key[1])}"
-                                f" is already declared by {declared_by[pool_key]}; declare each pool once")
-                continue
-            declared_by[pool_key] = f"{source}[{index}]"
-            group = groups.setdefault(pool_key[:2], _service(*pool_key[:2]))
-            group["pools"].append({key: entry[key] for key in ("pool_name",) + SETTING_KEYS if entry.get(key) is not None})
-            group["origins"].add(entry["pool_name"], source, index, identity)
+        # Named with the project it resolved to: the messages name the pool in full.
+        identity = {"project": project, "service_name": entry["service_name"], "pool_name": entry["pool_name"]}
+        settings_problems = _settings_problems(entry, index, source)
+        problems.extend(f"{_describe(source, index, identity)}: {problem}" for problem in settings_problems)
+        if settings_problems:
+            continue
+        pool_key = (project, entry["service_name"], entry["pool_name"])
+        if pool_key in declared_by:
+            problems.append(f"{_describe(source, index, entry)}: pool {printable(pool_key[2])} of {project}/{printable(pool_key[1])}"
+                            f" is already declared by {declared_by[pool_key]}; declare each pool once")
+            continue
+        declared_by[pool_key] = f"{source}[{index}]"
+        group = groups.setdefault(pool_key[:2], _service(*pool_key[:2]))
+        group["pools"].append({key: entry[key] for key in ("pool_name",) + SETTING_KEYS if entry.get(key) is not None})
+        group["origins"].add(entry["pool_name"], source, index, identity)
     for key in _purge_keys(declaration.purge_services, list(groups), names, default_project, problems):
         groups.setdefault(key, _service(*key))["purge"] = True
     # After the purge's "all": a service declared only by its databases or users keeps its pools.

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ansible_collections.dbpools.aiven.plugins.module_utils import _databases_planning, _users_planning
-from ansible_collections.dbpools.aiven.plugins.module_utils._declaration_rules import project_problem, service_problem
+from ansible_collections.dbpools.aiven.plugins.module_utils._declaration_rules import named_lists_entries, project_problem, service_problem
 from ansible_collections.dbpools.aiven.plugins.module_utils._text import printable, shown
 
 
@@ -68,37 +68,28 @@ def add_definitions(groups: dict[tuple[str, str], dict[str, Any]], lists: Mappin
     """Add each entry of ``lists`` (list name -> entries) to its service's group (made with ``new_group``); every problem."""
     problems: list[str] = []
     declared_by: dict[tuple[str, str, str], str] = {}
-    for name, entries in (lists or {}).items():
-        source = printable(str(name))
-        if entries is None:
+    # An item that is no dictionary is not shown: a user's may be a password put in the wrong place.
+    for source, index, entry in named_lists_entries(lists, problems, show_items=False):
+        label = _label(source, index, entry, kind)
+        identity = _identity_problems(entry, kind)
+        project = entry.get("project") or default_project
+        if not identity and not project:
+            identity.append(f"no project; set project on the entry or {project_option} (the default project)")
+        if identity:
+            problems.extend(f"{label}: {problem}" for problem in identity)
             continue
-        if not isinstance(entries, (list, tuple)):
-            problems.append(f"{source} must be a list of dictionaries, got {type(entries).__name__}")
+        settings = {key: entry[key] for key in (kind.name_key,) + kind.settings if entry.get(key) is not None}
+        # The rules name the item project/service/name; the entry's label names it as the caller wrote it
+        # (not given to the rules too: a name they refuse would be labelled by the list and index twice).
+        rules = kind.rules(settings, index, None, f"{project}/{printable(entry['service_name'])}")
+        if rules:
+            problems.extend(f"{source}[{index}]: {problem}" for problem in rules)
             continue
-        for index, entry in enumerate(entries):
-            if not isinstance(entry, Mapping):
-                problems.append(f"{source}[{index}] must be a dictionary, got {type(entry).__name__}")
-                continue
-            label = _label(source, index, entry, kind)
-            identity = _identity_problems(entry, kind)
-            project = entry.get("project") or default_project
-            if not identity and not project:
-                identity.append(f"no project; set project on the entry or {project_option} (the default project)")
-            if identity:
-                problems.extend(f"{label}: {problem}" for problem in identity)
-                continue
-            settings = {key: entry[key] for key in (kind.name_key,) + kind.settings if entry.get(key) is not None}
-            # The rules name the item project/service/name; the entry's label names it as the caller wrote it
-            # (not given to the rules too: a name they refuse would be labelled by the list and index twice).
-            rules = kind.rules(settings, index, None, f"{project}/{printable(entry['service_name'])}")
-            if rules:
-                problems.extend(f"{source}[{index}]: {problem}" for problem in rules)
-                continue
-            key = (project, entry["service_name"], entry[kind.name_key])
-            if key in declared_by:
-                problems.append(f"{label}: {kind.name_key} {printable(key[2])} of {project}/{printable(key[1])} is already declared by "
-                                f"{declared_by[key]}; declare each once")
-                continue
-            declared_by[key] = f"{source}[{index}]"
-            groups.setdefault(key[:2], new_group(*key[:2]))[kind.list_key].append(settings)
+        key = (project, entry["service_name"], entry[kind.name_key])
+        if key in declared_by:
+            problems.append(f"{label}: {kind.name_key} {printable(key[2])} of {project}/{printable(key[1])} is already declared by "
+                            f"{declared_by[key]}; declare each once")
+            continue
+        declared_by[key] = f"{source}[{index}]"
+        groups.setdefault(key[:2], new_group(*key[:2]))[kind.list_key].append(settings)
     return problems

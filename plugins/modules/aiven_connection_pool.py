@@ -673,8 +673,8 @@ summary:
   sample: {services: 1, pools: 2, created: 1, updated: 1, deleted: 0}
 database_changes:
   description:
-    - With O(definitions) or O(services), the databases of O(database_definitions) or O(services[].databases) created (in check mode, that would be created),
-      each with its locales after the create.
+    - With O(definitions) or O(services), the databases of O(database_definitions) or O(services[].databases) created
+      (in check mode, that would be created), each with its locales after the create.
   returned: with O(definitions) or O(services), on success and on a failure after a database was created
   type: list
   elements: dict
@@ -683,8 +683,9 @@ database_changes:
        after: {lc_collate: en_US.UTF-8, lc_ctype: en_US.UTF-8}}
 user_changes:
   description:
-    - With O(definitions) or O(services), the users of O(user_definitions) or O(services[].users) created or whose C(pg_allow_replication) was set (in check
-      mode, that would be), each with its type and flag before and after. Never a password.
+    - With O(definitions) or O(services), the users of O(user_definitions) or O(services[].users) created or whose
+      C(pg_allow_replication) was set (in check mode, that would be), each with its type and flag before and after.
+      Never a password.
   returned: with O(definitions) or O(services), on success and on a failure after a user was created or changed
   type: list
   elements: dict
