@@ -294,4 +294,3 @@ def named_lists_entries(lists: Mapping[str, Any] | None, problems: list[str], sh
                 yield source, index, entry
             else:
                 problems.append(f"{source}[{index}] must be a dictionary, got {type(entry).__name__}" + (f": {shown(entry)}" if show_items else ""))
-
