@@ -21,6 +21,7 @@ from functools import partial
 from typing import Any, cast
 
 from ansible_collections.dbpools.aiven.plugins.module_utils import (
+    _capacity,
     _declaration_rules,
     _pool_results,
     _pools_planning,
@@ -230,6 +231,7 @@ class EngineResult:
     set_aside: list[SetAside] = field(default_factory=list)   # unavailable services left unchanged (option unavailable)
     applied: list[dict[str, Any]] = field(default_factory=list)  # the writes made, as SyncError.applied lists them
     prerequisites: list[_prerequisites.Change] = field(default_factory=list)  # the databases and users created or changed
+    capacity: list[tuple[ServiceDeclaration, _capacity.Capacity]] = field(default_factory=list)  # per service, the planned after-state
 
     @property
     def changed(self) -> bool:
@@ -333,6 +335,8 @@ class PoolEngine:
         self._services: list[_Service] = []
         self._unavailable = FAIL
         self._set_aside: list[SetAside] = []
+        self._capacity: list[tuple[ServiceDeclaration, _capacity.Capacity]] = []
+        self._capacity_warnings: list[str] = []
 
     @property
     def warnings(self) -> list[str]:
@@ -350,6 +354,7 @@ class PoolEngine:
             if service.prerequisites:
                 warnings.extend(service.prerequisites.existed_warnings())
         warnings.extend(item.warning() for item in self._set_aside)
+        warnings.extend(self._capacity_warnings)
         return warnings
 
     @property
@@ -366,7 +371,7 @@ class PoolEngine:
 
     def run(self, declarations: Sequence[ServiceDeclaration], check_mode: bool = False, wait: bool = True,
             wait_timeout: float = 600, unavailable: str = FAIL, selection: Selection | None = None,
-            purge_limit: PurgeLimit | None = None) -> EngineResult:
+            purge_limit: PurgeLimit | None = None, capacity: _capacity.CapacityCheck | None = None) -> EngineResult:
         """Validate, read, plan, check against the services, then apply (or predict, in check mode).
 
         The whole declaration is checked by its rules; only the services ``selection`` keeps are read and written.
@@ -383,6 +388,7 @@ class PoolEngine:
         problems += self._plan_prerequisites(services)
         problems += self._plan_all(services)
         problems += limit_problems(purge_limit, ((service.label, service.changes, service.purgeable) for service in services))
+        problems += self._measure(services, capacity or _capacity.CapacityCheck())
         if problems:
             raise declaration_error(problems)
         changing = [service for service in services if service.changes or service.prerequisite_changes]
@@ -424,7 +430,7 @@ class PoolEngine:
                             [entry for service in services for entry in service.by_others],
                             [entry for service in services
                              for entry in undeclared_pools(service.declaration.project, service.declaration.service_name, service.undeclared)],
-                            list(self._set_aside), [] if predicted else self._summaries(), made)
+                            list(self._set_aside), [] if predicted else self._summaries(), made, list(self._capacity))
 
     @staticmethod
     def _as_read_back(service: _Service, change: _pools_planning.Change) -> _pools_planning.Change:
@@ -537,6 +543,25 @@ class PoolEngine:
                 emptying = _service_checks.emptying_problem(service.label, service.current, service.changes, declaration.allow_empty_hint)
                 if emptying:
                     problems.append(emptying)
+        return problems
+
+    def _measure(self, services: Sequence[_Service], check: _capacity.CapacityCheck) -> list[str]:
+        """The capacity of every service read, on its planned after-state; with mode fail, a problem for each over budget."""
+        self._capacity, self._capacity_warnings = [], []
+        if check.mode == "off":
+            return []
+        problems = []
+        for service in services:
+            if service.document is None or service.aside or service.refused:
+                continue
+            document = service.prerequisites.planned_document(service.document) if service.prerequisites else service.document
+            figures = check.measure(service.label, document, _pools_planning.predict(service.current, service.changes))
+            self._capacity.append((service.declaration, figures))
+            if figures.over and check.mode == "fail":
+                problems.append(_capacity.over_message(figures))
+            elif figures.over:
+                self._capacity_warnings.append(_capacity.over_message(figures) + " (capacity: fail would stop the run before any write)")
+            self._capacity_warnings.extend(figures.advisories)
         return problems
 
     def _plan_prerequisites(self, services: Sequence[_Service]) -> list[str]:

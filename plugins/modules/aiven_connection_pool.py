@@ -350,6 +350,38 @@ options:
     type: str
     choices: [fail, skip, skip_then_fail]
     default: fail
+  capacity:
+    description:
+      - Whether the pools of each service, as they will be after the run (predicted in check mode), fit the server
+        connections the service can give; from the service documents already read, no extra request.
+      - A pool may open O(pool_size) server connections, an unpinned one that many per user connecting through it (see
+        O(capacity_unpinned_users)); automatic pools (C(user_config.pgbouncer.autodb_pool_size)) count for each
+        database without a pool. The budget is C(metadata.max_connections) (else C(user_config.pg.max_connections), else
+        the plan's default), minus 3 connections reserved for superusers and O(capacity_reserve).
+      - Not counted, because Aiven does not publish them, are its own connections to the service and how a pool is
+        split between several PgBouncer processes; the figures are the most the pools may open, not a forecast.
+      - V(warn) warns for each service over its budget, and with advisories (transaction pools while
+        C(max_prepared_statements) is 0, a O(pool_size) above 1000, transaction pools far above the CPU count).
+        V(fail) fails before any write when a service is over its budget. V(off) skips the check and its results.
+    type: str
+    choices: [warn, fail, off]
+    default: warn
+  capacity_reserve:
+    description:
+      - Connections of each service's C(max_connections) kept for direct connections (migrations, administration,
+        monitoring), which the pools may not count on.
+    type: int
+    default: 0
+  capacity_unpinned_users:
+    description:
+      - How many users may connect through each unpinned pool (PgBouncer opens a pool per connecting user); left out,
+        the service's users other than its admin user, at least one.
+    type: int
+  capacity_expected_clients:
+    description:
+      - Client connections expected per service, compared with PgBouncer's limit, C(min(max(500 x RAM in GB, 5000), 50000))
+        from C(node_memory_mb); more is over budget.
+    type: int
 notes:
   - Connecting through a new or just changed pool may work only minutes after the API shows it; a client should
     retry its first connection.
@@ -736,6 +768,27 @@ changed_by_others:
   elements: dict
   sample:
     - {project: demo-project, service_name: pg-demo, pool_name: legacy, what: deleted}
+capacity:
+  description:
+    - Unless O(capacity=off), per service read, the capacity figures of its pools after the run (predicted in check
+      mode); see O(capacity). V(null) where the document does not tell (C(usable) without a known C(max_connections)).
+  returned: success, unless O(capacity=off)
+  type: list
+  elements: dict
+  sample:
+    - {project: acme-prod, service_name: pg-orders, max_connections: 400, max_connections_from: metadata,
+       superuser_reserved: 3, reserve: 0, usable: 397, pinned: 300, unpinned: 120, fan_out: 2, automatic: 0, total: 420,
+       idle_floor: 0, client_limit: 8000, expected_clients: null, over: true, advisories: [],
+       not_counted: "Aiven's own connections to the service, how a pool is split between PgBouncer processes"}
+capacity_lines:
+  description:
+    - RV(capacity) for a person to read, one line per service; names read from the API have their control characters
+      escaped.
+  returned: success, unless O(capacity=off)
+  type: list
+  elements: str
+  sample:
+    - "acme-prod/pg-orders: pools may open 420 server connections of 397 usable (max_connections 400, 3 reserved)"
 set_aside:
   description:
     - The declared services left unchanged because they were unavailable (see O(unavailable)), each with C(project),
@@ -758,6 +811,8 @@ from ansible.module_utils.common.validation import check_type_dict
 from ansible_collections.dbpools.aiven.plugins.module_utils._ansible_module import AivenModule, check_identity, project_clients
 from ansible_collections.dbpools.aiven.plugins.module_utils._availability import CHOICES as UNAVAILABLE_CHOICES
 from ansible_collections.dbpools.aiven.plugins.module_utils._availability import FAIL, fails_after, failure_details, failure_message
+from ansible_collections.dbpools.aiven.plugins.module_utils._capacity import MODES as CAPACITY_MODES
+from ansible_collections.dbpools.aiven.plugins.module_utils._capacity import CapacityCheck
 from ansible_collections.dbpools.aiven.plugins.module_utils._connection_options import common_argument_spec
 from ansible_collections.dbpools.aiven.plugins.module_utils._databases_planning import declared_problems as databases_problems
 from ansible_collections.dbpools.aiven.plugins.module_utils._declaration_rules import (
@@ -803,8 +858,10 @@ SERVICE_LEVEL = ("service_name", "pool_name", "pools") + tuple(SETTING_OPTIONS)
 DEFINITIONS_NAMES = ("project", "purge_services", "allow_empty_services")
 # What variable_names may rename with any form.
 TOKEN_NAMES = ("api_token", "api_tokens")
+# The capacity check's assumptions: option -> the name CapacityCheck gives it.
+CAPACITY_OPTIONS = {"capacity_reserve": "reserve", "capacity_unpinned_users": "fan_out", "capacity_expected_clients": "expected_clients"}
 # Options of every form that variable_names may name too.
-NAMED_OPTIONS = DEFINITIONS_NAMES + ("select", "purge_max_deletions")
+NAMED_OPTIONS = DEFINITIONS_NAMES + ("select", "purge_max_deletions") + tuple(CAPACITY_OPTIONS)
 
 
 def argument_spec() -> dict:
@@ -850,6 +907,10 @@ def argument_spec() -> dict:
         wait={"type": "bool", "default": True},
         wait_timeout={"type": "int", "default": 600},
         unavailable={"type": "str", "choices": list(UNAVAILABLE_CHOICES), "default": FAIL},
+        capacity={"type": "str", "choices": list(CAPACITY_MODES), "default": "warn"},
+        capacity_reserve={"type": "int", "default": 0},
+        capacity_unpinned_users={"type": "int"},
+        capacity_expected_clients={"type": "int"},
         **SETTING_OPTIONS,
     )
     return spec
@@ -942,12 +1003,18 @@ def check_options(module: AnsibleModule) -> list[dict[str, Any]] | None:
     return groups
 
 
+def capacity_check_of(params: dict) -> CapacityCheck:
+    return CapacityCheck(params["capacity"], **{name: params[option] for option, name in CAPACITY_OPTIONS.items()})
+
+
 def check_selection_and_limit(module: AnsibleModule) -> None:
-    """select and purge_max_deletions, named as variable_names says; before any request."""
+    """select, purge_max_deletions and the capacity check's numbers, named as variable_names says; before any request."""
     names = Names.given(module.params["variable_names"])
     problems = parsed(module.params["select"], names.select)[1]
     limit_problem = value_problem(module.params["purge_max_deletions"], names.purge_max_deletions)
     problems += [limit_problem] if limit_problem else []
+    given = module.params["variable_names"] or {}
+    problems += capacity_check_of(module.params).problems({name: given.get(option) or option for option, name in CAPACITY_OPTIONS.items()})
     if problems:
         module.fail_json(msg=printable("; ".join(problems) + "; nothing was changed", MESSAGE_MAX), failure={"problems": problems})
 
@@ -1084,7 +1151,8 @@ def main() -> None:
     engine = PoolEngine(client, params["concurrency"], include_secrets=params["include_secrets"])
     try:
         result = engine.run(declared, check_mode=module.check_mode, wait=params["wait"], wait_timeout=params["wait_timeout"],
-                            unavailable=params["unavailable"], selection=selection_of(params), purge_limit=purge_limit_of(params))
+                            unavailable=params["unavailable"], selection=selection_of(params), purge_limit=purge_limit_of(params),
+                            capacity=capacity_check_of(params))
     except SyncError as err:
         warn_all(module, engine.warnings)
         # Names and texts read from the API are in it: shown printable (failure keeps them as sent).
@@ -1116,6 +1184,10 @@ def main() -> None:
                               "change_lines": change_lines(result.changes, len(result.services), module.check_mode, made)}
     if params["definitions"] is not None or params["services"] is not None:
         output.update(database_changes=database_changes, user_changes=user_changes)
+    if params["capacity"] != "off":
+        output["capacity"] = [dict(project=declaration.project, service_name=declaration.service_name, **figures.entry())
+                              for declaration, figures in result.capacity]
+        output["capacity_lines"] = [printable(figures.line(), MESSAGE_MAX) for _declaration, figures in result.capacity]
     if module.check_mode:
         output["report"] = report(result.changes, result.undeclared_pools, made)
     if params["pool_name"] is not None:
