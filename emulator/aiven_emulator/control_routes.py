@@ -12,6 +12,7 @@ from .controls import Controls
 from .errors import ApiError, bad_request
 from .model import SERVICE_STATES, Service, World
 from .options import Options
+from .plans import UnknownPlan, plan_size
 from .validation import json_object
 
 PREFIX = "/_emulator"
@@ -112,6 +113,10 @@ class ControlApi:
             raise bad_request(f"'state' must be one of {', '.join(SERVICE_STATES)}")
         if not isinstance(plan, str) or not plan:
             raise bad_request("'plan' must be a non-empty string")
+        try:
+            plan_size(plan)  # the documents carry the plan's size: a plan without one is refused here
+        except UnknownPlan as exc:
+            raise bad_request(str(exc)) from None
         async with service.lock:
             # A power cycle can lose pools on Aiven; emulate it when asked to.
             if state == "POWEROFF" and service.state != "POWEROFF" and self.options.poweroff_drops_pools:

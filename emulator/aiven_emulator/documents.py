@@ -9,8 +9,11 @@ from .backends import Endpoint
 from .database_rules import visible_databases
 from .model import Pool, Service, ServiceUser
 from .options import Options
+from .plans import plan_size
 
 REDACTED = "<redacted>"
+# The major version the service documents name (the PgBouncer backend runs PostgreSQL 15 too).
+PG_VERSION = "15"
 
 
 def _uri(user: Optional[ServiceUser], password: Optional[str], host: str, port: int, path: str) -> str:
@@ -102,13 +105,11 @@ class Renderer:
             "group_list": ["default"],
             "project_vpc_id": service.vpc_id,
             "termination_protection": False,
-            "node_count": 1 + standbys(service.plan),
+            **capacity_fields(service),
             "disk_space_mb": 81920,
             "service_integrations": [],
-            "user_config": {"pg_version": "15"},
             "tags": {},
             "features": {},
-            "metadata": {},
             "service_uri": _uri(admin, password, endpoint.host, endpoint.pg_port, _default_db(service)),
             "service_uri_params": uri_params,
             # aiven-docs howto/pgbouncer-stats.md, go-client-codegen ServiceGetOut.ConnectionInfo.
@@ -123,6 +124,22 @@ class Renderer:
             "connection_pools": [self.pool(service, pool, endpoint) for pool in service.pools.values()],
             "node_states": [{"name": f"{service.name}-1", "role": "master", "state": "running" if service.state != "POWEROFF" else "leaving"}],
         }
+
+
+def capacity_fields(service: Service) -> Dict[str, Any]:
+    """What bounds the service's connections, where production puts it (contract, "Capacity"): the node
+    size, the effective max_connections in ``metadata``, and the user_config the seed set (pg, pgbouncer)."""
+    size = plan_size(service.plan)
+    user_config: Dict[str, Any] = {"pg_version": PG_VERSION}
+    user_config.update({section: dict(settings) for section, settings in service.user_config.items()})
+    max_connections = service.user_config.get("pg", {}).get("max_connections", size.max_connections)
+    return {
+        "node_count": 1 + standbys(service.plan),
+        "node_cpu_count": service.node_cpu_count or size.cpu_count,
+        "node_memory_mb": service.node_memory_mb or size.memory_mb,
+        "user_config": user_config,
+        "metadata": {"max_connections": max_connections, "pg_version": PG_VERSION},
+    }
 
 
 def standbys(plan: str) -> int:

@@ -8,7 +8,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Dict, FrozenSet, List, Optional, Tuple
+from typing import Any, Dict, FrozenSet, List, Optional, Tuple
 
 POOL_MODES = ("session", "transaction", "statement")
 # What a seed token may do: "secrets" is service:secrets:read (include_secrets=true needs it);
@@ -74,6 +74,11 @@ class Service:
     create_time: str = field(default_factory=now_iso)
     update_time: str = field(default_factory=now_iso)
     vpc_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    # The seed's user_config sections ("pg", "pgbouncer"; user_config.py checked them) and node size
+    # overrides; None takes the plan's size (plans.py).
+    user_config: Dict[str, Dict[str, Any]] = field(default_factory=dict)
+    node_cpu_count: Optional[int] = None
+    node_memory_mb: Optional[int] = None
     # time.monotonic() when the service was created or last set RUNNING: the service-lag
     # option refuses pool writes for a while after it.
     running_since: float = field(default_factory=time.monotonic, repr=False, compare=False)

@@ -7,6 +7,8 @@ from typing import Any, Dict, List
 import yaml
 
 from .model import PERMISSIONS, SERVICE_STATES, Pool, Project, Service, ServiceUser, Token, World, generate_password
+from .plans import UnknownPlan, plan_size
+from .user_config import UserConfigError, node_override, seeded_user_config
 
 DEFAULT_SEED = {
     # As seed.yml: the second token has a project role, without the permission the project CA needs.
@@ -87,13 +89,26 @@ def _service(project: str, raw: Dict[str, Any], where: str) -> Service:
     state = raw.get("state", "RUNNING")
     if state not in SERVICE_STATES:
         raise SeedError(f"{where}: state must be one of {', '.join(SERVICE_STATES)}")
+    plan = raw.get("plan", "startup-4")
+    try:
+        plan_size(plan if isinstance(plan, str) else repr(plan))
+        user_config = seeded_user_config(raw.get("user_config"), where)
+        cpu_count = node_override(raw, "node_cpu_count", where)
+        memory_mb = node_override(raw, "node_memory_mb", where)
+    except UnknownPlan as exc:
+        raise SeedError(f"{where}: {exc}") from None
+    except UserConfigError as exc:
+        raise SeedError(str(exc)) from None
     service = Service(
         project=project,
         name=raw["name"],
         state=state,
-        plan=raw.get("plan", "startup-4"),
+        plan=plan,
         databases=list(raw.get("databases") or ["defaultdb"]),
         users=_users(raw.get("users") or ["avnadmin"], where),
+        user_config=user_config,
+        node_cpu_count=cpu_count,
+        node_memory_mb=memory_mb,
     )
     service.pools = _pools(raw.get("pools") or [], service, where)
     return service
