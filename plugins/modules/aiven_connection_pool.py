@@ -363,6 +363,8 @@ options:
       - V(warn) warns for each service over its budget, and with advisories (transaction pools while
         C(max_prepared_statements) is 0, a O(pool_size) above 1000, transaction pools far above the CPU count).
         V(fail) fails before any write when a service is over its budget. V(off) skips the check and its results.
+      - The guide U(https://github.com/dbpools/aiven/blob/main/docs/sizing-pools.md) says what counts and how to set
+        O(capacity_reserve) and O(capacity_unpinned_users).
     type: str
     choices: [warn, fail, off]
     default: warn
