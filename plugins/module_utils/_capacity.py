@@ -209,12 +209,12 @@ def capacity(label: str, document: Mapping[str, Any], pools: Sequence[Mapping[st
     return figures
 
 
-MODES = ("warn", "fail", "off")
+MODES = ("warn", "fail", "ignore")
 
 
 @dataclass
 class CapacityCheck:
-    """What the caller asked of the check: ``mode`` (warn, fail, off) and the assumptions it may set."""
+    """What the caller asked of the check: ``mode`` (warn, fail, ignore) and the assumptions it may set."""
 
     mode: str = "warn"
     reserve: int = 0                    # connections kept for direct use (migrations, admin, monitoring)

@@ -362,11 +362,12 @@ options:
         split between several PgBouncer processes; the figures are the most the pools may open, not a forecast.
       - V(warn) warns for each service over its budget, and with advisories (transaction pools while
         C(max_prepared_statements) is 0, a O(pool_size) above 1000, transaction pools far above the CPU count).
-        V(fail) fails before any write when a service is over its budget. V(off) skips the check and its results.
+        V(fail) fails before any write when a service is over its budget. V(ignore) skips the check and its results
+        (a word YAML keeps as it is, where an unquoted C(off) would become V(false)).
       - The guide U(https://github.com/dbpools/aiven/blob/main/docs/sizing-pools.md) says what counts and how to set
         O(capacity_reserve) and O(capacity_unpinned_users).
     type: str
-    choices: [warn, fail, off]
+    choices: [warn, fail, ignore]
     default: warn
   capacity_reserve:
     description:
@@ -772,9 +773,9 @@ changed_by_others:
     - {project: demo-project, service_name: pg-demo, pool_name: legacy, what: deleted}
 capacity:
   description:
-    - Unless O(capacity=off), per service read, the capacity figures of its pools after the run (predicted in check
+    - Unless O(capacity=ignore), per service read, the capacity figures of its pools after the run (predicted in check
       mode); see O(capacity). V(null) where the document does not tell (C(usable) without a known C(max_connections)).
-  returned: success, unless O(capacity=off)
+  returned: success, unless O(capacity=ignore)
   type: list
   elements: dict
   sample:
@@ -786,7 +787,7 @@ capacity_lines:
   description:
     - RV(capacity) for a person to read, one line per service; names read from the API have their control characters
       escaped.
-  returned: success, unless O(capacity=off)
+  returned: success, unless O(capacity=ignore)
   type: list
   elements: str
   sample:
@@ -1186,7 +1187,7 @@ def main() -> None:
                               "change_lines": change_lines(result.changes, len(result.services), module.check_mode, made)}
     if params["definitions"] is not None or params["services"] is not None:
         output.update(database_changes=database_changes, user_changes=user_changes)
-    if params["capacity"] != "off":
+    if params["capacity"] != "ignore":
         output["capacity"] = [dict(project=declaration.project, service_name=declaration.service_name, **figures.entry())
                               for declaration, figures in result.capacity]
         output["capacity_lines"] = [printable(figures.line(), MESSAGE_MAX) for _declaration, figures in result.capacity]

@@ -1,5 +1,5 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""aiven_connection_pool in-process against the fake API: the capacity check (warn, fail, off), on the pools as they
+"""aiven_connection_pool in-process against the fake API: the capacity check (warn, fail, ignore), on the pools as they
 will be after the run, from the one read it already makes; its options checked before any request."""
 
 from __future__ import annotations
@@ -75,8 +75,8 @@ def test_the_reserve_and_the_unpinned_users_change_the_figures(service, capsys) 
     assert (figures["usable"], figures["unpinned"], figures["over"]) == (87, 120, True)
 
 
-def test_off_makes_no_figures_and_no_warning(service, capsys) -> None:
-    result = run(service, capsys, pools=OVER, capacity="off")
+def test_ignore_makes_no_figures_and_no_warning(service, capsys) -> None:
+    result = run(service, capsys, pools=OVER, capacity="ignore")
     assert "capacity" not in result and "capacity_lines" not in result
     assert not any("budget" in warning for warning in warnings_of(result))
 
