@@ -277,6 +277,15 @@ options:
       purge_max_deletions:
         description: Name of O(purge_max_deletions) in messages.
         type: str
+      capacity_reserve:
+        description: Name of O(capacity_reserve) in messages.
+        type: str
+      capacity_unpinned_users:
+        description: Name of O(capacity_unpinned_users) in messages.
+        type: str
+      capacity_expected_clients:
+        description: Name of O(capacity_expected_clients) in messages.
+        type: str
   select:
     description:
       - Act on part of the declaration, in any form; a list of entries, each V(project) (every declared service of the
