@@ -133,28 +133,25 @@ def _time_ratio(results: Dict[str, Measurement], numerator: str, denominator: st
     return _target(name, wanted, round(top / bottom, 4), top / bottom <= limit, f"{top:.2f} s / {bottom:.2f} s")
 
 
+def _reads_only(results: Dict[str, Measurement], scenario: str, per_project: bool) -> Dict[str, Any]:
+    """A converged scenario's requests: one read in all, or one per project (when the scenario's workload has several)."""
+    name, wanted = f"{scenario} requests", "== projects" if per_project else "== 1"
+    if why := _unusable(results, scenario):
+        return _target(name, wanted, figures=why)
+    m = results[scenario]
+    expected = m.workload.projects if per_project else 1
+    return _target(name, f"== {expected} (projects)" if per_project else wanted, m.requests["total"], m.requests["total"] == expected,
+                   f"{m.requests.get('GET', 0)} GET, {writes(m)} writes")
+
+
 def _converged(results: Dict[str, Measurement]) -> List[Dict[str, Any]]:
-    name, wanted = "role_converged requests", "== 1"
-    if why := _unusable(results, "role_converged"):
-        found = _target(name, wanted, figures=why)
-    else:
-        m = results["role_converged"]
-        found = _target(name, wanted, m.requests["total"], m.requests["total"] == 1,
-                        f"{m.requests.get('GET', 0)} GET, {writes(m)} writes")
-    return [found, _time_ratio(results, "role_converged", BASELINE, CONVERGED_VS_BASELINE)]
+    return [_reads_only(results, "role_converged", per_project=False), _time_ratio(results, "role_converged", BASELINE, CONVERGED_VS_BASELINE)]
 
 
 def _converged_prerequisites(results: Dict[str, Measurement]) -> List[Dict[str, Any]]:
     """Converged with the databases and users declared too (issue #23): still one read per project, no write."""
-    name, wanted = "role_converged_prerequisites requests", "== projects"
-    if why := _unusable(results, "role_converged_prerequisites"):
-        found = _target(name, wanted, figures=why)
-    else:
-        m = results["role_converged_prerequisites"]
-        projects = m.workload.projects
-        found = _target(name, f"== {projects} (projects)", m.requests["total"], m.requests["total"] == projects,
-                        f"{m.requests.get('GET', 0)} GET, {writes(m)} writes")
-    return [found, _time_ratio(results, "role_converged_prerequisites", BASELINE, CONVERGED_VS_BASELINE)]
+    return [_reads_only(results, "role_converged_prerequisites", per_project=True),
+            _time_ratio(results, "role_converged_prerequisites", BASELINE, CONVERGED_VS_BASELINE)]
 
 
 def _check(results: Dict[str, Measurement]) -> List[Dict[str, Any]]:
