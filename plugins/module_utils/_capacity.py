@@ -36,8 +36,9 @@ MAX_CONNECTIONS_BY_PLAN = {"hobbyist": 25, "free": 20, "developer": 15}
 CLIENTS_PER_GB, CLIENTS_MIN, CLIENTS_MAX = 500, 5000, 50000
 # The aiven-operator's cap on poolSize: a size above it is almost surely a typo or a misunderstanding.
 POOL_SIZE_ADVISED_MAX = 1000
-# Transaction and statement pools rarely gain from more server connections than a few per CPU; advised above this many.
-TRANSACTION_CONNECTIONS_PER_CPU = 10
+# Transaction and statement pools rarely gain from more server connections than a few per CPU; advised when they may open
+# far more: above this many per CPU (two pools of the default size on one CPU stay under it).
+TRANSACTION_CONNECTIONS_PER_CPU = 25
 UNKNOWN_NOTE = ("not counted: Aiven's own connections to the service, and how a pool is split between several PgBouncer "
                 "processes (not published)")
 

@@ -66,10 +66,11 @@ class Job:
         """The task of each result (or loop item) shown as changed.
 
         From the event's display line: no_log censors ``res`` down to its "censored"
-        message, ``changed`` included, but the line still says "changed:".
+        message, ``changed`` included, but the line still says "changed:" (after the
+        task's warnings, which come first).
         """
         return [event["event_data"].get("task", "") for event in self.of("runner_on_ok", "runner_item_on_ok")
-                if event.get("stdout", "").lstrip().startswith("changed:")]
+                if any(line.startswith("changed:") for line in event.get("stdout", "").splitlines())]
 
     def results_of(self, task: str) -> List[Dict[str, Any]]:
         """The results (``res``) of ``task``, ok or failed, in order."""

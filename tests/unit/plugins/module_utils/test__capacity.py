@@ -119,19 +119,19 @@ def test_expected_clients_above_pgbouncer_s_limit_are_over_budget() -> None:
 
 
 def test_advisories_prepared_statements_large_pools_and_transaction_pools_per_cpu() -> None:
-    fields = {"user_config": {"pgbouncer": {"max_prepared_statements": 0}}, "node_cpu_count": 2}
-    figures = capacity(LABEL, document(**fields), [pool("tx", 15, mode="transaction"), pool("big", 1001), pool("st", 10, mode="statement")])
+    fields = {"user_config": {"pgbouncer": {"max_prepared_statements": 0}}, "node_cpu_count": 1}
+    figures = capacity(LABEL, document(**fields), [pool("tx", 20, mode="transaction"), pool("big", 1001), pool("st", 31, mode="statement")])
     assert figures.advisories == [
         "acme-prod/pg-orders: transaction or statement pools (tx, st) while max_prepared_statements is 0: clients that prepare "
         "statements fail through them",
         "acme-prod/pg-orders/big: pool_size 1001 is above 1000, the most the Aiven operator allows",
-        "acme-prod/pg-orders: transaction and statement pools may open 25 server connections on 2 CPUs; such pools rarely gain "
+        "acme-prod/pg-orders: transaction and statement pools may open 51 server connections on 1 CPU; such pools rarely gain "
         "from more than a few per CPU",
     ]
 
 
-def test_no_advisory_for_the_defaults() -> None:
-    assert capacity(LABEL, document(), [pool("tx", 10, mode="transaction")]).advisories == []
+def test_no_advisory_for_the_defaults_even_two_pools_on_one_cpu() -> None:
+    assert capacity(LABEL, document(node_cpu_count=1), [pool("tx", 10, mode="transaction"), pool("tx2", 10, mode="transaction")]).advisories == []
 
 
 @pytest.mark.parametrize("odd", [{"users": "x", "databases": 5, "user_config": [], "metadata": "y"},
