@@ -162,7 +162,7 @@ def _automatic(document: Mapping[str, Any], pools: Sequence[Mapping[str, Any]], 
     databases = document.get("databases")
     pooled = {pool.get("database_name") for pool in pools}
     unpooled = [name for name in databases if isinstance(name, str) and name not in pooled] if isinstance(databases, list) else []
-    per_database = size * max(users, 1)
+    per_database = size * users
     cap = _count(settings.get("autodb_max_db_connections")) or 0
     return len(unpooled) * (min(per_database, cap) if cap else per_database)
 
@@ -200,12 +200,13 @@ def capacity(label: str, document: Mapping[str, Any], pools: Sequence[Mapping[st
     figures = Capacity(label, max_connections, source, reserve, fan_out=fan_out, client_limit=client_limit_of(document),
                        expected_clients=expected_clients, advisories=_advisories(label, document, pools))
     for pool in pools:
-        times = 1 if pool.get("username") else fan_out
-        if pool.get("username"):
-            figures.pinned += _size(pool)
+        size, pinned = _size(pool), bool(pool.get("username"))
+        if pinned:
+            figures.pinned += size
         else:
-            figures.unpinned += _size(pool) * fan_out
-        figures.idle_floor += min(floor, _size(pool)) * times
+            figures.unpinned += size * fan_out
+        figures.idle_floor += min(floor, size) * (1 if pinned else fan_out)
+    # Automatic pools are for every user that connects, the admin user too.
     figures.automatic = _automatic(document, pools, users + 1)
     return figures
 

@@ -181,6 +181,12 @@ class _Service:
         return self.prerequisites.changes if self.prerequisites else []
 
     @property
+    def planned_document(self) -> Mapping[str, Any]:
+        """The document with the databases and users this run creates (see ServicePrerequisites.planned_document)."""
+        document = self.document or {}
+        return self.prerequisites.planned_document(document) if self.prerequisites else document
+
+    @property
     def label(self) -> str:
         return self.declaration.label
 
@@ -492,22 +498,29 @@ class PoolEngine:
         """
         for project, members in _by_project(services).items():
 
-            def read(project: str = project, members: Sequence[_Service] = members) -> None:
-                documents = self.reader.documents(project, [service.declaration.service_name for service in members])
-                for service in members:
-                    if service.declaration.service_name not in documents:
-                        raise ReadError(f"service {service.label} is no longer listed in project {project}")
-                    service.current = pools_of(service.label, documents[service.declaration.service_name])
-
             def shown(members: Sequence[_Service] = members) -> bool:
                 return not any(_unshown(service, outcomes) for service in members)
 
             try:
-                read_until_shown(read, shown, self._sleep)
+                read_until_shown(partial(self._read_services, project, members), shown, self._sleep)
             except ReadError as err:
-                labels = ", ".join(service.label for service in members)
-                raise SyncError(f"the writes to {labels} were applied ({listed(self._applied_texts())}), but reading the "
-                                f"service back failed: {err.message}", failure=err.failure, applied=self._summaries()) from None
+                raise self._read_back_failed(members, err) from None
+
+    def _read_services(self, project: str, members: Sequence[_Service]) -> None:
+        """Read ``members``, services of ``project``, again in one request: their documents and pools as the API has them now."""
+        documents = self.reader.documents(project, [service.declaration.service_name for service in members])
+        for service in members:
+            document = documents.get(service.declaration.service_name)
+            if document is None:
+                raise ReadError(f"service {service.label} is no longer listed in project {project}")
+            service.document = document
+            service.current = pools_of(service.label, document)
+
+    def _read_back_failed(self, members: Sequence[_Service], err: ReadError) -> SyncError:
+        """A read back that failed after writes: the failure says what was applied."""
+        labels = ", ".join(service.label for service in members)
+        return SyncError(f"the writes to {labels} were applied ({listed(self._applied_texts())}), but reading the service back failed: "
+                         f"{err.message}", failure=err.failure, applied=self._summaries(), prerequisites=self._prerequisites_applied())
 
     # --- planning and checking ------------------------------------------------------------
 
@@ -537,8 +550,7 @@ class PoolEngine:
             if service.changes and powered_off and self._sets_aside(service, POWERED_OFF, powered_off):
                 continue
             # The databases and users this run creates count as there: the pools' creates come after them.
-            document = service.prerequisites.planned_document(service.document) if service.prerequisites else service.document
-            problems += _service_checks.document_problems(service.label, document, service.changes, declaration.origins)
+            problems += _service_checks.document_problems(service.label, service.planned_document, service.changes, declaration.origins)
             if declaration.purge and not declaration.allow_empty:
                 emptying = _service_checks.emptying_problem(service.label, service.current, service.changes, declaration.allow_empty_hint)
                 if emptying:
@@ -554,8 +566,7 @@ class PoolEngine:
         for service in services:
             if service.document is None or service.aside or service.refused:
                 continue
-            document = service.prerequisites.planned_document(service.document) if service.prerequisites else service.document
-            figures = check.measure(service.label, document, _pools_planning.predict(service.current, service.changes))
+            figures = check.measure(service.label, service.planned_document, _pools_planning.predict(service.current, service.changes))
             self._capacity.append((service.declaration, figures))
             if figures.over and check.mode == "fail":
                 problems.append(_capacity.over_message(figures))
@@ -567,15 +578,16 @@ class PoolEngine:
     def _plan_prerequisites(self, services: Sequence[_Service]) -> list[str]:
         """Plan the declared databases and users of every service read; the /db lists it needs are read at once."""
         declaring = [service for service in services if service.prerequisites and service.document is not None and not service.aside]
-        listing = [service for service in declaring if cast(_prerequisites.ServicePrerequisites, service.prerequisites).needs_database_list(
-            cast(dict, service.document)) and service.document and service.document.get("state") != "POWEROFF"]
+        # A powered-off service's /db list answers 503: what its databases need cannot be known until it is powered on.
+        needing = {id(service) for service in declaring
+                   if cast(_prerequisites.ServicePrerequisites, service.prerequisites).needs_database_list(cast(dict, service.document))}
+        listing = [service for service in declaring if id(service) in needing and cast(dict, service.document).get("state") != "POWEROFF"]
         lists = dict(zip(map(id, listing), self._at_once(self._database_list, listing)))
         problems: list[str] = []
         for service in declaring:
             prerequisites, document = cast(_prerequisites.ServicePrerequisites, service.prerequisites), cast(dict, service.document)
             powered_off = document.get("state") == "POWEROFF"
-            # Its /db list answers 503: what the databases need cannot be known until it is powered on.
-            if not (powered_off and prerequisites.needs_database_list(document)):
+            if not (powered_off and id(service) in needing):
                 try:
                     problems += prerequisites.plan(document, lists.get(id(service)))
                 except _service_document.ReplyError as err:
@@ -686,25 +698,19 @@ class PoolEngine:
             try:
                 self._read_back_prerequisites(project, members)
             except ReadError as err:
-                raise SyncError(f"the writes to {', '.join(service.label for service in members)} were applied ({listed(self._applied_texts())}), "
-                                f"but reading the services back failed: {err.message}", failure=err.failure,
-                                prerequisites=self._prerequisites_applied()) from None
+                raise self._read_back_failed(members, err) from None
 
     def _read_back_prerequisites(self, project: str, members: Sequence[_Service]) -> None:
         """Read the services of ``project`` until they show their new databases and users (bounded), then plan their pools again."""
-        names = [service.declaration.service_name for service in members]
-        read: dict[str, dict[str, Any]] = {}
 
         def unshown() -> list[_prerequisites.Write]:
             return [done for service in members
-                    for done in cast(_prerequisites.ServicePrerequisites, service.prerequisites).unshown(read.get(service.declaration.service_name, {}))]
+                    for done in cast(_prerequisites.ServicePrerequisites, service.prerequisites).unshown(service.document or {})]
 
-        if not read_until_shown(lambda: read.update(self.reader.documents(project, names)), lambda: not unshown(), self._sleep):
+        if not read_until_shown(partial(self._read_services, project, members), lambda: not unshown(), self._sleep):
             raise ReadError(f"the service read back does not show {listed([_prerequisites.described(done.change) for done in unshown()])} "
                             f"after {READ_LAG_TOTAL:g} s of reading again; no pool was written (run again once it does)")
         for service in members:
-            service.document = read[service.declaration.service_name]
-            service.current = pools_of(service.label, service.document)
             service.changes = self._replan(service)
 
     def _converge(self, services: Sequence[_Service]) -> None:
