@@ -20,7 +20,7 @@ processes, and how many connections Aiven itself uses.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -239,3 +239,19 @@ def over_message(figures: Capacity) -> str:
     """Why a service's pools do not fit, and what to do."""
     return (f"{figures.line()}: over the service's budget; lower pool_size, pin unpinned pools to a user, or raise the service's "
             "max_connections (a larger plan or user_config.pg.max_connections)")
+
+
+def report_lines(measured: Sequence[Capacity], touched: Collection[str]) -> list[str]:
+    """What a person reads after a run: a line for each service over its budget or whose pools the run changes (or would),
+    then one line counting the others, so a converged estate prints one line, not one per service.
+
+    ``touched``: the labels (``project/service``) of the services with changes.
+    """
+    shown = [figures for figures in measured if figures.over or figures.label in touched]
+    lines = [figures.line() + (": over budget" if figures.over else "") for figures in shown]
+    rest = len(measured) - len(shown)
+    if rest:
+        counted = f"{rest} {'other ' if shown else ''}service{'' if rest == 1 else 's'}"
+        lines.append(f"capacity: {counted} with unchanged pools within {'its' if rest == 1 else 'their'} connection budget "
+                     "(every service's figures are in the result's capacity)")
+    return lines

@@ -794,13 +794,16 @@ capacity:
        not_counted: "Aiven's own connections to the service, how a pool is split between PgBouncer processes"}
 capacity_lines:
   description:
-    - RV(capacity) for a person to read, one line per service; names read from the API have their control characters
-      escaped.
+    - RV(capacity) for a person to read (the role P(dbpools.aiven.connection_pools#role) prints them after its change
+      lines): a line for each service whose pools are over its budget (ending in C(: over budget)) or change in this run
+      (would change in check mode), then one line counting the other services, so that a converged estate prints one line
+      whatever its size. Names read from the API have their control characters escaped.
   returned: success, unless O(capacity=ignore)
   type: list
   elements: str
   sample:
-    - "acme-prod/pg-orders: pools may open 420 server connections of 397 usable (max_connections 400, 3 reserved)"
+    - "acme-prod/pg-orders: pools may open 420 server connections of 397 usable (max_connections 400, 3 reserved): over budget"
+    - "capacity: 12 other services with unchanged pools within their connection budget (every service's figures are in the result's capacity)"
 set_aside:
   description:
     - The declared services left unchanged because they were unavailable (see O(unavailable)), each with C(project),
@@ -825,6 +828,7 @@ from ansible_collections.dbpools.aiven.plugins.module_utils._availability import
 from ansible_collections.dbpools.aiven.plugins.module_utils._availability import FAIL, fails_after, failure_details, failure_message
 from ansible_collections.dbpools.aiven.plugins.module_utils._capacity import MODES as CAPACITY_MODES
 from ansible_collections.dbpools.aiven.plugins.module_utils._capacity import CapacityCheck
+from ansible_collections.dbpools.aiven.plugins.module_utils._capacity import report_lines as capacity_report
 from ansible_collections.dbpools.aiven.plugins.module_utils._connection_options import common_argument_spec
 from ansible_collections.dbpools.aiven.plugins.module_utils._databases_planning import declared_problems as databases_problems
 from ansible_collections.dbpools.aiven.plugins.module_utils._declaration_rules import (
@@ -834,6 +838,7 @@ from ansible_collections.dbpools.aiven.plugins.module_utils._declaration_rules i
     concurrency_problem,
     item_project,
     pool_state,
+    service_label,
     services_project_problem,
     wait_timeout_problem,
 )
@@ -1199,7 +1204,8 @@ def main() -> None:
     if params["capacity"] != "ignore":
         output["capacity"] = [dict(project=declaration.project, service_name=declaration.service_name, **figures.entry())
                               for declaration, figures in result.capacity]
-        output["capacity_lines"] = [printable(figures.line(), MESSAGE_MAX) for _declaration, figures in result.capacity]
+        touched = {service_label(entry["project"], entry["service_name"]) for entry in result.changes + made}
+        output["capacity_lines"] = [printable(line, MESSAGE_MAX) for line in capacity_report([figures for _declaration, figures in result.capacity], touched)]
     if module.check_mode:
         output["report"] = report(result.changes, result.undeclared_pools, made)
     if params["pool_name"] is not None:

@@ -2,7 +2,7 @@
 
 Molecule is the role's one harness: cold, converged, report-only, purge and check-mode runs, a selection, a
 purge's limit, unavailable services set aside, a token per project, drift checks and the databases and users declared
-beside the pools, with the API requests each makes counted from the emulator's request log in the scenarios' verify steps.
+beside the pools, the connection-capacity check, with the API requests each makes counted from the emulator's request log in the scenarios' verify steps.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ def molecule_env(collections_root: str, emulator: EmulatorProcess, token: str, c
 
 def test_scenarios_found() -> None:
     assert {"default", "check_diff", "purge", "messages", "selection", "unavailable", "tokens", "drift",
-            "prerequisites"} <= set(scenarios())
+            "prerequisites", "capacity"} <= set(scenarios())
 
 
 @pytest.mark.parametrize("core", sorted(CORES))

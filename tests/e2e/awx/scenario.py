@@ -41,13 +41,19 @@ SERVICE_LIST = f"/v1/project/{PROJECT}/service"
 # The pools the first run touches (its --diff shows one entry per pool).
 FIRST_RUN_TOUCHED = sorted([f"{PROJECT}/pg-awx-a/{name}" for name in ("app-pool", "admin-pool", "resize-me")]
                            + [f"{PROJECT}/pg-awx-b/{name}" for name in ("reports", "batch", "stray")])
+# A converged run's capacity line, whatever the number of services within their budget.
+UNCHANGED_WITHIN_BUDGET = "capacity: 2 services with unchanged pools within their connection budget (every service's figures are in the result's capacity)"
 # The change report of the first run (the role prints it at default verbosity).
 FIRST_RUN_REPORT = [
     f"{PROJECT}/pg-awx-a: create 2 (app-pool, admin-pool), update 1 (resize-me: pool_size 10 -> 15)",
     f"{PROJECT}/pg-awx-b: create 2 (reports, batch), delete 1 (stray)",
     "total: 2 services, create 4, update 1, delete 1",
+    # Then how they fit the connection budget of a startup-4 (max_connections 100): unpinned pools count once per user
+    # other than the admin (app on pg-awx-a, analyst on pg-awx-b).
+    f"{PROJECT}/pg-awx-a: pools may open 37 server connections of 97 usable (max_connections 100, 3 reserved); unpinned pools counted for 1 user each",
+    f"{PROJECT}/pg-awx-b: pools may open 15 server connections of 97 usable (max_connections 100, 3 reserved); unpinned pools counted for 1 user each",
 ]
-SECOND_RUN_REPORT = ["total: 2 services, no change"]
+SECOND_RUN_REPORT = ["total: 2 services, no change", UNCHANGED_WITHIN_BUDGET]
 
 
 def expected_pools() -> Dict[str, Dict[str, tuple]]:
@@ -97,4 +103,5 @@ TEAM_INVENTORY: Dict[str, Any] = {"all": {"children": {"aiven_pools": {
     "vars": {"connection_pools_project": "", "connection_pools_definitions": TEAM_DEFINITIONS},
 }}}}
 TEAM_REPORT = [f"{project}/{service}: create 1 (team-pool)" for project, service in TEAM_SERVICES.items()] + [
-    "total: 2 services, create 2, update 0, delete 0"]
+    "total: 2 services, create 2, update 0, delete 0"] + [
+    f"{project}/{service}: pools may open 5 server connections of 97 usable (max_connections 100, 3 reserved)" for project, service in TEAM_SERVICES.items()]

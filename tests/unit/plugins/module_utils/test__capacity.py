@@ -152,3 +152,21 @@ def test_the_entry_holds_every_figure_and_what_is_not_counted() -> None:
     entry = capacity(LABEL, document(), [pool("a", 10)]).entry()
     assert entry["total"] == 10 and entry["usable"] == 397 and entry["superuser_reserved"] == _capacity.SUPERUSER_RESERVED
     assert "several PgBouncer processes" in entry["not_counted"]
+
+
+def test_the_report_shows_services_over_budget_or_changed_and_counts_the_rest() -> None:
+    over = capacity("p/over", document(), [pool("a", 300), pool("b", 120)])
+    changed = capacity("p/changed", document(), [pool("a", 10)])
+    quiet = [capacity(f"p/quiet-{index}", document(), [pool("a", 10)]) for index in range(3)]
+    lines = _capacity.report_lines([over, *quiet, changed], {"p/changed"})
+    assert lines == [over.line() + ": over budget", changed.line(),
+                     "capacity: 3 other services with unchanged pools within their connection budget "
+                     "(every service's figures are in the result's capacity)"]
+
+
+def test_a_converged_estate_is_one_line_and_an_empty_one_none() -> None:
+    quiet = capacity("p/quiet", document(), [pool("a", 10)])
+    assert _capacity.report_lines([quiet], set()) == [
+        "capacity: 1 service with unchanged pools within its connection budget (every service's figures are in the result's capacity)"]
+    assert _capacity.report_lines([quiet], {"p/quiet"}) == [quiet.line()]
+    assert _capacity.report_lines([], {"p/quiet"}) == []

@@ -40,7 +40,7 @@ def test_warn_is_the_default_applies_and_warns_with_the_line(service, capsys) ->
     result = run(service, capsys, pools=OVER)
     assert result.get("failed") is not True, result.get("msg")
     assert len(writes(service)) == 2
-    assert result["capacity_lines"] == [LINE]
+    assert result["capacity_lines"] == [LINE + ": over budget"]
     assert result["capacity"][0]["total"] == 100 and result["capacity"][0]["over"] is True
     assert [warning for warning in warnings_of(result) if "over the service's budget" in warning] == [
         LINE + ": over the service's budget; lower pool_size, pin unpinned pools to a user, or raise the service's max_connections "
@@ -67,6 +67,16 @@ def test_within_budget_no_warning_and_the_figures_in_check_mode(service, capsys)
     assert result.get("failed") is not True, result.get("msg")
     assert result["capacity_lines"][0].startswith("proj/pg: pools may open 60 server connections of 97 usable")
     assert not any("budget" in warning for warning in warnings_of(result))
+
+
+def test_a_converged_service_within_budget_is_counted_not_listed(service, capsys) -> None:
+    first = run(service, capsys, pools=OVER[:1])
+    assert first["capacity_lines"] == ["proj/pg: pools may open 60 server connections of 97 usable (max_connections 100, 3 reserved)"]
+    second = run(service, capsys, pools=OVER[:1])
+    assert second["changed"] is False
+    assert second["capacity_lines"] == ["capacity: 1 service with unchanged pools within its connection budget "
+                                        "(every service's figures are in the result's capacity)"]
+    assert second["capacity"][0]["total"] == 60
 
 
 def test_the_reserve_and_the_unpinned_users_change_the_figures(service, capsys) -> None:
