@@ -18,6 +18,10 @@ description:
     had some. A reply that is not what the API promises fails the task, naming the service and the problem.
   - The connection fields are those of the lookup P(dbpools.aiven.connection_info#lookup); recipes for them are in
     L(docs/connection-details.md,https://github.com/dbpools/aiven/blob/main/docs/connection-details.md).
+  - Also returns, per service, whether its pools fit the server connections it can give (RV(capacity)), the same
+    figures as P(dbpools.aiven.aiven_connection_pool#module) returns, from the same read (no extra request). The guide
+    L(docs/sizing-pools.md,https://github.com/dbpools/aiven/blob/main/docs/sizing-pools.md) says what counts and how
+    to set O(capacity_reserve) and O(capacity_unpinned_users).
 author:
   - dbpools.aiven maintainers (@dbpools)
 extends_documentation_fragment:
@@ -80,6 +84,22 @@ options:
       - The admin's credentials are never returned unless this names the admin. A name that is not a user of the
         service fails, listing its users. Pinned pools always get their own user.
     type: str
+  capacity_reserve:
+    description:
+      - Connections of each service's C(max_connections) kept for direct connections (migrations, administration,
+        monitoring), which the pools may not count on; subtracted in RV(capacity).
+    type: int
+    default: 0
+  capacity_unpinned_users:
+    description:
+      - How many users may connect through each unpinned pool (PgBouncer opens a pool per connecting user), for
+        RV(capacity); left out, the service's users other than its admin user, at least one.
+    type: int
+  capacity_expected_clients:
+    description:
+      - Client connections expected per service, compared in RV(capacity) with PgBouncer's limit,
+        C(min(max(500 x RAM in GB, 5000), 50000)) from C(node_memory_mb); more is over budget.
+    type: int
 notes:
   - O(route) and O(usage) pick the address RV(connection_pools[].host), RV(connection_pools[].port) and
     RV(connection_pools[].uri) name; RV(connection_pools[].connection_uri) stays as the API gives it.
@@ -150,6 +170,17 @@ EXAMPLES = r"""
     ca_cert: true
   register: with_app
   no_log: true
+
+- name: The pools of every PostgreSQL service of the project, 10 connections of each kept for migrations
+  dbpools.aiven.aiven_connection_pool_info:
+    project: demo-project
+    capacity_reserve: 10
+  register: sizing
+
+- name: Fail when the pools of a service may open more server connections than it can give
+  ansible.builtin.assert:
+    that: not (sizing.capacity | selectattr('over') | list)
+    fail_msg: "{{ sizing.capacity_lines }}"
 """
 
 RETURN = r"""
@@ -243,6 +274,102 @@ services:
     - project: demo-project
       service_name: pg-demo
       state: RUNNING
+capacity:
+  description:
+    - Per service of RV(services) whose pools are listed, in the same order, the capacity figures of all its pools as
+      they are now, whatever O(pool_name) returns (the pools share the service's connections, so a part of them would
+      not tell whether they fit). The same figures as RV(dbpools.aiven.aiven_connection_pool#module:capacity).
+    - A pool may open RV(connection_pools[].pool_size) server connections, an unpinned one that many per user connecting
+      through it (see O(capacity_unpinned_users)); automatic pools (C(user_config.pgbouncer.autodb_pool_size)) count for each
+      database without a pool. The budget is C(metadata.max_connections) (else C(user_config.pg.max_connections), else
+      the plan's default), minus 3 connections reserved for superusers and O(capacity_reserve).
+    - Not counted, because Aiven does not publish them, are its own connections to the service and how a pool is
+      split between several PgBouncer processes; the figures are the most the pools may open, not a forecast.
+    - No entry for a service that is not running and lists no pools (its pools are not known; it is warned about).
+      V(null) where the document does not tell. Nothing is warned about; test RV(capacity[].over).
+  returned: success
+  type: list
+  elements: dict
+  contains:
+    project:
+      description: Project of the service.
+      type: str
+    service_name:
+      description: Name of the service.
+      type: str
+    max_connections:
+      description: The service's C(max_connections); V(null) when neither the document nor its plan tells.
+      type: int
+    max_connections_from:
+      description: Where RV(capacity[].max_connections) comes from.
+      type: str
+      choices: [metadata, user_config, plan, unknown]
+    superuser_reserved:
+      description: Connections PostgreSQL keeps for superusers on Aiven (3).
+      type: int
+    reserve:
+      description: O(capacity_reserve).
+      type: int
+    usable:
+      description:
+        - Server connections the pools may count on, RV(capacity[].max_connections) less the reserved ones;
+          V(null) without a known C(max_connections).
+      type: int
+    pinned:
+      description: Server connections the pools pinned to a user may open.
+      type: int
+    unpinned:
+      description: Server connections the unpinned pools may open, each counted RV(capacity[].fan_out) times.
+      type: int
+    fan_out:
+      description: Users counted per unpinned pool (O(capacity_unpinned_users), else the service's users but the admin, at least one).
+      type: int
+    automatic:
+      description: Server connections of the automatic pools (C(user_config.pgbouncer.autodb_pool_size)).
+      type: int
+    total:
+      description: The most server connections the pools may open, pinned, unpinned and automatic.
+      type: int
+    idle_floor:
+      description: Server connections kept open even when idle (C(user_config.pgbouncer.min_pool_size)).
+      type: int
+    client_limit:
+      description: PgBouncer's client connections per service, from C(node_memory_mb); V(null) without it.
+      type: int
+    expected_clients:
+      description: O(capacity_expected_clients).
+      type: int
+    over:
+      description:
+        - Whether RV(capacity[].total) is above RV(capacity[].usable), or RV(capacity[].expected_clients) above
+          RV(capacity[].client_limit).
+      type: bool
+    advisories:
+      description:
+        - Sizes worth a look though within budget (transaction pools while C(max_prepared_statements) is 0, a
+          pool size above 1000, transaction pools far above the CPU count); names read from the API have their
+          control characters escaped.
+      type: list
+      elements: str
+    not_counted:
+      description: What the figures cannot count.
+      type: str
+  sample:
+    - {project: acme-prod, service_name: pg-orders, max_connections: 400, max_connections_from: metadata,
+       superuser_reserved: 3, reserve: 0, usable: 397, pinned: 300, unpinned: 120, fan_out: 2, automatic: 0, total: 420,
+       idle_floor: 0, client_limit: 8000, expected_clients: null, over: true, advisories: [],
+       not_counted: "not counted: Aiven's own connections to the service, and how a pool is split between several
+         PgBouncer processes (not published)"}
+capacity_lines:
+  description:
+    - RV(capacity) for a person to read, one line per entry, in the same order; names read from the API have their
+      control characters escaped.
+  returned: success
+  type: list
+  elements: str
+  sample:
+    - "acme-prod/pg-orders: pools may open 420 server connections of 397 usable (max_connections 400, 3 reserved);
+       unpinned pools counted for 2 users each"
 ca_cert:
   description:
     - PEM certificate of the project's CA, for C(sslmode=verify-full). Not a secret.
@@ -263,7 +390,7 @@ failure:
      method: GET, path: /v1/project/demo-project/kms/ca, error_code: null, attempts: 1}
 """
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from ansible_collections.dbpools.aiven.plugins.module_utils._ansible_module import (
     AivenModule,
@@ -271,6 +398,7 @@ from ansible_collections.dbpools.aiven.plugins.module_utils._ansible_module impo
     project_clients,
 )
 from ansible_collections.dbpools.aiven.plugins.module_utils._api import AivenClient
+from ansible_collections.dbpools.aiven.plugins.module_utils._capacity import Capacity, CapacityCheck
 from ansible_collections.dbpools.aiven.plugins.module_utils._connection_details import ROUTES, USAGES, DetailsError, connection_details
 from ansible_collections.dbpools.aiven.plugins.module_utils._connection_options import common_argument_spec
 from ansible_collections.dbpools.aiven.plugins.module_utils._declaration_rules import NAME_MAX, USERNAME_MAX, identity_problems, service_label, text_problem
@@ -290,6 +418,22 @@ from ansible_collections.dbpools.aiven.plugins.module_utils._text import MESSAGE
 
 # service_type of Aiven for PostgreSQL in the service list; only those services have pools.
 POSTGRES = "pg"
+# The capacity figures' assumptions: option -> the name CapacityCheck gives it (as in aiven_connection_pool).
+CAPACITY_OPTIONS = {"capacity_reserve": "reserve", "capacity_unpinned_users": "fan_out", "capacity_expected_clients": "expected_clients"}
+
+
+class ServiceRead(NamedTuple):
+    """What one service adds to the result: its pools as returned, its capacity figures, and the warnings about it."""
+
+    pools: list[dict[str, Any]]
+    capacity: Capacity | None       # None when its pools are not known (not running, none listed)
+    state_warning: str | None
+    redacted_warning: str | None
+
+
+def capacity_check_of(params: dict[str, Any]) -> CapacityCheck:
+    """The figures' assumptions; only measured here (no mode: the info module neither warns nor fails on them)."""
+    return CapacityCheck(**{name: params[option] for option, name in CAPACITY_OPTIONS.items()})
 
 
 def option_problems(params: dict[str, Any]) -> list[str]:
@@ -298,6 +442,7 @@ def option_problems(params: dict[str, Any]) -> list[str]:
     problems += [text_problem(f"pool_name[{index}]", name, NAME_MAX) for index, name in enumerate(params["pool_name"] or [])]
     if params["unpinned_user"] is not None:
         problems.append(text_problem("unpinned_user", params["unpinned_user"], USERNAME_MAX))
+    problems += capacity_check_of(params).problems({name: option for option, name in CAPACITY_OPTIONS.items()})
     return [problem for problem in problems if problem]
 
 
@@ -321,9 +466,8 @@ def pool_result(project: str, service_name: str, pool: dict[str, Any], document:
     return result
 
 
-def service_pools(project: str, service_name: str, document: dict[str, Any],
-                  params: dict[str, Any]) -> tuple[list[dict[str, Any]], str | None, str | None]:
-    """The pools of one service as this module returns them, the warning about its state and the one about redacted passwords."""
+def service_pools(project: str, service_name: str, document: dict[str, Any], params: dict[str, Any]) -> ServiceRead:
+    """The pools of one service as this module returns them, its capacity figures, and the warnings about it."""
     label = service_label(project, service_name)
     state = service_state(document)
     # A service that is not running may come without connection_pools (the contract): none, and the state warning says why.
@@ -332,7 +476,13 @@ def service_pools(project: str, service_name: str, document: dict[str, Any],
     results = [pool_result(project, service_name, pool, document, params) for pool in pools]
     # Only a pinned pool's URI is returned with a password, so only those can lack it.
     redacted = redacted_warning(label, [pool for pool in pools if pool["username"]]) if params["include_secrets"] else None
-    return results, state_warning(label, state, len(listed)), redacted
+    # Every pool of the service, not only those pool_name keeps: they all share its connections. Not running with none
+    # listed, its pools are not known (a powered-off service may list none although it has some): no figures.
+    pools_known = bool(listed) or state in (None, RUNNING)
+    # The label is in the figures' advisories and line, texts for a person: printable (and bounded), as the service's
+    # name may be read from the API; all else in them is numbers or printable already.
+    figures = capacity_check_of(params).measure(printable(label), document, listed) if pools_known else None
+    return ServiceRead(results, figures, state_warning(label, state, len(listed)), redacted)
 
 
 def read(client: AivenClient, params: dict[str, Any], ca_from_file: str | None = None) -> tuple[dict[str, Any], list[str]]:
@@ -341,15 +491,20 @@ def read(client: AivenClient, params: dict[str, Any], ca_from_file: str | None =
     project = params["project"]
     pools: list[dict[str, Any]] = []
     services: list[dict[str, Any]] = []
+    capacity: list[dict[str, Any]] = []
+    lines: list[str] = []
     not_running: list[str] = []
     redacted: list[str] = []
     for service_name, document in read_documents(reader, project, params["service_name"]):
-        found, state_note, redacted_note = service_pools(project, service_name, document, params)
-        pools += found
+        found = service_pools(project, service_name, document, params)
+        pools += found.pools
         services.append({"project": project, "service_name": service_name, "state": service_state(document)})
-        not_running += [state_note] if state_note else []
-        redacted += [redacted_note] if redacted_note else []
-    result: dict[str, Any] = {"connection_pools": pools, "services": services}
+        if found.capacity is not None:
+            capacity.append(dict(project=project, service_name=service_name, **found.capacity.entry()))
+            lines.append(found.capacity.line())
+        not_running += [found.state_warning] if found.state_warning else []
+        redacted += [found.redacted_warning] if found.redacted_warning else []
+    result: dict[str, Any] = {"connection_pools": pools, "services": services, "capacity": capacity, "capacity_lines": lines}
     if params["ca_cert"]:
         result["ca_cert"] = ca_from_file if ca_from_file is not None else project_ca(client, project)
     # A refused secrets read already explains every missing password.
@@ -368,6 +523,9 @@ def main() -> None:
         unpinned_user={"type": "str"},
         route={"type": "str", "choices": list(ROUTES)},
         usage={"type": "str", "choices": list(USAGES)},
+        capacity_reserve={"type": "int", "default": 0},
+        capacity_unpinned_users={"type": "int"},
+        capacity_expected_clients={"type": "int"},
     )
     module = AivenModule(argument_spec=spec, supports_check_mode=True)
     problems = option_problems(module.params)
