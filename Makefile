@@ -169,7 +169,7 @@ bench: venv
 ## bench-smoke: baseline and the role's scenarios on a tiny workload (a rate limit that bites), so `make test` proves the script runs
 bench-smoke: venv
 	$(PY) -m tests.perf --pools 20 --services 2 --latency-ms 0 \
-	    --scenarios baseline,baseline_estate,role_cold,role_converged,role_converged_prerequisites,role_check,role_cold_limited \
+	    --scenarios baseline,baseline_estate,role_cold,role_converged,role_converged_prerequisites,role_converged_capacity_ignored,role_check,role_cold_limited \
 	    --limited-pools 20 --limited-services 2 --rate-limit 10 --rate-limit-window 2 --repeat 2 --json build/bench-smoke.json
 
 ## emulator: serve the default seed with the PgBouncer backend until Ctrl-C

@@ -42,6 +42,7 @@ class Scenario:
     large: bool = False      # on the LARGE workload (many projects)
     once: bool = False       # measured in the first round only (slow, or judged against a bound rather than baseline)
     prerequisites: bool = False  # role only: connection_pools_databases and connection_pools_users declared too
+    capacity_ignored: bool = False  # role only: connection_pools_capacity: ignore (the role as it was before the check)
 
     @property
     def workload(self) -> str:
@@ -61,6 +62,9 @@ SCENARIOS = [
     # The databases and users each service's pools use, declared beside them (all exist: nothing to write).
     Scenario("role_converged_prerequisites", "role", APPLIED, read_only=True, prerequisites=True,
              what="the role again with the databases and users declared, nothing to change"),
+    # The capacity check left out: what role_converged cost before it (issue #24: converged no slower with it).
+    Scenario("role_converged_capacity_ignored", "role", APPLIED, read_only=True, capacity_ignored=True,
+             what="the role again with connection_pools_capacity: ignore, nothing to change"),
     Scenario("role_cold_limited", "role", EMPTY, limited=True, once=True,
              what="the role on empty services under the emulator's rate limit (its own workload)"),
     Scenario("loop_cold", "loop", EMPTY, once=True, what="one module call per pool, empty services"),
@@ -210,7 +214,8 @@ class Bench:
             # The declaration where users keep it, in the inventory's group_vars (ansible-core 2.19 loads a 10,000-pool
             # `-e @file` three times slower than the same group_vars file: a cost of -e, not of the role).
             for name, listed, extra in (("inventory", pools, {}), ("inventory-resized", workload.resized(pools), {}),
-                                        ("inventory-prerequisites", pools, workload.prerequisites(pools))):
+                                        ("inventory-prerequisites", pools, workload.prerequisites(pools)),
+                                        ("inventory-capacity-ignored", pools, {"connection_pools_capacity": "ignore"})):
                 os.makedirs(self._path(os.path.join(f"{key}-{name}", "group_vars")), exist_ok=True)
                 self._write_json(os.path.join(f"{key}-{name}", "hosts.yml"), self._inventory)
                 self._write_json(os.path.join(f"{key}-{name}", "group_vars", "aiven_pools.json"),
@@ -274,11 +279,11 @@ class Bench:
             "AIVEN_CONFIG_DIR": self._path("avn-config"),  # no user config of avn
         })
 
-    def _command(self, tool: str, key: str, check: bool = False, prerequisites: bool = False) -> List[str]:
+    def _command(self, tool: str, key: str, check: bool = False, prerequisites: bool = False, capacity_ignored: bool = False) -> List[str]:
         if tool == "avn":
             return ["bash", AVN_LOOP, workload.PROJECT, self._path(f"{key}-pools.tsv")]
         playbook = {"role": APPLY_PLAYBOOK, "loop": LOOP_PLAYBOOK}.get(tool, BASELINE_PLAYBOOK)
-        variant = "-resized" if check else "-prerequisites" if prerequisites else ""
+        variant = "-resized" if check else "-prerequisites" if prerequisites else "-capacity-ignored" if capacity_ignored else ""
         inventory = self._path("inventory.yml" if tool == "baseline" else f"{key}-inventory{variant}")
         command = [os.path.join(BIN, "ansible-playbook"), "-i", inventory, playbook]
         if tool.startswith("baseline"):
@@ -305,7 +310,7 @@ class Bench:
     def _timed(self, scenario: Scenario, measurement: Measurement, key: str) -> int:
         """Runs the scenario's tool; fills in seconds, requests and peak memory; returns its exit code."""
         assert self.emulator is not None
-        command = self._command(scenario.tool, key, scenario.check, scenario.prerequisites)
+        command = self._command(scenario.tool, key, scenario.check, scenario.prerequisites, scenario.capacity_ignored)
         if scenario.limited:
             # Setting options (none changed, unless the command line set some) refills every user's allowance:
             # the run starts from a full one. The reply is every option: the limit in force.
