@@ -307,6 +307,11 @@ def conf_quote(value: str) -> str:
 class PostgresCluster:
     """One throwaway PostgreSQL cluster: initdb, postmaster as our child, pg_ctl stop."""
 
+    # Aiven keeps 3 connections for superusers (contract, "Capacity"); the emulator's own admin
+    # connections log in as the bootstrap superuser, so they take these slots, not the users'.
+    SUPERUSER_RESERVED = 3
+    CONNECTIONS_FILE = "connections.conf"  # max_connections, included from postgresql.conf
+
     def __init__(self, pg_bin: str, directory: str, port: int, superuser: str, run_as: RunAs) -> None:
         self.pg_bin = pg_bin
         self.directory = directory  # holds data/, the log and the unix socket
@@ -320,11 +325,6 @@ class PostgresCluster:
 
     def _tool(self, name: str) -> str:
         return os.path.join(self.pg_bin, name)
-
-    # Aiven keeps 3 connections for superusers (contract, "Capacity"); the emulator's own admin
-    # connections log in as the bootstrap superuser, so they take these slots, not the users'.
-    SUPERUSER_RESERVED = 3
-    CONNECTIONS_FILE = "connections.conf"  # max_connections, included from postgresql.conf
 
     async def init(self, tls: Dict[str, str], max_connections: int) -> None:
         await run(
@@ -372,7 +372,8 @@ class PostgresCluster:
     def write_max_connections(self, max_connections: int) -> None:
         """The max_connections the next start runs with (PostgreSQL reads it at start only)."""
         if max_connections <= self.SUPERUSER_RESERVED:
-            raise ValueError("max_connections %d leaves no connection beside the %d reserved for superusers" % (max_connections, self.SUPERUSER_RESERVED))
+            raise ValueError("max_connections %d leaves no connection beside the %d reserved for superusers"
+                             % (max_connections, self.SUPERUSER_RESERVED))
         path = os.path.join(self.datadir, self.CONNECTIONS_FILE)
         write_file_atomic(path, "max_connections = %d\n" % max_connections, self.run_as)
         self.max_connections = max_connections

@@ -5,7 +5,8 @@ The emulator's PgBouncer backend runs each service's PostgreSQL with the max_con
 logs in as the pools' user ``app`` (no superuser), gets at most 25 - 3 = 22 server connections: the "usable" of
 the check. The emulator's own admin connections log in as a superuser, into the 3 reserved slots, and only while
 it handles a database or user write: none is open while the clients below hold their connections, which is why
-the within-budget declaration can take exactly 22.
+the within-budget declaration can take exactly 22; with those 22 held, the test shows a further non-superuser
+login refused and a database write (the emulator's superuser connection) still served.
 
 Each service gets two pinned session pools: pg-over 22 + 1 (23 > 22, one over), pg-within 21 + 1 (22, exactly the
 budget). The module declares
@@ -81,9 +82,14 @@ def _client(port: int, password: str, pool: str) -> Any:
     return conn
 
 
+def _credentials(emulator: EmulatorProcess, service: str) -> Dict[str, Any]:
+    [entry] = [item for item in emulator.credentials["services"] if item["service"] == service]
+    return entry
+
+
 def _fill(emulator: EmulatorProcess, service: str) -> Dict[str, List[Any]]:
     """Every pool of ``service`` filled to its size (its clients at once), pool after pool; the results by pool."""
-    [entry] = [item for item in emulator.credentials["services"] if item["service"] == service]
+    entry = _credentials(emulator, service)
     results: Dict[str, List[Any]] = {}
     for pool, size in DECLARED[service]:
         with ThreadPoolExecutor(max_workers=size) as threads:
@@ -113,9 +119,10 @@ def test_over_budget_runs_out_of_connections_and_within_budget_does_not(capacity
                                                   "cap_files": str(tmp_path)})
     assert run.rc == 0, run.output[-3000:]
     said = json.loads((tmp_path / "capacity.json").read_text(encoding="utf-8"))
+    print("capacity: fail said:", said["refused"]["msg"])
     assert said["refused"]["failed"] and "pg-over" in said["refused"]["msg"], said["refused"]
     applied = said["applied"]
-    assert applied["changed"]
+    assert applied["changed"], "capacity: warn created the pools, so capacity: fail had written none"
     figures = {entry["service_name"]: entry for entry in applied["capacity"]}
     print("capacity_lines:", *applied["capacity_lines"], sep="\n  ")
     assert {name: (entry["max_connections"], entry["usable"], entry["total"], entry["over"]) for name, entry in figures.items()} == {
@@ -131,6 +138,16 @@ def test_over_budget_runs_out_of_connections_and_within_budget_does_not(capacity
         assert errors and all(any(text in error for text in TOO_MANY) for error in errors), errors
         within = _fill(capacity_emulator, "pg-within")
         assert _errors(within) == [] and _connected(within) == USABLE
+        # Full for non-superusers: the service's admin user (not a superuser on Aiven either) is refused straight
+        # at PostgreSQL, while the emulator's own superuser connection for a database write takes a reserved slot.
+        entry = _credentials(capacity_emulator, "pg-within")
+        with pytest.raises(psycopg.OperationalError, match=TOO_MANY[0]):
+            psycopg.connect(host="127.0.0.1", port=entry["pg_port"], user="avnadmin", password=entry["users"]["avnadmin"],
+                            dbname="defaultdb", sslmode="require", connect_timeout=CLIENT_WAIT).close()
+        created = capacity_emulator.session.post(f"{capacity_emulator.url}/v1/project/{PROJECT}/service/pg-within/db",
+                                                 json={"database": "made-while-full"}, timeout=60,
+                                                 headers={"Authorization": f"aivenv1 {TOKEN}"})
+        assert created.status_code == 200, created.text
     finally:
         for results in (over, within):
             if results:
