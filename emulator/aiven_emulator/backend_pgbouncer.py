@@ -22,7 +22,7 @@ import psycopg
 from psycopg import sql
 from psycopg.rows import dict_row
 
-from . import pg_roles
+from . import pg_roles, pgbouncer_settings, service_size
 from .backends import Backend, Endpoint
 from .model import Pool, Service, ServiceUser
 from .pg_processes import (
@@ -48,11 +48,21 @@ INI_KEY = re.compile(r"^[A-Za-z0-9_.-]+$")  # what PgBouncer's ini parser reads 
 # PgBouncer reads an auth-file password of these shapes as a hash, not as plain text.
 HASHED_PASSWORD = re.compile(r"^(md5[0-9a-f]{32}|SCRAM-SHA-256\$.*)$")
 
+# The most max_connections a service's PostgreSQL runs with here: the largest plan default (contract, "Capacity").
+# Each connection slot costs shared memory at start (about 24 MB at 100, 65 MB at 1000, 2.8 GB at 60000 with
+# PostgreSQL 15), so a user_config above it runs with the cap while the document keeps the configured value.
+MAX_CONNECTIONS_CAP = 1000
+
 ServiceKey = Tuple[str, str]
 
 
 def _key(service: Service) -> ServiceKey:
     return (service.project, service.name)
+
+
+def running_max_connections(service: Service) -> int:
+    """The max_connections the service's PostgreSQL runs with: the document's figure, capped for a test machine."""
+    return min(service_size.max_connections(service), MAX_CONNECTIONS_CAP)
 
 
 def check_name(kind: str, value: str, max_bytes: int = PGBOUNCER_MAX_NAME_BYTES) -> str:
@@ -159,6 +169,7 @@ class PgBouncerBackend(Backend):
         # Per project: paths of the key and certificate its servers present.
         self._tls: Dict[str, Dict[str, str]] = {}
         self._atexit_registered = False
+        self._pgbouncer_version: Optional[pgbouncer_settings.Version] = None
 
     # ----------------------------------------------------------------- lifecycle
 
@@ -176,6 +187,7 @@ class PgBouncerBackend(Backend):
             self._atexit_registered = True
         try:
             if self.workdir is None:
+                self._pgbouncer_version = await asyncio.to_thread(pgbouncer_settings.installed_version, self.pgbouncer_bin)
                 self._run_as = RunAs()
                 self.workdir = make_workdir(self.workdir_parent, self._run_as)
             ports = free_loopback_ports(2 * len(new))
@@ -202,18 +214,36 @@ class PgBouncerBackend(Backend):
         """
         inst = self._instance(service)
         pools = list(service.pools.values())
-        text = self._render_ini(inst, pools)  # validates before anything is touched
+        text = self._render_ini(inst, service, pools)  # validates before anything is touched
         if not pid_alive(inst.bouncer.pid):
             await asyncio.to_thread(write_file_atomic, inst.bouncer.ini, text, self._run_as)
             await inst.bouncer.start()
         else:
-            current = {row["name"]: row for row in await self._show_databases(inst)}
+            current = {row["name"]: row for row in await self._show_databases(inst, service)}
             repinned = {p.pool_name for p in pools if p.pool_name in current and (current[p.pool_name]["force_user"] or None) != p.username}
             if repinned:
                 kept = [p for p in pools if p.pool_name not in repinned]
-                await self._apply(inst, self._render_ini(inst, kept))
+                await self._apply(inst, self._render_ini(inst, service, kept))
             await self._apply(inst, text)
-        await self._verify(inst, pools)
+        await self._verify(inst, service, pools)
+
+    async def resize(self, service: Service) -> None:
+        """After a plan change: PostgreSQL restarts when its max_connections changes (as Aiven restarts the
+        service), and PgBouncer reloads its client limit; its server connections to the old PostgreSQL are
+        dropped (RECONNECT), so no client is handed a dead one."""
+        inst = self._instance(service)
+        wanted = running_max_connections(service)
+        restarted = wanted != inst.cluster.max_connections
+        if restarted:
+            await asyncio.to_thread(inst.cluster.write_max_connections, wanted)
+            await inst.cluster.restart()
+        if not pid_alive(inst.bouncer.pid):
+            await self.sync_pools(service)
+            return
+        await self._apply(inst, self._render_ini(inst, service, list(service.pools.values())))
+        if restarted:
+            async with await self._console(inst) as conn:
+                await conn.execute("RECONNECT")
 
     async def stop(self) -> None:
         await asyncio.to_thread(self.stop_sync)
@@ -362,11 +392,11 @@ class PgBouncerBackend(Backend):
         inst = _Instance(directory, cluster, bouncer, secrets.token_urlsafe(18), tls, {})
         # Registered before anything runs, so a failure part-way is cleaned up too.
         self._instances[_key(service)] = inst
-        await cluster.init(tls)
+        await cluster.init(tls, running_max_connections(service))
         await cluster.start()
         await self._create_roles_and_databases(cluster, service)
         write_file_atomic(bouncer.auth_file, self._auth_file(inst, service), self._run_as)
-        write_file_atomic(bouncer.ini, self._render_ini(inst, list(service.pools.values())), self._run_as)
+        write_file_atomic(bouncer.ini, self._render_ini(inst, service, list(service.pools.values())), self._run_as)
         await bouncer.start()
 
     @staticmethod
@@ -389,8 +419,10 @@ class PgBouncerBackend(Backend):
             async with await psycopg.AsyncConnection.connect(**cluster.conninfo(db), autocommit=True) as conn:
                 await conn.execute(sql.SQL("GRANT ALL ON SCHEMA public TO {}").format(grantees))
 
-    def _render_ini(self, inst: _Instance, pools: List[Pool]) -> str:
+    def _render_ini(self, inst: _Instance, service: Service, pools: List[Pool]) -> str:
         databases = "".join(pool_line(pool, inst.cluster.port) for pool in pools)
+        databases += pgbouncer_settings.autodb_line(service, inst.cluster.port)
+        server_connections = inst.cluster.max_connections or running_max_connections(service)
         settings = {
             "listen_addr": "127.0.0.1",
             "listen_port": str(inst.bouncer.port),
@@ -400,18 +432,12 @@ class PgBouncerBackend(Backend):
             "admin_users": ADMIN_USER,
             "pidfile": inst.bouncer.pidfile,
             "logfile": inst.bouncer.logfile,
-            "pool_mode": "transaction",
-            "default_pool_size": "10",
-            "max_client_conn": "1000",
             "client_tls_sslmode": "allow",
             "client_tls_key_file": inst.tls["key"],
             "client_tls_cert_file": inst.tls["cert"],
             "server_tls_sslmode": "prefer",
-            "ignore_startup_parameters": "extra_float_digits,options",
-            "server_reset_query": "DISCARD ALL",
-            "log_connections": "0",
-            "log_disconnections": "0",
         }
+        settings.update(pgbouncer_settings.general(service, server_connections, self._pgbouncer_version, pgbouncer_settings.descriptor_limit()))
         general = "".join("%s = %s\n" % item for item in settings.items())
         return "; written by the Aiven emulator\n[databases]\n%s\n[pgbouncer]\n%s" % (databases, general)
 
@@ -423,19 +449,22 @@ class PgBouncerBackend(Backend):
             row_factory=dict_row,
         )
 
-    async def _show_databases(self, inst: _Instance) -> List[dict]:
+    async def _show_databases(self, inst: _Instance, service: Service) -> List[dict]:
+        """The pools PgBouncer serves: without its console and the automatic pools clients made (autodb)."""
+        declared = set(service.pools)
         async with await self._console(inst) as conn:
             cur = await conn.execute("SHOW DATABASES")
-            return [row for row in await cur.fetchall() if row["name"] not in PGBOUNCER_RESERVED]
+            return [row for row in await cur.fetchall()
+                    if row["name"] not in PGBOUNCER_RESERVED and not pgbouncer_settings.is_automatic(row, service, declared)]
 
     async def _apply(self, inst: _Instance, text: str) -> None:
         await asyncio.to_thread(write_file_atomic, inst.bouncer.ini, text, self._run_as)
         async with await self._console(inst) as conn:
             await conn.execute("RELOAD")
 
-    async def _verify(self, inst: _Instance, pools: List[Pool]) -> None:
+    async def _verify(self, inst: _Instance, service: Service, pools: List[Pool]) -> None:
         """RELOAD answers OK even when it rejected lines: compare what PgBouncer serves."""
-        served = {row["name"]: row for row in await self._show_databases(inst)}
+        served = {row["name"]: row for row in await self._show_databases(inst, service)}
         wanted = {p.pool_name: p for p in pools}
         problems = []
         if set(served) != set(wanted):

@@ -40,6 +40,10 @@ class Backend:
     async def stop(self) -> None:
         raise NotImplementedError
 
+    async def resize(self, service: Service) -> None:
+        """The service's plan changed (with the lock held): servers take its new size. Without servers, nothing to do."""
+        return None
+
     async def create_database(self, service: Service, name: str) -> None:
         """A database the API created: owned by the primary user, every user may use it."""
         raise NotImplementedError

@@ -127,6 +127,9 @@ class ControlApi:
                 # Powered on again: the service_lag option starts counting from here.
                 service.running_since = time.monotonic()
             service.state = state
-            service.plan = plan
+            resized, service.plan = plan != service.plan, plan
+            if resized:
+                # A new plan may bring another max_connections: Aiven restarts PostgreSQL for it.
+                await self.backend.resize(service)
             service.touch()
         return web.json_response({"state": service.state, "plan": service.plan, "pools": len(service.pools)})

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any, Dict, List, Optional, Tuple
 from urllib.parse import quote
 
+from . import service_size
 from .backends import Endpoint
 from .database_rules import visible_databases
 from .model import Pool, Service, ServiceUser
 from .options import Options
-from .plans import plan_size
 
 REDACTED = "<redacted>"
 # The major version the service documents name (the PgBouncer backend runs PostgreSQL 15 too).
@@ -129,16 +129,14 @@ class Renderer:
 def capacity_fields(service: Service) -> Dict[str, Any]:
     """What bounds the service's connections, where production puts it (contract, "Capacity"): the node
     size, the effective max_connections in ``metadata``, and the user_config the seed set (pg, pgbouncer)."""
-    size = plan_size(service.plan)
     user_config: Dict[str, Any] = {"pg_version": PG_VERSION}
     user_config.update({section: dict(settings) for section, settings in service.user_config.items()})
-    max_connections = service.user_config.get("pg", {}).get("max_connections", size.max_connections)
     return {
         "node_count": 1 + standbys(service.plan),
-        "node_cpu_count": service.node_cpu_count or size.cpu_count,
-        "node_memory_mb": service.node_memory_mb or size.memory_mb,
+        "node_cpu_count": service_size.cpu_count(service),
+        "node_memory_mb": service_size.memory_mb(service),
         "user_config": user_config,
-        "metadata": {"max_connections": max_connections, "pg_version": PG_VERSION},
+        "metadata": {"max_connections": service_size.max_connections(service), "pg_version": PG_VERSION},
     }
 
 

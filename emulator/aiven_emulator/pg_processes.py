@@ -307,6 +307,11 @@ def conf_quote(value: str) -> str:
 class PostgresCluster:
     """One throwaway PostgreSQL cluster: initdb, postmaster as our child, pg_ctl stop."""
 
+    # Aiven keeps 3 connections for superusers (contract, "Capacity"); the emulator's own admin
+    # connections log in as the bootstrap superuser, so they take these slots, not the users'.
+    SUPERUSER_RESERVED = 3
+    CONNECTIONS_FILE = "connections.conf"  # max_connections, included from postgresql.conf
+
     def __init__(self, pg_bin: str, directory: str, port: int, superuser: str, run_as: RunAs) -> None:
         self.pg_bin = pg_bin
         self.directory = directory  # holds data/, the log and the unix socket
@@ -316,11 +321,12 @@ class PostgresCluster:
         self.superuser = superuser  # bootstrap superuser, trusted on the unix socket only
         self.run_as = run_as
         self.process: Optional[asyncio.subprocess.Process] = None
+        self.max_connections: Optional[int] = None  # as last written for the server
 
     def _tool(self, name: str) -> str:
         return os.path.join(self.pg_bin, name)
 
-    async def init(self, tls: Dict[str, str]) -> None:
+    async def init(self, tls: Dict[str, str], max_connections: int) -> None:
         await run(
             [
                 self._tool("initdb"),
@@ -352,14 +358,31 @@ class PostgresCluster:
             "synchronous_commit": "off",
             "full_page_writes": "off",
             "shared_buffers": conf_quote("16MB"),
-            "max_connections": "100",
+            "superuser_reserved_connections": str(self.SUPERUSER_RESERVED),
             "logging_collector": "off",
+            "include": conf_quote(self.CONNECTIONS_FILE),
         }
         conf = "".join("%s = %s\n" % item for item in settings.items())
         with open(os.path.join(self.datadir, "postgresql.conf"), "a", encoding="utf-8") as handle:
             handle.write("\n# aiven emulator\n" + conf)
+        self.write_max_connections(max_connections)
         hba = ("local all %s trust\nhost all all 127.0.0.1/32 scram-sha-256\n") % self.superuser
         write_file_atomic(os.path.join(self.datadir, "pg_hba.conf"), hba, self.run_as)
+
+    def write_max_connections(self, max_connections: int) -> None:
+        """The max_connections the next start runs with (PostgreSQL reads it at start only)."""
+        if max_connections <= self.SUPERUSER_RESERVED:
+            raise ValueError("max_connections %d leaves no connection beside the %d reserved for superusers"
+                             % (max_connections, self.SUPERUSER_RESERVED))
+        path = os.path.join(self.datadir, self.CONNECTIONS_FILE)
+        write_file_atomic(path, "max_connections = %d\n" % max_connections, self.run_as)
+        self.max_connections = max_connections
+
+    async def restart(self) -> None:
+        """Stop (fast: sessions are ended) and start again, as Aiven restarts a service for a new max_connections."""
+        await asyncio.to_thread(self.stop_sync)
+        self.process = None
+        await self.start()
 
     async def start(self) -> None:
         """Run the postmaster as our child; ready once postmaster.pid says "ready"."""
