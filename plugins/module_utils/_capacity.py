@@ -237,8 +237,9 @@ class CapacityCheck:
 
 def over_message(figures: Capacity) -> str:
     """Why a service's pools do not fit, and what to do."""
+    # What the figures cannot know is said where a person decides, not only in the docs.
     return (f"{figures.line()}: over the service's budget; lower pool_size, pin unpinned pools to a user, or raise the service's "
-            "max_connections (a larger plan or user_config.pg.max_connections)")
+            f"max_connections (a larger plan or user_config.pg.max_connections); {UNKNOWN_NOTE}")
 
 
 def report_lines(measured: Sequence[Capacity], touched: Collection[str]) -> list[str]:

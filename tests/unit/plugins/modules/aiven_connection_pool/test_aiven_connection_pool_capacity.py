@@ -44,7 +44,8 @@ def test_warn_is_the_default_applies_and_warns_with_the_line(service, capsys) ->
     assert result["capacity"][0]["total"] == 100 and result["capacity"][0]["over"] is True
     assert [warning for warning in warnings_of(result) if "over the service's budget" in warning] == [
         LINE + ": over the service's budget; lower pool_size, pin unpinned pools to a user, or raise the service's max_connections "
-        "(a larger plan or user_config.pg.max_connections) (capacity: fail would stop the run before any write)"]
+        "(a larger plan or user_config.pg.max_connections); not counted: Aiven's own connections to the service, and how a pool "
+        "is split between several PgBouncer processes (not published) (capacity: fail would stop the run before any write)"]
 
 
 def test_fail_stops_before_any_write_in_a_real_run_and_in_check_mode(service, capsys) -> None:
