@@ -264,7 +264,8 @@ def _peak_memory(results: Dict[str, Measurement]) -> Dict[str, Any]:
 
 
 def targets(results: Dict[str, Measurement], setting: Setting) -> List[Dict[str, Any]]:
-    found = _converged(results) + _converged_prerequisites(results) + _converged_with_capacity(results) + _check(results) + _cold(results, setting) + _limited(results) + [_longest_gap(results)]
+    found = _converged(results) + _converged_prerequisites(results) + _converged_with_capacity(results)
+    found += _check(results) + _cold(results, setting) + _limited(results) + [_longest_gap(results)]
     found += _large(results) + _over_estate(results) + [_peak_memory(results)]
     return found + [_time_ratio(results, numerator, denominator, limit) for numerator, denominator, limit in PEER_RATIOS]
 
