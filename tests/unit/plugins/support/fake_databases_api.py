@@ -18,19 +18,15 @@ StubServer's ``script`` replies win over all of it, and every request is recorde
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import SplitResult, parse_qs, urlsplit
 
-from ansible_collections.dbpools.aiven.tests.unit.plugins.support.stub_server import Recorded, Reply, StubServer
+from ansible_collections.dbpools.aiven.tests.unit.plugins.support.service_routes import ServiceRoutedFake, error
+from ansible_collections.dbpools.aiven.tests.unit.plugins.support.stub_server import Recorded, Reply
 
 DEFAULT_LOCALE = "en_US.UTF-8"
 
 
-def error(status: int, message: str) -> Reply:
-    """Aiven's error shape."""
-    return (status, {}, {"message": message, "errors": [{"message": message, "status": status}]})
-
-
-class FakeDatabasesApi(StubServer):
+class FakeDatabasesApi(ServiceRoutedFake):
     def __init__(self) -> None:
         super().__init__()
         self.reset()
@@ -67,31 +63,11 @@ class FakeDatabasesApi(StubServer):
     def databases(self, project: str, service: str) -> dict[str, dict[str, str]]:
         return self.services[(project, service)]["databases"]
 
-    def calls(self) -> list[str]:
-        """``METHOD /path`` of every request, query strings left out."""
-        return [f"{item.method} {item.path.split('?', 1)[0]}" for item in self.requests]
-
-    def writes(self) -> list[str]:
-        return [call for call in self.calls() if not call.startswith("GET")]
-
     def queries(self) -> list[dict[str, list[str]]]:
         """The query of every request to a database list, in order."""
         return [parse_qs(urlsplit(item.path).query) for item in self.requests if item.method == "GET" and urlsplit(item.path).path.endswith("/db")]
 
-    def _answer(self, recorded: Recorded) -> Reply:
-        target = urlsplit(recorded.path)
-        segments = [unquote(segment) for segment in target.path.split("/")[1:]]
-        if segments[:2] == ["v1", "project"] and segments[3:] == ["service"] and recorded.method == "GET":
-            # The project's service list: each document as GET service renders it.
-            return (200, {}, {"services": [self._document(name, service) for (project, name), service in self.services.items() if project == segments[2]]})
-        if segments[:2] != ["v1", "project"] or len(segments) < 5 or segments[3] != "service":
-            return error(404, "Not found")
-        service = self.services.get((segments[2], segments[4]))
-        if service is None:
-            return error(404, f"Service {segments[4]} does not exist")
-        rest = segments[5:]
-        if not rest and recorded.method == "GET":
-            return (200, {}, {"service": self._document(segments[4], service)})
+    def _route(self, service: dict[str, Any], rest: list[str], recorded: Recorded, target: SplitResult) -> Reply:
         if rest[:1] != ["db"] or len(rest) > 2:
             return error(404, "Not found")
         if len(rest) == 2:
