@@ -794,8 +794,8 @@ capacity:
        not_counted: "Aiven's own connections to the service, how a pool is split between PgBouncer processes"}
 capacity_lines:
   description:
-    - RV(capacity) for a person to read (the role P(dbpools.aiven.connection_pools#role) prints them after its change
-      lines): a line for each service whose pools are over its budget (ending in C(: over budget)) or change in this run
+    - RV(capacity) for a person to read, as the role P(dbpools.aiven.connection_pools#role) prints them after its change
+      lines. A line for each service whose pools are over its budget (ending in C(over budget)) or change in this run
       (would change in check mode), then one line counting the other services, so that a converged estate prints one line
       whatever its size. Names read from the API have their control characters escaped.
   returned: success, unless O(capacity=ignore)
