@@ -170,6 +170,7 @@ class _Service:
         self.before: dict[str, dict[str, Any] | None] = {}  # pool -> settings before the run's first write to it
         self.after: dict[str, dict[str, Any] | None] = {}   # pool -> after its last write (None: deleted)
         self.pools: list[dict[str, Any]] = []     # the pools after the run (predicted in check mode)
+        self.planned_pools: list[dict[str, Any]] = []  # the pools as the plan leaves them: measured, and a check mode's result
         self.aside = False                        # set aside (option unavailable): no write, no further check
         self.refused = False                      # a problem that says all there is to say about it was reported
         self.prerequisites = (_prerequisites.ServicePrerequisites(declaration.project, declaration.service_name, declaration.databases,
@@ -394,13 +395,15 @@ class PoolEngine:
         problems += self._plan_prerequisites(services)
         problems += self._plan_all(services)
         problems += limit_problems(purge_limit, ((service.label, service.changes, service.purgeable) for service in services))
+        for service in services:
+            service.planned_pools = _pools_planning.predict(service.current, service.changes)
         problems += self._measure(services, capacity or _capacity.CapacityCheck())
         if problems:
             raise declaration_error(problems)
         changing = [service for service in services if service.changes or service.prerequisite_changes]
         if check_mode or not changing:
             for service in services:
-                service.pools = _pools_planning.predict(service.current, service.changes)
+                service.pools = service.planned_pools
             return self._result(services, predicted=True)
         changing = [service for service in changing if self._wait_until_writable(service, wait, wait_timeout)]
         try:
@@ -566,7 +569,7 @@ class PoolEngine:
         for service in services:
             if service.document is None or service.aside or service.refused:
                 continue
-            figures = check.measure(service.label, service.planned_document, _pools_planning.predict(service.current, service.changes))
+            figures = check.measure(service.label, service.planned_document, service.planned_pools)
             self._capacity.append((service.declaration, figures))
             if figures.over and check.mode == "fail":
                 problems.append(_capacity.over_message(figures))
