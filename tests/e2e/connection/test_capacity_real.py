@@ -61,9 +61,10 @@ def capacity_emulator() -> Iterator[EmulatorProcess]:
 
 
 def _declared_services() -> List[Dict[str, Any]]:
-    return [{"service_name": name, "pools": [{"pool_name": pool, "database_name": "defaultdb", "username": "app",
-                                               "pool_mode": "session", "pool_size": size} for pool, size in pools]}
-            for name, pools in DECLARED.items()]
+    def pool(name: str, size: int) -> Dict[str, Any]:
+        return {"pool_name": name, "database_name": "defaultdb", "username": "app", "pool_mode": "session", "pool_size": size}
+
+    return [{"service_name": name, "pools": [pool(pool_name, size) for pool_name, size in pools]} for name, pools in DECLARED.items()]
 
 
 def _client(port: int, password: str, pool: str) -> Any:
