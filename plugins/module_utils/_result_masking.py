@@ -26,10 +26,8 @@ def _clean(value: Any, no_log: Collection[str]) -> bool:
         return all(type(key) is str and _clean(item, no_log) for key, item in value.items())
     if kind is list:
         return all(_clean(item, no_log) for item in value)
-    if value is None or kind is bool:
-        return True
-    if kind is int or kind is float:
-        # remove_values masks a number whose text contains a no_log value.
+    if value is None or kind is bool or kind is int or kind is float:
+        # remove_values masks a number whose text contains a no_log value, and on ansible-core 2.17 a boolean or None too.
         text = str(value)
         return not any(secret in text for secret in no_log)
     # Tuples, sets, subclasses, anything else: remove_values decides.

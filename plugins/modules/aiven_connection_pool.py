@@ -399,9 +399,9 @@ notes:
     retry its first connection.
   - On the controller (connection C(local), for example C(delegate_to=localhost), with the controller's own Python as
     C(ansible_python_interpreter), no C(async) and no C(become)), the module's work runs in Ansible's worker process
-    through the collection's action plugin of the same name, with the same checks, messages and result: its arguments
-    are not sent to a module process, which at thousands of pools costs more than the work. Anywhere else it runs as
-    any module does. C(-vvv) says which.
+    through the collection's action plugin of the same name, with the same checks, messages and result. Its arguments
+    are then not sent to a module process, which at thousands of pools costs more than the work. Anywhere else it runs
+    as any module does. C(-vvv) says which.
 seealso:
   - module: dbpools.aiven.aiven_connection_pool_info
     description: Read pools with their connection URIs (secrets).

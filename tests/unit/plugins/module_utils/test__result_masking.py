@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from ansible.module_utils.common.parameters import remove_values
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from ansible_collections.dbpools.aiven.plugins.module_utils._result_masking import without_no_log_values
@@ -19,7 +19,10 @@ VALUES = st.recursive(SCALARS, lambda inner: st.one_of(st.lists(inner, max_size=
                                                         st.tuples(inner, inner)), max_leaves=20)
 
 
-@given(VALUES, st.sampled_from([{SECRET}, {SECRET, "12"}, set(), {""}]))
+@given(VALUES, st.sampled_from([{SECRET}, {SECRET, "12"}, set(), {""}, {"one"}]))
+# ansible-core 2.17 masks None and booleans whose text holds a no_log value; 2.19 leaves them.
+@example(None, {"one"})
+@example(True, {"ru"})
 def test_same_as_remove_values(value: Any, no_log: set[str]) -> None:
     assert without_no_log_values(value, no_log) == remove_values(value, no_log)
 
