@@ -1235,8 +1235,6 @@ def run(module: ModuleLike) -> dict[str, Any]:
     return output
 
 
-
-
 def main() -> None:
     module = AivenModule(argument_spec=safe_argument_spec(), supports_check_mode=True, **MODULE_RULES)
     module.exit_json(**run(module))
