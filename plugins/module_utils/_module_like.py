@@ -14,6 +14,8 @@ class ModuleLike(Protocol):
     _diff: bool
     no_log_values: set[str]
 
-    def warn(self, warning: str) -> None: ...
+    def warn(self, warning: str) -> None:
+        """Add a warning to the result."""
 
-    def fail_json(self, msg: str, **kwargs: Any) -> NoReturn: ...
+    def fail_json(self, msg: str, **kwargs: Any) -> NoReturn:
+        """End the run failed, with ``msg`` and ``kwargs`` in the result."""
