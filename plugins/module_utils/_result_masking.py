@@ -23,7 +23,8 @@ def _clean(value: Any, no_log: Collection[str]) -> bool:
     if kind is str:
         return not any(secret in value for secret in no_log)
     if kind is dict:
-        return all(type(key) is str and _clean(item, no_log) for key, item in value.items())
+        # Keys are never masked (remove_values copies them as they are).
+        return all(_clean(item, no_log) for item in value.values())
     if kind is list:
         return all(_clean(item, no_log) for item in value)
     if value is None or kind is bool or kind is int or kind is float:

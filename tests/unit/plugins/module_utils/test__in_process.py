@@ -113,4 +113,5 @@ def test_environment_is_put_back_after_an_error(monkeypatch) -> None:
 def test_plain_gives_json_types() -> None:
     value = plain({Unsafe("k"): (Unsafe("v"), 1, 2.5, True, None), 3: [{"x": Unsafe("y")}], None: False})
     assert value == {"k": ["v", 1, 2.5, True, None], "3": [{"x": "y"}], "null": False}
-    assert type(next(iter(value))) is str and type(value["k"][0]) is str and type(value["3"][0]["x"]) is str
+    # The exact type is the point: a subclass is what plain() removes.
+    assert {type(next(iter(value))), type(value["k"][0]), type(value["3"][0]["x"])} == {str}

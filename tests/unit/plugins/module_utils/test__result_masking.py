@@ -15,8 +15,11 @@ SECRET = "s3cret-T0KEN"
 # Texts that sometimes hold the secret, numbers that sometimes spell it.
 TEXTS = st.one_of(st.text(max_size=12), st.builds(lambda a, b: a + SECRET + b, st.text(max_size=4), st.text(max_size=4)), st.just(SECRET))
 SCALARS = st.one_of(TEXTS, st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False))
-VALUES = st.recursive(SCALARS, lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=6), inner, max_size=4),
-                                                        st.tuples(inner, inner)), max_leaves=20)
+VALUES = st.recursive(
+    SCALARS,
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=6), inner, max_size=4), st.tuples(inner, inner)),
+    max_leaves=20,
+)
 
 
 @given(VALUES, st.sampled_from([{SECRET}, {SECRET, "12"}, set(), {""}, {"one"}]))
