@@ -19,6 +19,7 @@ from ansible_collections.dbpools.aiven.plugins.module_utils._connection_options 
 )
 from ansible_collections.dbpools.aiven.plugins.module_utils._declaration_rules import identity_problems
 from ansible_collections.dbpools.aiven.plugins.module_utils._module_args import given_arguments
+from ansible_collections.dbpools.aiven.plugins.module_utils._module_like import ModuleLike
 from ansible_collections.dbpools.aiven.plugins.module_utils._project_tokens import ProjectClients, TokenNames, project_tokens
 from ansible_collections.dbpools.aiven.plugins.module_utils._transport import HAS_REQUESTS, REQUESTS_IMPORT_ERROR
 
@@ -42,7 +43,7 @@ class AivenModule(AnsibleModule):
         super().fail_json(msg, **kwargs)
 
 
-def project_clients(module: AnsibleModule, projects: Iterable[str], concurrency: int = 1,
+def project_clients(module: ModuleLike, projects: Iterable[str], concurrency: int = 1,
                     names: Mapping[str, Any] | None = None) -> ProjectClients:
     """The clients of ``projects``, each with its project's token (api_tokens, else api_token); checks every connection option first.
 
@@ -65,7 +66,7 @@ def project_clients(module: AnsibleModule, projects: Iterable[str], concurrency:
     return ProjectClients(tokens, projects, lambda token, sources: client_for(module.params, concurrency, token, sources))
 
 
-def check_identity(module: AnsibleModule) -> None:
+def check_identity(module: ModuleLike) -> None:
     """Fail on a project or service_name the API cannot have, before any request."""
     problems = identity_problems(module.params["project"], module.params["service_name"])
     if problems:

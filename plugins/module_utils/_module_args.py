@@ -9,18 +9,34 @@ second each time; the parse is kept for as long as the arguments it came from.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 from ansible.module_utils import basic
 
 # (the serialized arguments, their profile) -> the arguments they hold.
 _read: tuple[object, object, Mapping[str, Any]] | None = None
+# The arguments of a run in the controller's process (no serialized arguments there): see given_in_process.
+_in_process: Mapping[str, Any] | None = None
+
+
+@contextmanager
+def given_in_process(arguments: Mapping[str, Any]) -> Iterator[None]:
+    """While it lasts, given_arguments() is ``arguments``: the task's, for the module's code run by its action plugin."""
+    global _in_process  # pylint: disable=global-statement  # one run at a time in a worker process
+    before, _in_process = _in_process, arguments
+    try:
+        yield
+    finally:
+        _in_process = before
 
 
 def given_arguments() -> Mapping[str, Any]:
     """The arguments as given; {} where the module is only introspected (ansible-test validate-modules). Not to be changed."""
     global _read  # pylint: disable=global-statement  # one parse per process, as ansible-core keeps the serialized arguments
+    if _in_process is not None:
+        return _in_process
     source = (getattr(basic, "_ANSIBLE_ARGS", None), getattr(basic, "_ANSIBLE_PROFILE", None))
     # Compared by identity: tests (and ansible-core's patch_module_args) put new arguments in place of the old ones.
     if _read is not None and source[0] is not None and _read[0] is source[0] and _read[1] is source[1]:

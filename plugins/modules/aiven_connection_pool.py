@@ -397,6 +397,11 @@ options:
 notes:
   - Connecting through a new or just changed pool may work only minutes after the API shows it; a client should
     retry its first connection.
+  - On the controller (connection C(local), for example C(delegate_to=localhost), with the controller's own Python as
+    C(ansible_python_interpreter), no C(async) and no C(become)), the module's work runs in Ansible's worker process
+    through the collection's action plugin of the same name, with the same checks, messages and result. Its arguments
+    are then not sent to a module process, which at thousands of pools costs more than the work. Anywhere else it runs
+    as any module does. C(-vvv) says which.
 seealso:
   - module: dbpools.aiven.aiven_connection_pool_info
     description: Read pools with their connection URIs (secrets).
@@ -820,7 +825,6 @@ set_aside:
 from collections.abc import Mapping
 from typing import Any
 
-from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.validation import check_type_dict
 
 from ansible_collections.dbpools.aiven.plugins.module_utils._ansible_module import AivenModule, check_identity, project_clients
@@ -845,6 +849,7 @@ from ansible_collections.dbpools.aiven.plugins.module_utils._declaration_rules i
 from ansible_collections.dbpools.aiven.plugins.module_utils._engine import EngineResult, PoolEngine, ServiceDeclaration, SyncError
 from ansible_collections.dbpools.aiven.plugins.module_utils._flat_definitions import FlatDeclaration, Names, grouped, problems_message
 from ansible_collections.dbpools.aiven.plugins.module_utils._module_args import given_arguments
+from ansible_collections.dbpools.aiven.plugins.module_utils._module_like import ModuleLike
 from ansible_collections.dbpools.aiven.plugins.module_utils._pool_results import public_pool
 from ansible_collections.dbpools.aiven.plugins.module_utils._prerequisites import change_entries
 from ansible_collections.dbpools.aiven.plugins.module_utils._purge_limit import DEFAULT as PURGE_MAX_DELETIONS_DEFAULT
@@ -987,7 +992,7 @@ def _shape_problem(services: object) -> str | None:
     return None
 
 
-def check_options(module: AnsibleModule) -> list[dict[str, Any]] | None:
+def check_options(module: ModuleLike) -> list[dict[str, Any]] | None:
     """Every option of the form given checked before any request; the definitions' services, grouped once, else None."""
     params = module.params
     groups = None
@@ -1024,7 +1029,7 @@ def capacity_check_of(params: dict) -> CapacityCheck:
     return CapacityCheck(params["capacity"], **{name: params[option] for option, name in CAPACITY_OPTIONS.items()})
 
 
-def check_selection_and_limit(module: AnsibleModule) -> None:
+def check_selection_and_limit(module: ModuleLike) -> None:
     """select, purge_max_deletions and the capacity check's numbers, named as variable_names says; before any request."""
     names = Names.given(module.params["variable_names"])
     problems = parsed(module.params["select"], names.select)[1]
@@ -1045,7 +1050,7 @@ def purge_limit_of(params: dict) -> PurgeLimit:
     return PurgeLimit(params["purge_max_deletions"], Names.given(params["variable_names"]).purge_max_deletions)
 
 
-def check_services_options(module: AnsibleModule) -> None:
+def check_services_options(module: ModuleLike) -> None:
     params = module.params
     problem = _shape_problem(params["services"])
     if problem:
@@ -1074,7 +1079,7 @@ def flat_declaration(params: dict) -> FlatDeclaration:
                            Names.given(params["variable_names"]), params["database_definitions"], params["user_definitions"])
 
 
-def check_definitions_options(module: AnsibleModule) -> list[dict[str, Any]]:
+def check_definitions_options(module: ModuleLike) -> list[dict[str, Any]]:
     """The definitions form: alone but for project; every identity problem at once, named as the caller names it.
 
     Returns the services the definitions declare: grouping them is most of the checks' cost, done once.
@@ -1148,19 +1153,25 @@ def declares_prerequisites(declared: list[ServiceDeclaration]) -> bool:
     return any(declaration.databases or declaration.users for declaration in declared)
 
 
-def warn_all(module: AnsibleModule, warnings: list[str]) -> None:
+def warn_all(module: ModuleLike, warnings: list[str]) -> None:
     # Warnings name pools and quote texts read from the API; Ansible prints them as they are.
     for warning in warnings:
         module.warn(printable(warning, MESSAGE_MAX))
 
 
-def main() -> None:
-    module = AivenModule(
-        argument_spec=safe_argument_spec(),
-        mutually_exclusive=[("pool_name", "pools", "services", "definitions")],
-        required_one_of=[("pool_name", "pools", "services", "definitions")],
-        supports_check_mode=True,
-    )
+# AnsibleModule's rules beside the argument spec; the action plugin's run in the controller's process checks the same.
+MODULE_RULES: dict[str, Any] = {
+    "mutually_exclusive": [("pool_name", "pools", "services", "definitions")],
+    "required_one_of": [("pool_name", "pools", "services", "definitions")],
+}
+
+
+def run(module: ModuleLike) -> dict[str, Any]:
+    """The module's work on validated ``module.params``: the result for exit_json; a failure ends through ``module.fail_json``.
+
+    ``module`` is the AnsibleModule of main(), or the stand-in of the action plugin that runs this in the
+    controller's process (plugins/action/aiven_connection_pool.py): one code path for both.
+    """
     params = module.params
     declared = declarations(params, check_options(module))
     # Each project with its own token (api_tokens), else api_token; every connection option checked before any request.
@@ -1227,7 +1238,12 @@ def main() -> None:
         # The other services were applied: the failure keeps what was done, as any failure after writes does.
         module.fail_json(msg=printable(failure_message(result.set_aside, len(result.changes), module.check_mode), MESSAGE_MAX),
                          failure=failure_details(result.set_aside), applied=result.applied, **output)
-    module.exit_json(**output)
+    return output
+
+
+def main() -> None:
+    module = AivenModule(argument_spec=safe_argument_spec(), supports_check_mode=True, **MODULE_RULES)
+    module.exit_json(**run(module))
 
 
 if __name__ == "__main__":
