@@ -23,6 +23,8 @@ ANSIBLE_DOCSITE = "https://docs.ansible.com/projects/ansible/devel/"
 ANSIBLE_LABELS = {
     "common_return_values": ("reference_appendices/common_return_values.html#common-return-values", "Return Values"),
     "ansible_configuration_settings": ("reference_appendices/config.html#ansible-configuration-settings", "Ansible Configuration Settings"),
+    # A module with an action plugin of its name (aiven_connection_pool) is said to have one, linking there.
+    "action_plugins": ("plugins/action.html#action-plugins", "Action plugins"),
 }
 
 
