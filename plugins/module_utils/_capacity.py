@@ -235,6 +235,27 @@ class CapacityCheck:
         return capacity(label, document, pools, self.reserve, self.fan_out, self.expected_clients)
 
 
+# The options of both modules that set the check's assumptions: option -> the CapacityCheck field it sets.
+OPTION_FIELDS = {"capacity_reserve": "reserve", "capacity_unpinned_users": "fan_out", "capacity_expected_clients": "expected_clients"}
+
+
+def option_spec() -> dict[str, dict[str, Any]]:
+    """The argument spec of the options of OPTION_FIELDS, the same in both modules."""
+    return {"capacity_reserve": {"type": "int", "default": 0}, "capacity_unpinned_users": {"type": "int"},
+            "capacity_expected_clients": {"type": "int"}}
+
+
+def check_of(params: Mapping[str, Any], mode: str = "warn") -> CapacityCheck:
+    """The check a module's ``params`` ask for, in ``mode``."""
+    return CapacityCheck(mode, **{field: params[option] for option, field in OPTION_FIELDS.items()})
+
+
+def option_problems(params: Mapping[str, Any], variable_names: Mapping[str, str] | None = None) -> list[str]:
+    """Why a module's options of OPTION_FIELDS cannot be used, each named as ``variable_names`` says, else as the option."""
+    given = variable_names or {}
+    return check_of(params).problems({field: given.get(option) or option for option, field in OPTION_FIELDS.items()})
+
+
 def over_message(figures: Capacity) -> str:
     """Why a service's pools do not fit, and what to do."""
     # What the figures cannot know is said where a person decides, not only in the docs.

@@ -831,7 +831,10 @@ from ansible_collections.dbpools.aiven.plugins.module_utils._ansible_module impo
 from ansible_collections.dbpools.aiven.plugins.module_utils._availability import CHOICES as UNAVAILABLE_CHOICES
 from ansible_collections.dbpools.aiven.plugins.module_utils._availability import FAIL, fails_after, failure_details, failure_message
 from ansible_collections.dbpools.aiven.plugins.module_utils._capacity import MODES as CAPACITY_MODES
-from ansible_collections.dbpools.aiven.plugins.module_utils._capacity import CapacityCheck
+from ansible_collections.dbpools.aiven.plugins.module_utils._capacity import OPTION_FIELDS as CAPACITY_OPTION_FIELDS
+from ansible_collections.dbpools.aiven.plugins.module_utils._capacity import check_of as capacity_check_of
+from ansible_collections.dbpools.aiven.plugins.module_utils._capacity import option_problems as capacity_option_problems
+from ansible_collections.dbpools.aiven.plugins.module_utils._capacity import option_spec as capacity_option_spec
 from ansible_collections.dbpools.aiven.plugins.module_utils._capacity import report_lines as capacity_report
 from ansible_collections.dbpools.aiven.plugins.module_utils._connection_options import common_argument_spec
 from ansible_collections.dbpools.aiven.plugins.module_utils._databases_planning import declared_problems as databases_problems
@@ -880,10 +883,8 @@ SERVICE_LEVEL = ("service_name", "pool_name", "pools") + tuple(SETTING_OPTIONS)
 DEFINITIONS_NAMES = ("project", "purge_services", "allow_empty_services")
 # What variable_names may rename with any form.
 TOKEN_NAMES = ("api_token", "api_tokens")
-# The capacity check's assumptions: option -> the name CapacityCheck gives it.
-CAPACITY_OPTIONS = {"capacity_reserve": "reserve", "capacity_unpinned_users": "fan_out", "capacity_expected_clients": "expected_clients"}
 # Options of every form that variable_names may name too.
-NAMED_OPTIONS = DEFINITIONS_NAMES + ("select", "purge_max_deletions") + tuple(CAPACITY_OPTIONS)
+NAMED_OPTIONS = DEFINITIONS_NAMES + ("select", "purge_max_deletions") + tuple(CAPACITY_OPTION_FIELDS)
 
 
 def argument_spec() -> dict:
@@ -930,9 +931,7 @@ def argument_spec() -> dict:
         wait_timeout={"type": "int", "default": 600},
         unavailable={"type": "str", "choices": list(UNAVAILABLE_CHOICES), "default": FAIL},
         capacity={"type": "str", "choices": list(CAPACITY_MODES), "default": "warn"},
-        capacity_reserve={"type": "int", "default": 0},
-        capacity_unpinned_users={"type": "int"},
-        capacity_expected_clients={"type": "int"},
+        **capacity_option_spec(),
         **SETTING_OPTIONS,
     )
     return spec
@@ -1025,18 +1024,13 @@ def check_options(module: ModuleLike) -> list[dict[str, Any]] | None:
     return groups
 
 
-def capacity_check_of(params: dict) -> CapacityCheck:
-    return CapacityCheck(params["capacity"], **{name: params[option] for option, name in CAPACITY_OPTIONS.items()})
-
-
 def check_selection_and_limit(module: ModuleLike) -> None:
     """select, purge_max_deletions and the capacity check's numbers, named as variable_names says; before any request."""
     names = Names.given(module.params["variable_names"])
     problems = parsed(module.params["select"], names.select)[1]
     limit_problem = value_problem(module.params["purge_max_deletions"], names.purge_max_deletions)
     problems += [limit_problem] if limit_problem else []
-    given = module.params["variable_names"] or {}
-    problems += capacity_check_of(module.params).problems({name: given.get(option) or option for option, name in CAPACITY_OPTIONS.items()})
+    problems += capacity_option_problems(module.params, module.params["variable_names"])
     if problems:
         module.fail_json(msg=printable("; ".join(problems) + "; nothing was changed", MESSAGE_MAX), failure={"problems": problems})
 
@@ -1180,7 +1174,7 @@ def run(module: ModuleLike) -> dict[str, Any]:
     try:
         result = engine.run(declared, check_mode=module.check_mode, wait=params["wait"], wait_timeout=params["wait_timeout"],
                             unavailable=params["unavailable"], selection=selection_of(params), purge_limit=purge_limit_of(params),
-                            capacity=capacity_check_of(params))
+                            capacity=capacity_check_of(params, params["capacity"]))
     except SyncError as err:
         warn_all(module, engine.warnings)
         # Names and texts read from the API are in it: shown printable (failure keeps them as sent).

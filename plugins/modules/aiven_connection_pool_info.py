@@ -398,7 +398,10 @@ from ansible_collections.dbpools.aiven.plugins.module_utils._ansible_module impo
     project_clients,
 )
 from ansible_collections.dbpools.aiven.plugins.module_utils._api import AivenClient
-from ansible_collections.dbpools.aiven.plugins.module_utils._capacity import Capacity, CapacityCheck
+from ansible_collections.dbpools.aiven.plugins.module_utils._capacity import Capacity
+from ansible_collections.dbpools.aiven.plugins.module_utils._capacity import check_of as capacity_check_of
+from ansible_collections.dbpools.aiven.plugins.module_utils._capacity import option_problems as capacity_option_problems
+from ansible_collections.dbpools.aiven.plugins.module_utils._capacity import option_spec as capacity_option_spec
 from ansible_collections.dbpools.aiven.plugins.module_utils._connection_details import ROUTES, USAGES, DetailsError, connection_details
 from ansible_collections.dbpools.aiven.plugins.module_utils._connection_options import common_argument_spec
 from ansible_collections.dbpools.aiven.plugins.module_utils._declaration_rules import NAME_MAX, USERNAME_MAX, identity_problems, service_label, text_problem
@@ -418,8 +421,6 @@ from ansible_collections.dbpools.aiven.plugins.module_utils._text import MESSAGE
 
 # service_type of Aiven for PostgreSQL in the service list; only those services have pools.
 POSTGRES = "pg"
-# The capacity figures' assumptions: option -> the name CapacityCheck gives it (as in aiven_connection_pool).
-CAPACITY_OPTIONS = {"capacity_reserve": "reserve", "capacity_unpinned_users": "fan_out", "capacity_expected_clients": "expected_clients"}
 
 
 class ServiceRead(NamedTuple):
@@ -431,18 +432,13 @@ class ServiceRead(NamedTuple):
     redacted_warning: str | None
 
 
-def capacity_check_of(params: dict[str, Any]) -> CapacityCheck:
-    """The figures' assumptions; only measured here (no mode: the info module neither warns nor fails on them)."""
-    return CapacityCheck(**{name: params[option] for option, name in CAPACITY_OPTIONS.items()})
-
-
 def option_problems(params: dict[str, Any]) -> list[str]:
     """Every option the API cannot take, found before any request."""
     problems: list[str | None] = list(identity_problems(params["project"], params["service_name"]))
     problems += [text_problem(f"pool_name[{index}]", name, NAME_MAX) for index, name in enumerate(params["pool_name"] or [])]
     if params["unpinned_user"] is not None:
         problems.append(text_problem("unpinned_user", params["unpinned_user"], USERNAME_MAX))
-    problems += capacity_check_of(params).problems({name: option for option, name in CAPACITY_OPTIONS.items()})
+    problems += capacity_option_problems(params)
     return [problem for problem in problems if problem]
 
 
@@ -481,6 +477,7 @@ def service_pools(project: str, service_name: str, document: dict[str, Any], par
     pools_known = bool(listed) or state in (None, RUNNING)
     # The label is in the figures' advisories and line, texts for a person: printable (and bounded), as the service's
     # name may be read from the API; all else in them is numbers or printable already.
+    # Only measured here: the info module neither warns nor fails on the figures.
     figures = capacity_check_of(params).measure(printable(label), document, listed) if pools_known else None
     return ServiceRead(results, figures, state_warning(label, state, len(listed)), redacted)
 
@@ -523,9 +520,7 @@ def main() -> None:
         unpinned_user={"type": "str"},
         route={"type": "str", "choices": list(ROUTES)},
         usage={"type": "str", "choices": list(USAGES)},
-        capacity_reserve={"type": "int", "default": 0},
-        capacity_unpinned_users={"type": "int"},
-        capacity_expected_clients={"type": "int"},
+        **capacity_option_spec(),
     )
     module = AivenModule(argument_spec=spec, supports_check_mode=True)
     problems = option_problems(module.params)
